@@ -1,0 +1,60 @@
+package stats
+
+// PercentAgreement returns the share (0 to 1, not 0 to 100) of units on which
+// all raters agree, as R irr::agree with tolerance 0, from m[rater][unit].
+//
+// Missing ratings (NaN) are allowed: a unit with fewer than two present
+// ratings is left out, and a unit agrees when all its present ratings are
+// equal. units is the number of units counted.
+//
+// Degenerate input: when no unit has two present ratings the share is
+// undefined and the error matches ErrDegenerate. When everyone uses one
+// value the agreement is 1 (unlike the chance-corrected coefficients, which
+// are undefined there).
+func PercentAgreement(m [][]float64) (value float64, units int, err error) {
+	r, err := percentAgreement(m)
+	return r.value, r.units, err
+}
+
+type agreementResult struct {
+	value  float64
+	units  int
+	agreed int
+}
+
+func percentAgreement(m [][]float64) (agreementResult, error) {
+	rows, cols, err := irrCheckMatrix(m)
+	if err != nil {
+		return agreementResult{}, err
+	}
+	var res agreementResult
+	for u := 0; u < cols; u++ {
+		present := 0
+		first := 0.0
+		agree := true
+		for r := 0; r < rows; r++ {
+			x := m[r][u]
+			if IsMissing(x) {
+				continue
+			}
+			if present == 0 {
+				first = x
+			} else if x != first {
+				agree = false
+			}
+			present++
+		}
+		if present < 2 {
+			continue
+		}
+		res.units++
+		if agree {
+			res.agreed++
+		}
+	}
+	if res.units == 0 {
+		return res, irrDegenerate("no unit has at least two ratings")
+	}
+	res.value = float64(res.agreed) / float64(res.units)
+	return res, nil
+}
