@@ -1,0 +1,274 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/models"
+)
+
+// serverOwned are fields clients may read but never write.
+var serverOwned = map[string]bool{
+	"id": true, "status": true, "number": true, "content_hash": true, "created_at": true, "updated_at": true,
+	"approved_at": true, "approved_by": true, "provenance": true, "change_log": true, "token": true, "owner": true,
+	"model": false, "status_note": true, "seq": true, "hash": true, "prev_hash": true,
+}
+
+// readBody reads the whole request body, honouring the body limit.
+func readBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
+		}
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, models.Errf(models.ErrMalformed, "could not read the request body")
+	}
+	return b, nil
+}
+
+// bindStrict decodes a JSON body into dst, strictly: the body must be one
+// JSON value with nothing after it, valid UTF-8, without NUL characters;
+// unknown fields, server-owned fields and wrong types are named by path.
+// Syntax errors are ErrMalformed (400); the rest a ValidationError (422).
+func bindStrict(c echo.Context, dst any) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") && !strings.Contains(strings.ToLower(ct), "+json") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+func decodeStrict(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return models.Errf(models.ErrMalformed, "the request body is empty; send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return models.Errf(models.ErrMalformed, "the request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return models.Errf(models.ErrMalformed, "invalid JSON: %s", jsonErrorText(err, body))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return models.Errf(models.ErrMalformed, "invalid JSON: unexpected data after the JSON value at offset %d", dec.InputOffset())
+	}
+	var errs []models.FieldError
+	checkShape(generic, reflect.TypeOf(dst).Elem(), "", &errs)
+	if len(errs) > 0 {
+		return &models.ValidationError{Fields: errs}
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		// checkShape accepted it, so this is unexpected; still the client's input.
+		return models.InvalidField("", "%s", err.Error())
+	}
+	return nil
+}
+
+func jsonErrorText(err error, body []byte) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(body[:min(int(se.Offset), len(body))], []byte("\n"))
+		return fmt.Sprintf("%s (line %d, offset %d)", se.Error(), line, se.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the JSON value ends early"
+	}
+	return err.Error()
+}
+
+func joinPath(base, name string) string {
+	if base == "" {
+		return name
+	}
+	return base + "." + name
+}
+
+func jsonName(f reflect.StructField) (string, bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" || !f.IsExported() {
+		return "", false
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a value"
+}
+
+var rawMessageType = reflect.TypeOf(json.RawMessage{})
+
+// checkShape walks a decoded JSON value against the Go type it will be
+// decoded into and records every mismatch with its path.
+func checkShape(v any, t reflect.Type, path string, errs *[]models.FieldError) {
+	if len(*errs) >= 100 {
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil { // null leaves the field at its zero value
+		return
+	}
+	if t == rawMessageType || t.Kind() == reflect.Interface {
+		checkStrings(v, path, errs)
+		return
+	}
+	bad := func() {
+		p := path
+		if p == "" {
+			p = "body"
+		}
+		*errs = append(*errs, models.FieldError{Field: p, Message: "must be " + kindName(t)})
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			bad()
+			return
+		}
+		fields := map[string]reflect.StructField{}
+		for i := 0; i < t.NumField(); i++ {
+			if name, ok := jsonName(t.Field(i)); ok {
+				fields[name] = t.Field(i)
+			}
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			f, ok := fields[k]
+			if !ok {
+				msg := "unknown field"
+				if serverOwned[k] {
+					msg = "is set by the server and cannot be written"
+				}
+				*errs = append(*errs, models.FieldError{Field: joinPath(path, k), Message: msg})
+				continue
+			}
+			checkShape(obj[k], f.Type, joinPath(path, k), errs)
+		}
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			bad()
+			return
+		}
+		for k, x := range obj {
+			checkShape(x, t.Elem(), joinPath(path, k), errs)
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := v.([]any)
+		if !ok {
+			bad()
+			return
+		}
+		for i, x := range arr {
+			checkShape(x, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			bad()
+			return
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			*errs = append(*errs, models.FieldError{Field: path, Message: "must not contain NUL characters"})
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			bad()
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			bad()
+			return
+		}
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil || reflect.Zero(t).OverflowInt(i) {
+			*errs = append(*errs, models.FieldError{Field: path, Message: "must be an integer in range"})
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(json.Number)
+		if !ok {
+			bad()
+			return
+		}
+		i, err := strconv.ParseUint(string(n), 10, 64)
+		if err != nil || reflect.Zero(t).OverflowUint(i) {
+			*errs = append(*errs, models.FieldError{Field: path, Message: "must be a non-negative integer in range"})
+		}
+	case reflect.Float32, reflect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			bad()
+			return
+		}
+		f, err := n.Float64()
+		if err != nil || math.IsInf(f, 0) || (t.Kind() == reflect.Float32 && math.Abs(f) > math.MaxFloat32) {
+			*errs = append(*errs, models.FieldError{Field: path, Message: "must be a finite number"})
+		}
+	}
+}
+
+// checkStrings rejects NUL characters anywhere inside free-form JSON.
+func checkStrings(v any, path string, errs *[]models.FieldError) {
+	switch x := v.(type) {
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			*errs = append(*errs, models.FieldError{Field: path, Message: "must not contain NUL characters"})
+		}
+	case []any:
+		for i, y := range x {
+			checkStrings(y, fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+	case map[string]any:
+		for k, y := range x {
+			checkStrings(y, joinPath(path, k), errs)
+		}
+	}
+}

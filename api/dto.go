@@ -1,0 +1,302 @@
+package api
+
+import (
+	"time"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow"
+)
+
+// Request and response types of the HTTP contract (api.md), with named
+// converters to and from the domain. Create and update requests are
+// separate types; server-owned fields appear only in responses.
+
+type userCreateRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Role  string `json:"role" enum:"admin,pi,panelist,coder,client"`
+}
+
+type userResponse struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role" enum:"admin,pi,panelist,coder,client"`
+	CreatedAt time.Time `json:"created_at"`
+	// Token is present only in the response that creates the user.
+	Token string `json:"token,omitempty"`
+}
+
+func toUser(u models.User, token string) userResponse {
+	return userResponse{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt, Token: token}
+}
+
+type modelCreateRequest struct {
+	Slug       string `json:"slug"`
+	Title      string `json:"title"`
+	Marker     string `json:"marker"`
+	Resolution string `json:"resolution"`
+	Context    string `json:"context"`
+}
+
+type ownerResponse struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type modelResponse struct {
+	Slug       string        `json:"slug"`
+	Title      string        `json:"title"`
+	Marker     string        `json:"marker"`
+	Resolution string        `json:"resolution"`
+	Context    string        `json:"context"`
+	Owner      ownerResponse `json:"owner"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+}
+
+func toModel(m models.TaskModel) modelResponse {
+	return modelResponse{Slug: m.Slug, Title: m.Title, Marker: m.Marker, Resolution: m.Resolution, Context: m.Context,
+		Owner: ownerResponse{ID: m.OwnerID, Name: m.OwnerName}, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+}
+
+type stageDTO struct {
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Actor       string   `json:"actor" enum:"patient,therapist,dyad"`
+	Role        string   `json:"role" enum:"marker,process,resolution"`
+	Optional    bool     `json:"optional"`
+	Cluster     string   `json:"cluster"`
+	Codes       []string `json:"codes"`
+}
+
+type transitionDTO struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Kind string `json:"kind" enum:"hypothesized,alternative,loop"`
+	Note string `json:"note"`
+}
+
+type clusterDTO struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// versionRequest creates a draft or replaces a draft's content.
+type versionRequest struct {
+	Parent      *int            `json:"parent"`
+	Kind        string          `json:"kind" enum:"rational,rational_empirical"`
+	Notes       string          `json:"notes"`
+	Stages      []stageDTO      `json:"stages"`
+	Transitions []transitionDTO `json:"transitions"`
+	Clusters    []clusterDTO    `json:"clusters"`
+}
+
+func (r versionRequest) toInput() workflow.VersionInput {
+	in := workflow.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
+	for _, s := range r.Stages {
+		in.Content.Stages = append(in.Content.Stages, models.Stage(s))
+	}
+	for _, t := range r.Transitions {
+		in.Content.Transitions = append(in.Content.Transitions, models.Transition(t))
+	}
+	for _, k := range r.Clusters {
+		in.Content.Clusters = append(in.Content.Clusters, models.Cluster(k))
+	}
+	return in
+}
+
+type provenanceDTO struct {
+	Rounds     []int64 `json:"rounds"`
+	Comparison *int64  `json:"comparison"`
+}
+
+type changeDTO struct {
+	Op       string         `json:"op"`
+	Target   string         `json:"target"`
+	Evidence map[string]any `json:"evidence"`
+}
+
+type versionResponse struct {
+	Model       string          `json:"model"`
+	Number      int             `json:"number"`
+	Kind        string          `json:"kind" enum:"rational,rational_empirical"`
+	Status      string          `json:"status" enum:"draft,in_review,approved,rejected,retired"`
+	Parent      *int            `json:"parent"`
+	Notes       string          `json:"notes"`
+	Stages      []stageDTO      `json:"stages"`
+	Transitions []transitionDTO `json:"transitions"`
+	Clusters    []clusterDTO    `json:"clusters"`
+	Provenance  provenanceDTO   `json:"provenance"`
+	ChangeLog   []changeDTO     `json:"change_log"`
+	ContentHash string          `json:"content_hash"`
+	StatusNote  string          `json:"status_note"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	ApprovedAt  *time.Time      `json:"approved_at"`
+	ApprovedBy  *string         `json:"approved_by"`
+}
+
+func toStages(ss []models.Stage) []stageDTO {
+	out := make([]stageDTO, 0, len(ss))
+	for _, s := range ss {
+		d := stageDTO(s)
+		if d.Codes == nil {
+			d.Codes = []string{}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func toTransitions(ts []models.Transition) []transitionDTO {
+	out := make([]transitionDTO, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, transitionDTO(t))
+	}
+	return out
+}
+
+func toClusters(cs []models.Cluster) []clusterDTO {
+	out := make([]clusterDTO, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, clusterDTO(c))
+	}
+	return out
+}
+
+func toVersion(v models.Version) versionResponse {
+	r := versionResponse{
+		Model: v.ModelSlug, Number: v.Number, Kind: string(v.Kind), Status: string(v.Status), Parent: v.Parent, Notes: v.Notes,
+		Stages: toStages(v.Content.Stages), Transitions: toTransitions(v.Content.Transitions), Clusters: toClusters(v.Content.Clusters),
+		Provenance:  provenanceDTO{Rounds: v.Provenance.Rounds, Comparison: v.Provenance.Comparison},
+		ChangeLog:   []changeDTO{},
+		ContentHash: v.ContentHash, StatusNote: v.StatusNote, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		ApprovedAt: v.ApprovedAt, ApprovedBy: v.ApprovedBy,
+	}
+	if r.Provenance.Rounds == nil {
+		r.Provenance.Rounds = []int64{}
+	}
+	for _, e := range v.ChangeLog {
+		ev := e.Evidence
+		if ev == nil {
+			ev = map[string]any{}
+		}
+		r.ChangeLog = append(r.ChangeLog, changeDTO{Op: e.Op, Target: e.Target, Evidence: ev})
+	}
+	return r
+}
+
+type actionRequest struct {
+	Note string `json:"note"`
+}
+
+type fieldChangeDTO struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+type stageChangeDTO struct {
+	Key    string                    `json:"key"`
+	Fields map[string]fieldChangeDTO `json:"fields"`
+}
+
+type transitionRefDTO struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Kind string `json:"kind"`
+}
+
+type diffStagesDTO struct {
+	Added   []stageDTO       `json:"added"`
+	Removed []stageDTO       `json:"removed"`
+	Changed []stageChangeDTO `json:"changed"`
+}
+
+type diffTransitionsDTO struct {
+	Added   []transitionRefDTO `json:"added"`
+	Removed []transitionRefDTO `json:"removed"`
+}
+
+type diffClustersDTO struct {
+	Added   []clusterDTO     `json:"added"`
+	Removed []clusterDTO     `json:"removed"`
+	Changed []stageChangeDTO `json:"changed"`
+}
+
+type diffResponse struct {
+	From        int                `json:"from"`
+	To          int                `json:"to"`
+	Stages      diffStagesDTO      `json:"stages"`
+	Transitions diffTransitionsDTO `json:"transitions"`
+	Clusters    diffClustersDTO    `json:"clusters"`
+}
+
+func toDiff(d workflow.Diff) diffResponse {
+	fields := func(f map[string]workflow.FieldChange) map[string]fieldChangeDTO {
+		out := map[string]fieldChangeDTO{}
+		for k, v := range f {
+			out[k] = fieldChangeDTO(v)
+		}
+		return out
+	}
+	refs := func(ts []models.Transition) []transitionRefDTO {
+		out := make([]transitionRefDTO, 0, len(ts))
+		for _, t := range ts {
+			out = append(out, transitionRefDTO{From: t.From, To: t.To, Kind: t.Kind})
+		}
+		return out
+	}
+	r := diffResponse{From: d.From, To: d.To,
+		Stages:      diffStagesDTO{Added: toStages(d.StagesAdded), Removed: toStages(d.StagesRemoved), Changed: []stageChangeDTO{}},
+		Transitions: diffTransitionsDTO{Added: refs(d.TransAdded), Removed: refs(d.TransRemoved)},
+		Clusters:    diffClustersDTO{Added: toClusters(d.ClustersAdded), Removed: toClusters(d.ClustersRemoved), Changed: []stageChangeDTO{}},
+	}
+	for _, c := range d.StagesChanged {
+		r.Stages.Changed = append(r.Stages.Changed, stageChangeDTO{Key: c.Key, Fields: fields(c.Fields)})
+	}
+	for _, c := range d.ClustersChanged {
+		r.Clusters.Changed = append(r.Clusters.Changed, stageChangeDTO{Key: c.Key, Fields: fields(c.Fields)})
+	}
+	return r
+}
+
+type auditEntryResponse struct {
+	Seq      int64     `json:"seq"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	Entity   string    `json:"entity"`
+	EntityID string    `json:"entity_id"`
+	Detail   string    `json:"detail"`
+	PrevHash string    `json:"prev_hash"`
+	Hash     string    `json:"hash"`
+}
+
+func toAudit(e models.AuditEntry) auditEntryResponse {
+	return auditEntryResponse(e)
+}
+
+type auditVerifyResponse struct {
+	OK          bool   `json:"ok"`
+	Entries     int64  `json:"entries"`
+	FirstBadSeq *int64 `json:"first_bad_seq"`
+}
+
+type healthResponse struct {
+	Status string `json:"status"`
+}
+
+type readyResponse struct {
+	Status     string `json:"status"`
+	Database   string `json:"database"`
+	Migrations string `json:"migrations"`
+}
+
+// list is the envelope of every list: items and, unless this is the last
+// page, the cursor of the next one.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}

@@ -1,0 +1,338 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/diagram"
+)
+
+func (s *server) healthz(c echo.Context) error {
+	return respond(c, http.StatusOK, healthResponse{Status: "ok"})
+}
+
+func (s *server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	r := readyResponse{Status: "ready", Database: "ok", Migrations: "current"}
+	if err := s.Health.Ping(ctx); err != nil {
+		r.Status, r.Database = "unavailable", "unreachable"
+	} else if ok, err := s.Health.MigrationsCurrent(ctx); err != nil || !ok {
+		r.Status, r.Migrations = "unavailable", "pending"
+	}
+	if r.Status != "ready" {
+		return respond(c, http.StatusServiceUnavailable, r)
+	}
+	return respond(c, http.StatusOK, r)
+}
+
+// pageOf reads cursor and limit; the cursor is opaque to clients.
+func pageOf(c echo.Context) (models.Page, error) {
+	p := models.Page{Limit: 50}
+	var errs []models.FieldError
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			errs = append(errs, models.FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
+		}
+		p.Limit = n
+	}
+	if cur := c.QueryParam("cursor"); cur != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cur)
+		n, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "c1:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "c1:") || n < 0 {
+			errs = append(errs, models.FieldError{Field: "cursor", Message: "is not a cursor this server issued"})
+		}
+		p.Cursor = n
+	}
+	return p, models.Invalid(errs)
+}
+
+func cursorOf(n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c1:" + strconv.FormatInt(n, 10)))
+}
+
+// pageList builds the list envelope: a full page gets a next cursor.
+func pageList[T any, M any](items []M, p models.Page, conv func(M) T, key func(M) int64) list[T] {
+	out := list[T]{Items: make([]T, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, conv(it))
+	}
+	if len(items) == p.Limit && len(items) > 0 {
+		out.NextCursor = cursorOf(key(items[len(items)-1]))
+	}
+	return out
+}
+
+func (s *server) createUser(c echo.Context, u models.User) error {
+	var req userCreateRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	nu, token, err := s.Service.CreateUser(c.Request().Context(), u, workflow.NewUser{Name: req.Name, Email: req.Email, Role: models.Role(req.Role)})
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusCreated, toUser(nu, token))
+}
+
+func (s *server) listUsers(c echo.Context, u models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	us, err := s.Service.ListUsers(c.Request().Context(), u, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(us, p, func(x models.User) userResponse { return toUser(x, "") }, func(x models.User) int64 { return x.ID }))
+}
+
+func (s *server) me(c echo.Context, u models.User) error {
+	return respond(c, http.StatusOK, toUser(u, ""))
+}
+
+func (s *server) createModel(c echo.Context, u models.User) error {
+	var req modelCreateRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	m, err := s.Service.CreateModel(c.Request().Context(), u, workflow.NewModel(req))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+m.Slug)
+	return respond(c, http.StatusCreated, toModel(m))
+}
+
+func (s *server) listModels(c echo.Context, _ models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Service.ListModels(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(ms, p, toModel, func(m models.TaskModel) int64 { return m.ID }))
+}
+
+func (s *server) getModel(c echo.Context, _ models.User) error {
+	m, err := s.Service.Model(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toModel(m))
+}
+
+func (s *server) createVersion(c echo.Context, u models.User) error {
+	var req versionRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	v, err := s.Service.CreateVersion(c.Request().Context(), u, c.Param("slug"), req.toInput())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
+	b, err := marshal(toVersion(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etagOf(b))
+	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, b)
+}
+
+func (s *server) listVersions(c echo.Context, u models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	vs, err := s.Service.ListVersions(c.Request().Context(), u, c.Param("slug"), p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(vs, p, toVersion, func(v models.Version) int64 { return int64(v.Number) }))
+}
+
+// versionNumber parses {n}: a positive number; "latest" is handled by the
+// caller. Anything else names no version.
+func versionNumber(c echo.Context) (int, error) {
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 {
+		return 0, models.Errf(models.ErrNotFound, "no version %q; use a version number or latest", c.Param("n"))
+	}
+	return n, nil
+}
+
+func (s *server) loadVersion(c echo.Context, u models.User) (models.Version, error) {
+	if c.Param("n") == "latest" {
+		return s.Service.LatestVersion(c.Request().Context(), c.Param("slug"))
+	}
+	n, err := versionNumber(c)
+	if err != nil {
+		return models.Version{}, err
+	}
+	return s.Service.Version(c.Request().Context(), u, c.Param("slug"), n)
+}
+
+func (s *server) getVersion(c echo.Context, u models.User) error {
+	v, err := s.loadVersion(c, u)
+	if err != nil {
+		return err
+	}
+	return respondCached(c, toVersion(v))
+}
+
+func (s *server) replaceVersion(c echo.Context, u models.User) error {
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	var req versionRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	var check workflow.Precondition
+	if im := c.Request().Header.Get("If-Match"); im != "" {
+		check = func(cur models.Version) error {
+			b, err := marshal(toVersion(cur))
+			if err != nil {
+				return err
+			}
+			if !etagMatches(im, etagOf(b), false) {
+				return models.Errf(models.ErrPrecondition, "the version changed since you read it (If-Match does not match its ETag); fetch it again")
+			}
+			return nil
+		}
+	}
+	v, err := s.Service.ReplaceDraft(c.Request().Context(), u, c.Param("slug"), n, req.toInput(), check)
+	if err != nil {
+		return err
+	}
+	b, err := marshal(toVersion(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etagOf(b))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+func (s *server) versionAction(name string) func(c echo.Context, u models.User) error {
+	return func(c echo.Context, u models.User) error {
+		n, err := versionNumber(c)
+		if err != nil {
+			return err
+		}
+		var req actionRequest
+		if c.Request().ContentLength != 0 {
+			if err := bindStrict(c, &req); err != nil {
+				return err
+			}
+		}
+		v, err := s.Service.Transition(c.Request().Context(), u, c.Param("slug"), n, workflow.Action(name), req.Note)
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toVersion(v))
+	}
+}
+
+func (s *server) diffVersions(c echo.Context, u models.User) error {
+	to, err := s.loadVersion(c, u)
+	if err != nil {
+		return err
+	}
+	from, err := strconv.Atoi(c.QueryParam("from"))
+	if err != nil || from < 1 {
+		return models.InvalidField("from", "must be the number of the version to compare with")
+	}
+	d, err := s.Service.DiffVersions(c.Request().Context(), u, c.Param("slug"), from, to.Number)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toDiff(d))
+}
+
+func (s *server) exportVersion(c echo.Context, u models.User) error {
+	v, err := s.loadVersion(c, u)
+	if err != nil {
+		return err
+	}
+	title := v.ModelSlug + " v" + strconv.Itoa(v.Number)
+	name := v.ModelSlug + "-v" + strconv.Itoa(v.Number)
+	attach := func(ext string) {
+		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+name+ext+`"`)
+	}
+	switch f := c.QueryParam("format"); f {
+	case "", "json":
+		attach(".json")
+		return respondCached(c, toVersion(v))
+	case "dot":
+		attach(".dot")
+		return c.Blob(http.StatusOK, "text/vnd.graphviz; charset=utf-8", []byte(diagram.DOT(title, v.Content, nil)))
+	case "mermaid":
+		attach(".mmd")
+		return c.Blob(http.StatusOK, "text/vnd.mermaid; charset=utf-8", []byte(diagram.Mermaid(v.Content)))
+	case "svg":
+		svg, err := s.Renderer.SVG(c.Request().Context(), diagram.DOT(title, v.Content, nil))
+		if err != nil {
+			return err
+		}
+		attach(".svg")
+		return c.Blob(http.StatusOK, "image/svg+xml", svg)
+	default:
+		return models.InvalidField("format", "must be one of json, dot, mermaid, svg")
+	}
+}
+
+func (s *server) listAudit(c echo.Context, u models.User) error {
+	var after int64
+	var errs []models.FieldError
+	if a := c.QueryParam("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, models.FieldError{Field: "after", Message: "must be a non-negative integer"})
+		}
+		after = n
+	}
+	limit := 100
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			errs = append(errs, models.FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
+		}
+		limit = n
+	}
+	if err := models.Invalid(errs); err != nil {
+		return err
+	}
+	es, err := s.Service.Audit(c.Request().Context(), u, after, limit)
+	if err != nil {
+		return err
+	}
+	out := list[auditEntryResponse]{Items: make([]auditEntryResponse, 0, len(es))}
+	for _, e := range es {
+		out.Items = append(out.Items, toAudit(e))
+	}
+	if len(es) == limit {
+		out.NextCursor = strconv.FormatInt(es[len(es)-1].Seq, 10)
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *server) verifyAudit(c echo.Context, u models.User) error {
+	r, err := s.Service.VerifyAudit(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, auditVerifyResponse{OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq})
+}

@@ -1,0 +1,37 @@
+package models
+
+import "time"
+
+// Role is what a user may do.
+type Role string
+
+// The roles of api.md.
+const (
+	RoleAdmin    Role = "admin"
+	RolePI       Role = "pi"
+	RolePanelist Role = "panelist"
+	RoleCoder    Role = "coder"
+	RoleClient   Role = "client"
+)
+
+// Roles lists every role, in the order they are documented.
+var Roles = []Role{RoleAdmin, RolePI, RolePanelist, RoleCoder, RoleClient}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, k := range Roles {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a person or program holding a token.
+type User struct {
+	ID        int64
+	Name      string
+	Email     string
+	Role      Role
+	CreatedAt time.Time
+}

@@ -1,0 +1,73 @@
+package workflow
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagewise/stagewise/models"
+)
+
+var slugRe = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// NewModel is the input of CreateModel.
+type NewModel struct {
+	Slug, Title, Marker, Resolution, Context string
+}
+
+func checkText(errs *[]models.FieldError, field, v string, required bool, max int) {
+	if required && strings.TrimSpace(v) == "" {
+		*errs = append(*errs, models.FieldError{Field: field, Message: "is required"})
+		return
+	}
+	if utf8.RuneCountInString(v) > max {
+		*errs = append(*errs, models.FieldError{Field: field, Message: "must be at most " + itoa(int64(max)) + " characters"})
+	}
+}
+
+// CreateModel creates a model owned by the calling PI (or admin).
+func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewModel) (models.TaskModel, error) {
+	if actor.Role != models.RolePI && actor.Role != models.RoleAdmin {
+		return models.TaskModel{}, models.Errf(models.ErrForbidden, "only PIs and admins create models")
+	}
+	var errs []models.FieldError
+	if !slugRe.MatchString(in.Slug) || len(in.Slug) > 80 {
+		errs = append(errs, models.FieldError{Field: "slug", Message: "must be 1-80 lower-case letters, digits and single hyphens, such as renegotiating-tasks-goals"})
+	}
+	checkText(&errs, "title", in.Title, true, 300)
+	checkText(&errs, "marker", in.Marker, true, 2000)
+	checkText(&errs, "resolution", in.Resolution, true, 2000)
+	checkText(&errs, "context", in.Context, false, 5000)
+	if err := models.Invalid(errs); err != nil {
+		return models.TaskModel{}, err
+	}
+	now := s.now()
+	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,
+		OwnerID: actor.ID, OwnerName: actor.Name, CreatedAt: now, UpdatedAt: now}
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.ModelBySlug(ctx, in.Slug); err == nil {
+			return models.Errf(models.ErrConflict, "a model with slug %s exists", in.Slug)
+		}
+		if err := s.store.CreateModel(ctx, &m); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "model.create", "model", m.Slug, "")
+	})
+	return m, err
+}
+
+// Model returns a model; every authenticated role may read models.
+func (s *Service) Model(ctx context.Context, slug string) (models.TaskModel, error) {
+	return s.store.ModelBySlug(ctx, slug)
+}
+
+// ListModels lists models in creation order.
+func (s *Service) ListModels(ctx context.Context, p models.Page) ([]models.TaskModel, error) {
+	return s.store.ListModels(ctx, p)
+}
+
+// canChange reports whether actor may change model m: its PI or an admin.
+func canChange(actor models.User, m models.TaskModel) bool {
+	return actor.Role == models.RoleAdmin || (actor.Role == models.RolePI && actor.ID == m.OwnerID)
+}

@@ -1,0 +1,180 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stagewise/stagewise/models"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// NewToken returns a fresh random bearer token (256 bits).
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "sw_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashToken is how tokens are stored: only their SHA-256.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate finds the holder of a bearer token.
+func (s *Service) Authenticate(ctx context.Context, token string) (models.User, error) {
+	if token == "" {
+		return models.User{}, models.Errf(models.ErrUnauthorized, "a bearer token is required")
+	}
+	u, err := s.store.UserByTokenHash(ctx, HashToken(token))
+	if errors.Is(err, models.ErrNotFound) {
+		return models.User{}, models.Errf(models.ErrUnauthorized, "unknown token")
+	}
+	return u, err
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Name  string
+	Email string
+	Role  models.Role
+}
+
+// canCreate says which roles a role may hand out: admins any, PIs the
+// roles that work on their studies.
+func canCreate(actor, role models.Role) bool {
+	switch actor {
+	case models.RoleAdmin:
+		return true
+	case models.RolePI:
+		return role == models.RolePanelist || role == models.RoleCoder || role == models.RoleClient
+	}
+	return false
+}
+
+func validateUser(in NewUser) []models.FieldError {
+	var errs []models.FieldError
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		errs = append(errs, models.FieldError{Field: "name", Message: "is required"})
+	} else if utf8.RuneCountInString(name) > 200 {
+		errs = append(errs, models.FieldError{Field: "name", Message: "must be at most 200 characters"})
+	}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+		errs = append(errs, models.FieldError{Field: "email", Message: "must be a plain email address such as ana@example.org"})
+	}
+	if !in.Role.Valid() {
+		errs = append(errs, models.FieldError{Field: "role", Message: "must be one of admin, pi, panelist, coder, client"})
+	}
+	return errs
+}
+
+// CreateUser creates a user and returns it with its token, which is shown
+// this once and stored only as a hash.
+func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser) (models.User, string, error) {
+	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
+		return models.User{}, "", models.Errf(models.ErrForbidden, "only admins and PIs create users")
+	}
+	if err := models.Invalid(validateUser(in)); err != nil {
+		return models.User{}, "", err
+	}
+	if !canCreate(actor.Role, in.Role) {
+		return models.User{}, "", models.Errf(models.ErrForbidden, "a %s cannot create a %s", actor.Role, in.Role)
+	}
+	token, err := NewToken()
+	if err != nil {
+		return models.User{}, "", err
+	}
+	u := models.User{Name: strings.TrimSpace(in.Name), Email: in.Email, Role: in.Role, CreatedAt: s.now()}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.UserByEmail(ctx, in.Email); err == nil {
+			return models.Errf(models.ErrConflict, "a user with email %s exists", in.Email)
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		id := actor.ID
+		if err := s.store.CreateUser(ctx, &u, HashToken(token), &id); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "user.create", "user", itoa(u.ID), "role="+string(u.Role))
+	})
+	if err != nil {
+		return models.User{}, "", err
+	}
+	return u, token, nil
+}
+
+// EnsureAdmin makes sure an admin holding token exists (bootstrap through
+// STAGEWISE_ADMIN_TOKEN). It is idempotent and safe to run from several
+// processes at once.
+func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, error) {
+	if len(token) < 16 {
+		return models.User{}, errors.New("STAGEWISE_ADMIN_TOKEN must be at least 16 characters")
+	}
+	var out models.User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if u, err := s.store.UserByTokenHash(ctx, HashToken(token)); err == nil {
+			out = u
+			return nil
+		}
+		const email = "admin@stagewise.invalid"
+		if u, err := s.store.UserByEmail(ctx, email); err == nil {
+			if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
+				return err
+			}
+			out = u
+			return s.audit(ctx, models.User{}, "user.token_reset", "user", itoa(u.ID), "admin bootstrap")
+		}
+		u := models.User{Name: "Administrator", Email: email, Role: models.RoleAdmin, CreatedAt: s.now()}
+		if err := s.store.CreateUser(ctx, &u, HashToken(token), nil); err != nil {
+			return err
+		}
+		out = u
+		return s.audit(ctx, models.User{}, "user.create", "user", itoa(u.ID), "admin bootstrap")
+	})
+	return out, err
+}
+
+// EnsureUser returns the user with email, creating it with a fresh token
+// when missing (for demonstration data); token is empty when the user
+// existed already.
+func (s *Service) EnsureUser(ctx context.Context, in NewUser) (models.User, string, error) {
+	if u, err := s.store.UserByEmail(ctx, in.Email); err == nil {
+		return u, "", nil
+	}
+	return s.CreateUser(ctx, models.User{ID: 0, Role: models.RoleAdmin}, in)
+}
+
+// ResetToken gives an existing user a new token (demo start-up prints it).
+func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error) {
+	token, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
+			return err
+		}
+		return s.audit(ctx, models.User{}, "user.token_reset", "user", itoa(u.ID), "")
+	})
+	return token, err
+}
+
+// ListUsers lists users for admins and PIs.
+func (s *Service) ListUsers(ctx context.Context, actor models.User, p models.Page) ([]models.User, error) {
+	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
+		return nil, models.Errf(models.ErrForbidden, "only admins and PIs list users")
+	}
+	return s.store.ListUsers(ctx, p)
+}
