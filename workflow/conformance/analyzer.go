@@ -1,0 +1,597 @@
+package conformance
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Session is one coded session. Codes are in onset order (the caller sorts
+// them); each code indicates at most one stage.
+type Session struct {
+	Case    string
+	Session int
+	Codes   []string
+}
+
+// Analyzer accumulates sessions and produces a Report. It keeps one entry per
+// distinct collapsed sequence (a variant) and a 16-byte record per session
+// (case id, session number, variant id), plus the lag counts and the unmapped
+// code counts. It is not safe for concurrent use.
+//
+// Stage sequence of a session: its codes mapped to stages in the given order;
+// codes that indicate no stage are counted per code (unmapped_codes) and left
+// out; consecutive repeats collapse to one. Only the lag table sees the
+// uncollapsed sequence, and only with allow_repeats.
+type Analyzer struct {
+	p          Params
+	d          *DFG
+	n          int
+	roles      []string
+	resolution []bool
+	pos        []int
+	declared   []string // declared kind per (from, to) cell, "" if none
+	ndeclared  int
+
+	codeStage  map[string]int32
+	variantIdx map[string]int32
+	variants   []variant
+	caseIdx    map[string]int32
+	cases      []string
+	recs       []record
+	unmapped   map[string]int
+	lag        []int64
+	skipped    int
+	events     int
+	unmappedEv int
+
+	raw, col []int32
+	key      []byte
+	al       *aligner
+	moves    []move
+	stamp    []int32 // per stage, for distinct stages of a variant
+	pstamp   []int32 // per pair, for distinct pairs of a variant
+}
+
+type record struct {
+	caseID  int32
+	variant int32
+	session int
+}
+
+type variant struct {
+	seq   []int32
+	count int
+
+	analyzed bool
+	cost     int
+	denom    int
+	fitness  float64
+	devs     []Deviation
+	stages   []string
+	conforms bool
+	resolved bool
+	tau      *float64
+	distinct []int32 // distinct stages, first-occurrence order
+	pairs    []int32 // distinct adjacent pairs as from*n+to
+}
+
+// NewAnalyzer compiles the model and checks the parameters (after
+// WithDefaults). Errors are FieldErrors.
+func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
+	p = p.WithDefaults()
+	if errs := p.Validate(); len(errs) > 0 {
+		return nil, FieldErrors(errs)
+	}
+	d, err := Compile(m)
+	if err != nil {
+		return nil, err
+	}
+	n := len(m.Stages)
+	a := &Analyzer{
+		p:          p,
+		d:          d,
+		n:          n,
+		roles:      make([]string, n),
+		resolution: make([]bool, n),
+		pos:        make([]int, n),
+		declared:   make([]string, n*n),
+		codeStage:  map[string]int32{},
+		variantIdx: map[string]int32{},
+		caseIdx:    map[string]int32{},
+		unmapped:   map[string]int{},
+		lag:        make([]int64, n*n),
+		al:         newAligner(d),
+		stamp:      make([]int32, n),
+		pstamp:     make([]int32, n*n),
+	}
+	index := map[string]int{}
+	clusterPos := map[string]int{}
+	for i, s := range m.Stages {
+		index[s.Key] = i
+		a.roles[i] = cmp.Or(s.Role, RoleProcess)
+		a.resolution[i] = s.Role == RoleResolution
+		a.pos[i] = i
+		if s.Cluster != "" {
+			if q, ok := clusterPos[s.Cluster]; ok {
+				a.pos[i] = q
+			} else {
+				clusterPos[s.Cluster] = i
+			}
+		}
+		for _, c := range s.Codes {
+			a.codeStage[c] = int32(i)
+		}
+	}
+	for _, t := range m.Transitions {
+		k := index[t.From]*n + index[t.To]
+		if a.declared[k] == "" {
+			a.declared[k] = cmp.Or(t.Kind, KindHypothesized)
+			a.ndeclared++
+		}
+	}
+	return a, nil
+}
+
+// DFG returns the compiled graph (read-only).
+func (a *Analyzer) DFG() *DFG { return a.d }
+
+// Add adds one session. Sessions may come in any order; the report does not
+// depend on it.
+func (a *Analyzer) Add(s Session) {
+	raw := a.raw[:0]
+	col := a.col[:0]
+	for _, c := range s.Codes {
+		st, ok := a.codeStage[c]
+		if !ok {
+			if _, seen := a.unmapped[c]; !seen {
+				c = strings.Clone(c) // do not retain the caller's backing memory
+			}
+			a.unmapped[c]++
+			a.unmappedEv++
+			continue
+		}
+		raw = append(raw, st)
+		if len(col) == 0 || col[len(col)-1] != st {
+			col = append(col, st)
+		}
+	}
+	a.raw, a.col = raw, col
+	a.events += len(raw)
+	if len(col) == 0 {
+		a.skipped++
+		return
+	}
+	lagSeq := col
+	if a.p.AllowRepeats {
+		lagSeq = raw
+	}
+	n, k := a.n, a.p.Lag
+	for t := 0; t+k < len(lagSeq); t++ {
+		a.lag[int(lagSeq[t])*n+int(lagSeq[t+k])]++
+	}
+	key := a.key[:0]
+	if n <= 256 {
+		for _, st := range col {
+			key = append(key, byte(st))
+		}
+	} else {
+		for _, st := range col {
+			key = append(key, byte(st>>8), byte(st))
+		}
+	}
+	a.key = key
+	vi, ok := a.variantIdx[string(key)]
+	if !ok {
+		vi = int32(len(a.variants))
+		a.variantIdx[string(key)] = vi
+		a.variants = append(a.variants, variant{seq: slices.Clone(col)})
+	}
+	a.variants[vi].count++
+	ci, ok := a.caseIdx[s.Case]
+	if !ok {
+		ci = int32(len(a.cases))
+		label := strings.Clone(s.Case) // do not retain the caller's backing memory
+		a.caseIdx[label] = ci
+		a.cases = append(a.cases, label)
+	}
+	a.recs = append(a.recs, record{caseID: ci, variant: vi, session: s.Session})
+}
+
+// analyze computes the per-variant metrics once.
+func (a *Analyzer) analyze(vi int) {
+	v := &a.variants[vi]
+	if v.analyzed {
+		return
+	}
+	v.analyzed = true
+	d, n := a.d, a.n
+	seq := v.seq
+	var cost int
+	cost, a.moves = a.al.align(seq, a.moves[:0])
+	v.cost = cost
+	v.denom = d.ShortestPath + len(seq)
+	v.fitness = 1 - float64(cost)/float64(v.denom)
+	v.devs = make([]Deviation, len(a.moves))
+	for i, m := range a.moves {
+		t := LogMove
+		if m.model {
+			t = ModelMove
+		}
+		v.devs[i] = Deviation{Type: t, Stage: d.Stages[m.stage], Position: int(m.pos)}
+	}
+	v.stages = make([]string, len(seq))
+	for i, s := range seq {
+		v.stages[i] = d.Stages[s]
+	}
+	v.resolved = a.resolution[seq[len(seq)-1]]
+	mark := int32(vi + 1)
+	for _, s := range seq {
+		if a.stamp[s] != mark {
+			a.stamp[s] = mark
+			v.distinct = append(v.distinct, s)
+		}
+	}
+	for t := 0; t+1 < len(seq); t++ {
+		p := seq[t]*int32(n) + seq[t+1]
+		if a.pstamp[p] != mark {
+			a.pstamp[p] = mark
+			v.pairs = append(v.pairs, p)
+		}
+	}
+	// Order conformity and Kendall's τ-b over the distinct stages.
+	var conc, disc, tiesY int
+	for k := 0; k < len(v.distinct); k++ {
+		pk := a.pos[v.distinct[k]]
+		for l := k + 1; l < len(v.distinct); l++ {
+			switch pl := a.pos[v.distinct[l]]; {
+			case pl > pk:
+				conc++
+			case pl < pk:
+				disc++
+			default:
+				tiesY++
+			}
+		}
+	}
+	v.conforms = disc == 0
+	m := len(v.distinct)
+	n0 := m * (m - 1) / 2
+	if n0-tiesY > 0 {
+		v.tau = num(float64(conc-disc) / math.Sqrt(float64(n0)*float64(n0-tiesY)))
+	}
+}
+
+// Report computes the report of the sessions added so far. It may be called
+// again after more sessions are added.
+//
+// Rules:
+//   - Stage support: a stage's sessions (cases) are those whose sequence
+//     contains it; session_support = sessions / summary.sessions,
+//     case_support = cases / summary.cases; supported when the share in the
+//     unit is ≥ the threshold.
+//   - Transition support: pairs a→b adjacent in collapsed sequences; count =
+//     occurrences, sessions (cases) containing the pair, support = share in
+//     the unit, supported ≥ threshold. Rows: every observed pair and every
+//     declared transition.
+//   - Order conformity: a stage's model position is its index in the stage
+//     list, except that every member of a cluster takes the index of the
+//     cluster's first member. A session conforms when the positions of its
+//     distinct stages, in first-occurrence order, never decrease (a single
+//     stage conforms). kendall_tau is Kendall's τ-b between first-occurrence
+//     rank and model position (null when fewer than 2 distinct positions).
+//   - Fitness and deviations: the optimal alignment of the aligner (see
+//     Deviation); session fitness = 1 − cost/(DFG.ShortestPath + length).
+//   - Precision: see Summary.Precision; null when no prefix allows anything.
+//   - Resolved: the last stage of the sequence has role resolution.
+func (a *Analyzer) Report() Report {
+	d, n, p := a.d, a.n, a.p
+	for vi := range a.variants {
+		a.analyze(vi)
+	}
+	// Canonical variant ranks (by sequence) and case ranks (by label).
+	vorder := make([]int32, len(a.variants))
+	for i := range vorder {
+		vorder[i] = int32(i)
+	}
+	slices.SortFunc(vorder, func(x, y int32) int { return slices.Compare(a.variants[x].seq, a.variants[y].seq) })
+	vrank := make([]int32, len(a.variants))
+	for r, vi := range vorder {
+		vrank[vi] = int32(r)
+	}
+	corder := make([]int32, len(a.cases))
+	for i := range corder {
+		corder[i] = int32(i)
+	}
+	slices.SortFunc(corder, func(x, y int32) int { return strings.Compare(a.cases[x], a.cases[y]) })
+	crank := make([]int32, len(a.cases))
+	for r, ci := range corder {
+		crank[ci] = int32(r)
+	}
+	a.sortRecords(crank, vrank)
+
+	nSess := len(a.recs)
+	nCases := len(a.cases)
+	rep := Report{Params: p, Model: d}
+	sum := &rep.Summary
+	sum.Sessions, sum.Cases, sum.Variants = nSess, nCases, len(a.variants)
+	sum.SkippedEmpty = a.skipped
+	sum.Events, sum.UnmappedEvents = a.events, a.unmappedEv
+
+	// Per-variant aggregates (integers, so the variant order is irrelevant).
+	stageSess := make([]int, n)
+	pairSess := make([]int, n*n)
+	pairCount := make([]int, n*n)
+	startCnt := make([]int, n)
+	endCnt := make([]int, n)
+	var costSum, denomSum int64
+	for i := range a.variants {
+		v := &a.variants[i]
+		c := v.count
+		for _, s := range v.distinct {
+			stageSess[s] += c
+		}
+		for _, q := range v.pairs {
+			pairSess[q] += c
+		}
+		for t := 0; t+1 < len(v.seq); t++ {
+			pairCount[int(v.seq[t])*n+int(v.seq[t+1])] += c
+		}
+		startCnt[v.seq[0]] += c
+		endCnt[v.seq[len(v.seq)-1]] += c
+		costSum += int64(v.cost) * int64(c)
+		denomSum += int64(v.denom) * int64(c)
+		if v.conforms {
+			sum.OrderConforming += c
+		}
+		if v.resolved {
+			sum.Resolved += c
+		}
+	}
+	if denomSum > 0 {
+		sum.Fitness = num(1 - float64(costSum)/float64(denomSum))
+	}
+
+	// Per-case aggregates and the sequence rows, in report order.
+	stageCases := make([]int, n)
+	pairCases := make([]int, n*n)
+	stageStamp := make([]int32, n)
+	pairStamp := make([]int32, n*n)
+	rep.Sequences = make([]SequenceRow, nSess)
+	var tauSum, fitSum float64
+	tauN := 0
+	caseNo := int32(0)
+	for i, r := range a.recs {
+		if i == 0 || r.caseID != a.recs[i-1].caseID {
+			caseNo++
+		}
+		v := &a.variants[r.variant]
+		for _, s := range v.distinct {
+			if stageStamp[s] != caseNo {
+				stageStamp[s] = caseNo
+				stageCases[s]++
+			}
+		}
+		for _, q := range v.pairs {
+			if pairStamp[q] != caseNo {
+				pairStamp[q] = caseNo
+				pairCases[q]++
+			}
+		}
+		if v.tau != nil {
+			tauSum += *v.tau
+			tauN++
+		}
+		fitSum += v.fitness
+		rep.Sequences[i] = SequenceRow{
+			Case: a.cases[r.caseID], Session: r.session, Stages: v.stages,
+			Cost: v.cost, Fitness: v.fitness, Conforms: v.conforms, KendallTau: v.tau,
+			Resolved: v.resolved, Deviations: v.devs,
+		}
+	}
+	if tauN > 0 {
+		sum.MeanKendallTau = num(tauSum / float64(tauN))
+	}
+	if nSess > 0 {
+		sum.MeanFitness = num(fitSum / float64(nSess))
+	}
+
+	share := func(sessions, cases int) (*float64, *float64, *float64, bool) {
+		ss, cs := ratio(sessions, nSess), ratio(cases, nCases)
+		u := ss
+		if p.Unit == UnitCase {
+			u = cs
+		}
+		return u, ss, cs, u != nil && *u >= p.SupportThreshold
+	}
+
+	rep.Stages = make([]StageRow, n)
+	for i := 0; i < n; i++ {
+		_, ss, cs, ok := share(stageSess[i], stageCases[i])
+		rep.Stages[i] = StageRow{Key: d.Stages[i], Role: a.roles[i], Sessions: stageSess[i], Cases: stageCases[i],
+			SessionSupport: ss, CaseSupport: cs, Supported: ok}
+		if ok {
+			sum.StagesSupported++
+		}
+	}
+
+	// Lag table.
+	quasi := !p.AllowRepeats && p.Lag == 1
+	fit := fitLag(a.lag, n, quasi)
+	lt := LagTable{Lag: p.Lag, Labels: d.Stages, Counts: make([][]int, n), N: int(fit.total),
+		Table: TableIndependence, Expected: make([][]*float64, n), AdjustedResiduals: make([][]*float64, n),
+		Iterations: fit.iterations, Converged: fit.converged}
+	if quasi {
+		lt.Table = TableQuasiIndependence
+	}
+	for i := 0; i < n; i++ {
+		lt.Counts[i] = make([]int, n)
+		lt.Expected[i] = make([]*float64, n)
+		lt.AdjustedResiduals[i] = make([]*float64, n)
+		for j := 0; j < n; j++ {
+			lt.Counts[i][j] = int(a.lag[i*n+j])
+			lt.Expected[i][j] = num(fit.e[i*n+j])
+			lt.AdjustedResiduals[i][j] = num(fit.z[i*n+j])
+		}
+	}
+	rep.LagTable = lt
+
+	// Transitions.
+	rep.Transitions = []TransitionRow{}
+	allowed, total := 0, 0
+	sum.DeclaredTransitions = a.ndeclared
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			k := i*n + j
+			c := pairCount[k]
+			total += c
+			if d.adj[k] {
+				allowed += c
+			}
+			if c == 0 && a.declared[k] == "" {
+				continue
+			}
+			u, ss, cs, ok := share(pairSess[k], pairCases[k])
+			pr, z, q := fit.cellStats(i, j)
+			var dep float64
+			if i == j {
+				dep = float64(c) / float64(c+1)
+			} else {
+				back := pairCount[j*n+i]
+				dep = float64(c-back) / float64(c+back+1)
+			}
+			row := TransitionRow{From: d.Stages[i], To: d.Stages[j], InModel: d.adj[k] || (i == j && a.declared[k] != ""),
+				Kind: a.declared[k], Count: c, Sessions: pairSess[k], Cases: pairCases[k],
+				Support: u, SessionSupport: ss, CaseSupport: cs, Supported: ok,
+				Probability: num(pr), AdjustedResidual: num(z), YulesQ: num(q), Dependency: dep}
+			if ok && row.InModel {
+				sum.TransitionsSupported++
+			}
+			if ok && a.declared[k] != "" {
+				sum.DeclaredSupported++
+			}
+			rep.Transitions = append(rep.Transitions, row)
+		}
+	}
+	sum.AllowedTransitionShare = ratio(allowed, total)
+
+	sum.Precision = a.precision()
+
+	rep.UnmappedCodes = make([]CodeCount, 0, len(a.unmapped))
+	for c, k := range a.unmapped {
+		rep.UnmappedCodes = append(rep.UnmappedCodes, CodeCount{Code: c, Count: k})
+	}
+	slices.SortFunc(rep.UnmappedCodes, func(x, y CodeCount) int { return strings.Compare(x.Code, y.Code) })
+
+	rep.Discovery = Discovery{StartCounts: []StageCount{}, EndCounts: []StageCount{}}
+	for i := 0; i < n; i++ {
+		if startCnt[i] > 0 {
+			rep.Discovery.StartCounts = append(rep.Discovery.StartCounts, StageCount{Stage: d.Stages[i], Count: startCnt[i]})
+		}
+		if endCnt[i] > 0 {
+			rep.Discovery.EndCounts = append(rep.Discovery.EndCounts, StageCount{Stage: d.Stages[i], Count: endCnt[i]})
+		}
+	}
+	return rep
+}
+
+type trieNode struct {
+	last    int32 // stage of the prefix's last element, -1 for the root
+	child   int32 // first child, -1 if none
+	sibling int32 // next sibling, -1 if none
+	weight  int64 // sessions for which this prefix is a proper prefix
+}
+
+// precision computes ETConformance on the DFG over the prefix tree of the
+// variants: for every proper prefix (the empty one included, the whole
+// sequence not) that the DFG replays from a start stage (each sequence stops
+// at its first prefix that cannot be replayed), allowed = the start stages
+// for the empty prefix, else the successors of its last stage; escaping = the
+// allowed stages that no session continued the prefix with. Precision =
+// 1 − Σ w·escaping / Σ w·allowed, w = the number of sessions having the
+// prefix as a proper prefix. Null when Σ w·allowed = 0.
+func (a *Analyzer) precision() *float64 {
+	d, n := a.d, a.n
+	nodes := []trieNode{{last: -1, child: -1, sibling: -1}}
+	for i := range a.variants {
+		v := &a.variants[i]
+		node := int32(0)
+		for k := 0; k < len(v.seq); k++ {
+			if k == 1 && !d.isStart[v.seq[0]] {
+				break
+			}
+			if k >= 2 && !d.adj[int(v.seq[k-2])*n+int(v.seq[k-1])] {
+				break
+			}
+			nodes[node].weight += int64(v.count)
+			s := v.seq[k]
+			c := nodes[node].child
+			for c >= 0 && nodes[c].last != s {
+				c = nodes[c].sibling
+			}
+			if c < 0 {
+				c = int32(len(nodes))
+				nodes = append(nodes, trieNode{last: s, child: -1, sibling: nodes[node].child})
+				nodes[node].child = c
+			}
+			node = c
+		}
+	}
+	var esc, all int64
+	for i := range nodes {
+		nd := &nodes[i]
+		if nd.weight == 0 {
+			continue
+		}
+		succ := d.succ[n]
+		if nd.last >= 0 {
+			succ = d.succ[nd.last]
+		}
+		cont := 0
+		for c := nd.child; c >= 0; c = nodes[c].sibling {
+			s := nodes[c].last
+			if (nd.last < 0 && d.isStart[s]) || (nd.last >= 0 && d.adj[int(nd.last)*n+int(s)]) {
+				cont++
+			}
+		}
+		all += nd.weight * int64(len(succ))
+		esc += nd.weight * int64(len(succ)-cont)
+	}
+	if all == 0 {
+		return nil
+	}
+	return num(1 - float64(esc)/float64(all))
+}
+
+// sortRecords orders the session records by case rank, session number and
+// variant rank: a counting sort by case, then a sort within each case.
+func (a *Analyzer) sortRecords(crank, vrank []int32) {
+	start := make([]int32, len(a.cases)+1)
+	for _, r := range a.recs {
+		start[crank[r.caseID]+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]record, len(a.recs))
+	next := slices.Clone(start[:len(a.cases)])
+	for _, r := range a.recs {
+		k := crank[r.caseID]
+		sorted[next[k]] = r
+		next[k]++
+	}
+	for c := 0; c < len(a.cases); c++ {
+		g := sorted[start[c]:start[c+1]]
+		if len(g) < 2 {
+			continue
+		}
+		slices.SortFunc(g, func(x, y record) int {
+			if c := cmp.Compare(x.session, y.session); c != 0 {
+				return c
+			}
+			return cmp.Compare(vrank[x.variant], vrank[y.variant])
+		})
+	}
+	a.recs = sorted
+}

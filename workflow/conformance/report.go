@@ -1,0 +1,160 @@
+package conformance
+
+import "math"
+
+// Report is the result of a comparison. Every list has a fixed order (see the
+// field comments), so equal inputs give byte-identical JSON whatever order the
+// sessions were added in. Undefined numbers are null, never NaN or Inf.
+//
+// A Report is read-only: rows of sessions with the same stage sequence share
+// their Stages, Deviations and KendallTau, and Model is the analyzer's graph.
+type Report struct {
+	Params        Params          `json:"params"`
+	Summary       Summary         `json:"summary"`
+	Stages        []StageRow      `json:"stages"`         // model stage order
+	Transitions   []TransitionRow `json:"transitions"`    // by (from, to) in model stage order
+	Sequences     []SequenceRow   `json:"sequences"`      // by case label (bytewise), session number, then stage sequence (lexicographic in model order)
+	UnmappedCodes []CodeCount     `json:"unmapped_codes"` // by code (bytewise)
+	LagTable      LagTable        `json:"lag_table"`
+	Discovery     Discovery       `json:"discovery"`
+	Model         *DFG            `json:"model"`
+}
+
+// Summary holds the log-level figures. Sessions and Cases count the sessions
+// with a non-empty stage sequence (and the cases having at least one); the
+// sessions whose sequence is empty after mapping are counted in SkippedEmpty
+// only (their unmapped codes still count in unmapped_codes) and take part in
+// no other metric.
+type Summary struct {
+	Sessions int `json:"sessions"`
+	Cases    int `json:"cases"`
+	Variants int `json:"variants"` // distinct collapsed sequences
+	// Fitness is the log fitness 1 − Σcost / Σ(shortest model path + length)
+	// over sessions (each session counted).
+	Fitness *float64 `json:"fitness"`
+	// Precision is ETConformance on the DFG over the replayable proper
+	// prefixes, each weighted by the sessions sharing it.
+	Precision *float64 `json:"precision"`
+	// OrderConforming counts the conforming sessions.
+	OrderConforming int `json:"order_conforming"`
+	// StagesSupported counts the supported stages.
+	StagesSupported int `json:"stages_supported"`
+	// TransitionsSupported counts the supported transition rows that are in
+	// the model (in_model).
+	TransitionsSupported int `json:"transitions_supported"`
+	// DeclaredTransitions and DeclaredSupported count the declared
+	// transitions and the supported ones among them.
+	DeclaredTransitions int `json:"declared_transitions"`
+	DeclaredSupported   int `json:"declared_supported"`
+	// AllowedTransitionShare is the share of all adjacent-pair occurrences
+	// whose pair is a DFG edge (null when there are none).
+	AllowedTransitionShare *float64 `json:"allowed_transition_share"`
+	// Resolved counts the sessions ending in a resolution stage.
+	Resolved int `json:"resolved"`
+	// SkippedEmpty counts the sessions whose sequence was empty after mapping.
+	SkippedEmpty int `json:"skipped_empty"`
+	// MeanKendallTau is the mean τ-b over the sessions where it is defined.
+	MeanKendallTau *float64 `json:"mean_kendall_tau"`
+	// MeanFitness is the plain mean of the session fitness values.
+	MeanFitness *float64 `json:"mean_fitness"`
+	// Events counts the mapped events (before collapsing), UnmappedEvents the
+	// events whose code indicates no stage.
+	Events         int `json:"events"`
+	UnmappedEvents int `json:"unmapped_events"`
+}
+
+// StageRow is the support of one stage; there is one row per model stage, in
+// model order (codes that indicate no stage are in unmapped_codes, never
+// stages). Supports are shares of all sessions
+// (cases) in which the stage occurs; Supported compares the share in the
+// report's unit with the threshold (≥).
+type StageRow struct {
+	Key            string   `json:"key"`
+	Role           string   `json:"role"`
+	Sessions       int      `json:"sessions"`
+	Cases          int      `json:"cases"`
+	SessionSupport *float64 `json:"session_support"`
+	CaseSupport    *float64 `json:"case_support"`
+	Supported      bool     `json:"supported"`
+}
+
+// TransitionRow describes one ordered stage pair: every pair observed adjacent
+// in a collapsed sequence and every declared transition.
+type TransitionRow struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// InModel: the pair is an edge of the compiled DFG, or a declared
+	// self-loop.
+	InModel bool `json:"in_model"`
+	// Kind is the declared kind, "" when the pair was not declared.
+	Kind string `json:"kind,omitempty"`
+	// Count: occurrences of the pair as adjacent stages of the collapsed
+	// sequences; Sessions and Cases: sessions (cases) containing it.
+	Count    int `json:"count"`
+	Sessions int `json:"sessions"`
+	Cases    int `json:"cases"`
+	// Support: share in the report's unit; Supported: Support ≥ threshold.
+	Support        *float64 `json:"support"`
+	SessionSupport *float64 `json:"session_support"`
+	CaseSupport    *float64 `json:"case_support"`
+	Supported      bool     `json:"supported"`
+	// Probability p(to|from), AdjustedResidual and YulesQ come from the lag
+	// table (at the report's lag, so for lag > 1 they describe that lag).
+	Probability      *float64 `json:"probability"`
+	AdjustedResidual *float64 `json:"adjusted_residual"`
+	YulesQ           *float64 `json:"yules_q"`
+	// Dependency is the heuristics-miner dependency a⇒b =
+	// (|a>b| − |b>a|)/(|a>b| + |b>a| + 1) on the collapsed adjacent-pair
+	// counts (a⇒a = |a>a|/(|a>a| + 1)).
+	Dependency float64 `json:"dependency"`
+}
+
+// SequenceRow is one session.
+type SequenceRow struct {
+	Case    string   `json:"case"`
+	Session int      `json:"session"`
+	Stages  []string `json:"stages"` // collapsed stage sequence
+	// Cost is the optimal alignment cost, Fitness 1 − cost/(shortest model
+	// path + len(Stages)).
+	Cost       int         `json:"cost"`
+	Fitness    float64     `json:"fitness"`
+	Conforms   bool        `json:"conforms"`
+	KendallTau *float64    `json:"kendall_tau"`
+	Resolved   bool        `json:"resolved"`
+	Deviations []Deviation `json:"deviations"` // in alignment order
+}
+
+// CodeCount counts the events of one code that indicates no stage.
+type CodeCount struct {
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+}
+
+// Discovery holds process-discovery counts over the collapsed sequences
+// (directly-follows counts are the transitions' Count; dependencies are the
+// transitions' Dependency).
+type Discovery struct {
+	StartCounts []StageCount `json:"start_counts"` // sessions starting with the stage, model order, zeros omitted
+	EndCounts   []StageCount `json:"end_counts"`   // sessions ending with the stage, model order, zeros omitted
+}
+
+// StageCount counts sessions per stage.
+type StageCount struct {
+	Stage string `json:"stage"`
+	Count int    `json:"count"`
+}
+
+// num returns a pointer to f, or nil when f is NaN or infinite.
+func num(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+func ratio(a, b int) *float64 {
+	if b == 0 {
+		return nil
+	}
+	return num(float64(a) / float64(b))
+}
