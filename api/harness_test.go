@@ -1,0 +1,242 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/api"
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/diagram"
+)
+
+const adminToken = "test-admin-token-0123456789"
+
+// env is one fully wired server on a fresh SQLite file.
+type env struct {
+	t      *testing.T
+	e      *echo.Echo
+	st     *store.Store
+	svc    *workflow.Service
+	router routers.Router
+	admin  string
+}
+
+var sharedRenderer = &diagram.Renderer{}
+
+func init() {
+	for _, mt := range []string{"image/svg+xml", "text/vnd.graphviz", "text/vnd.mermaid", "text/csv"} {
+		openapi3filter.RegisterBodyDecoder(mt, func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(r)
+			return string(b), err
+		})
+	}
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := workflow.New(st, log)
+	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
+		t.Fatal(err)
+	}
+	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: sharedRenderer, EngineVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &env{t: t, e: e, st: st, svc: svc, admin: adminToken}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("openapi document does not load: %v", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		t.Fatalf("openapi document is invalid: %v", err)
+	}
+	doc.Servers = nil
+	ev.router, err = gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response is not JSON (%d): %v\n%s", r.status, err, r.body)
+	}
+}
+
+func (r resp) problem(t *testing.T) api.Problem {
+	t.Helper()
+	var p api.Problem
+	r.json(t, &p)
+	return p
+}
+
+// do sends a request through the real router and validates the response
+// against the served OpenAPI document.
+func (ev *env) do(method, path, token string, body any, headers ...string) resp {
+	ev.t.Helper()
+	var rdr io.Reader
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		raw, err = json.Marshal(b)
+		if err != nil {
+			ev.t.Fatal(err)
+		}
+	}
+	if raw != nil {
+		rdr = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rdr)
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	ev.e.ServeHTTP(rec, req)
+	r := resp{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	ev.validate(req, r)
+	return r
+}
+
+var validateMu sync.Mutex
+
+func (ev *env) validate(req *http.Request, r resp) {
+	ev.t.Helper()
+	if r.status == http.StatusNotModified {
+		return
+	}
+	route, params, err := ev.router.FindRoute(req)
+	if err != nil {
+		if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
+			return // an unknown path is not in the document, by design
+		}
+		ev.t.Errorf("%s %s: not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: r.status, Header: r.header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	out.SetBodyBytes(r.body)
+	validateMu.Lock()
+	defer validateMu.Unlock()
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		ev.t.Errorf("%s %s → %d does not match the OpenAPI document: %v\nbody: %.600s", req.Method, req.URL.Path, r.status, err, r.body)
+	}
+}
+
+// user creates a user of role through the admin and returns its token and id.
+func (ev *env) user(role, name string) (string, int64) {
+	ev.t.Helper()
+	r := ev.do(http.MethodPost, "/api/v1/users", ev.admin, map[string]any{"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", "role": role})
+	if r.status != http.StatusCreated {
+		ev.t.Fatalf("create user: %d %s", r.status, r.body)
+	}
+	var u struct {
+		ID    int64  `json:"id"`
+		Token string `json:"token"`
+	}
+	r.json(ev.t, &u)
+	return u.Token, u.ID
+}
+
+func sampleVersion() map[string]any {
+	return map[string]any{
+		"notes": "first draft",
+		"stages": []map[string]any{
+			{"key": "S1", "name": "Rupture marker", "actor": "patient", "role": "marker", "codes": []string{"W1", "C1"}},
+			{"key": "S2", "name": "Invite exploration", "actor": "therapist", "role": "process", "codes": []string{"RS04"}},
+			{"key": "S3", "name": "Validate", "actor": "therapist", "role": "process", "cluster": "k", "codes": []string{"RS09"}},
+			{"key": "S4", "name": "Rationale", "actor": "therapist", "role": "process", "cluster": "k", "optional": true, "codes": []string{"RS03"}},
+			{"key": "S5", "name": "Re-engagement", "actor": "dyad", "role": "resolution", "codes": []string{"RS02"}},
+		},
+		"transitions": []map[string]any{
+			{"from": "S1", "to": "S2"}, {"from": "S2", "to": "S3"}, {"from": "S3", "to": "S4"}, {"from": "S4", "to": "S5"},
+			{"from": "S2", "to": "S5", "kind": "alternative"},
+		},
+		"clusters": []map[string]any{{"key": "k", "name": "Repair strategies"}},
+	}
+}
+
+// model creates a model owned by the PI token with one draft version.
+func (ev *env) model(pi, slug string) {
+	ev.t.Helper()
+	r := ev.do(http.MethodPost, "/api/v1/models", pi, map[string]any{"slug": slug, "title": "Rupture repair", "marker": "withdrawal", "resolution": "re-engagement", "context": "CBT"})
+	if r.status != http.StatusCreated {
+		ev.t.Fatalf("create model: %d %s", r.status, r.body)
+	}
+}
+
+func (ev *env) draft(pi, slug string, body map[string]any) int {
+	ev.t.Helper()
+	r := ev.do(http.MethodPost, "/api/v1/models/"+slug+"/versions", pi, body)
+	if r.status != http.StatusCreated {
+		ev.t.Fatalf("create version: %d %s", r.status, r.body)
+	}
+	var v struct {
+		Number int `json:"number"`
+	}
+	r.json(ev.t, &v)
+	return v.Number
+}
+
+// snapshot counts what a rejected request must not change.
+func (ev *env) snapshot() string {
+	ev.t.Helper()
+	var b strings.Builder
+	r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil)
+	b.Write(r.body)
+	r = ev.do(http.MethodGet, "/api/v1/models?limit=200", ev.admin, nil)
+	b.Write(r.body)
+	return b.String()
+}
+
+var _ = models.ErrNotFound
