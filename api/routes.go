@@ -65,7 +65,7 @@ func (s *server) routes() []route {
 		return route{method: http.MethodPost, path: versionPath + "/" + name, summary: summary, tag: tagModels, auth: true,
 			h: s.versionAction(name), req: actionRequest{}, resp: versionResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
 	}
-	return []route{
+	base := []route{
 		{method: http.MethodGet, path: "/healthz", summary: "Liveness: the process is up", tag: tagOps, public: s.healthz, resp: healthResponse{}, status: 200},
 		{method: http.MethodGet, path: "/readyz", summary: "Readiness: database reachable and migrations current", tag: tagOps, public: s.readyz, resp: readyResponse{}, status: 200, errs: []int{503}},
 
@@ -93,4 +93,7 @@ func (s *server) routes() []route {
 			query: []queryParam{{name: "after", desc: "list entries with seq greater than this", typ: "integer"}, {name: "limit", desc: limitDesc, typ: "integer"}}, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/audit/verify", summary: "Recompute the SHA-256 chain of the audit log", tag: tagAudit, auth: true, h: s.verifyAudit, resp: auditVerifyResponse{}, status: 200, errs: []int{403}},
 	}
+	base = append(base, s.roundRoutes()...)
+	base = append(base, s.datasetRoutes()...)
+	return append(base, s.comparisonRoutes()...)
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stagewise/stagewise/models"
 )
@@ -105,6 +106,15 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 		}
 	} else if err != nil {
 		return out, err
+	}
+	if err := s.seedDemoPanel(ctx, pi, m); err != nil {
+		return out, fmt.Errorf("demo panel: %w", err)
+	}
+	if err := s.seedDemoDataset(ctx, pi); err != nil {
+		return out, fmt.Errorf("demo dataset: %w", err)
+	}
+	if err := s.seedDemoComparison(ctx, pi, m); err != nil {
+		return out, fmt.Errorf("demo comparison: %w", err)
 	}
 	if out.PIToken, err = s.ResetToken(ctx, pi); err != nil {
 		return out, err

@@ -16,6 +16,10 @@ import (
 // that InTx hands to its function run in that write transaction; other
 // calls read from a read pool.
 type Store interface {
+	RoundStore
+	DatasetStore
+	ComparisonStore
+
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 	CreateUser(ctx context.Context, u *models.User, tokenHash string, createdBy *int64) error

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,26 @@ var dialectTypes = map[Dialect]*strings.Replacer{
 	Postgres: strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{ts}}", "TIMESTAMPTZ", "{{bool}}", "BOOLEAN", "{{real}}", "DOUBLE PRECISION"),
 }
 
-// migrations is the ordered schema history. Append; never edit a shipped step.
-var migrations = []migration{
+// migrations is the ordered schema history: each area of the product
+// owns its steps in its own file (rounds.go, datasets.go, comparisons.go).
+// Append; never edit a shipped step.
+var migrations = sortedMigrations(foundationMigrations, roundsMigrations, datasetsMigrations, comparisonsMigrations)
+
+func sortedMigrations(groups ...[]migration) []migration {
+	var out []migration
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			panic(fmt.Sprintf("two migrations numbered %d", out[i].version))
+		}
+	}
+	return out
+}
+
+var foundationMigrations = []migration{
 	{
 		version: 1,
 		name:    "users, models, versions, audit log",

