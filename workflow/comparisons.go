@@ -10,4 +10,6 @@ import (
 type ComparisonStore interface{}
 
 // seedDemoComparison stores a comparison of demo v1 with the demo dataset.
-func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel) error { return nil }
+func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel) error {
+	return nil
+}

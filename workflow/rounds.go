@@ -10,4 +10,6 @@ import (
 type RoundStore interface{}
 
 // seedDemoPanel adds the demonstration panel rounds to the demo model.
-func (s *Service) seedDemoPanel(ctx context.Context, pi models.User, m models.TaskModel) error { return nil }
+func (s *Service) seedDemoPanel(ctx context.Context, pi models.User, m models.TaskModel) error {
+	return nil
+}
