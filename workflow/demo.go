@@ -67,7 +67,6 @@ type DemoResult struct {
 // and the demo model with an approved rational version 1. It gives the PI
 // and the client fresh tokens each time, for the start-up banner.
 func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
-	system := models.User{Role: models.RoleAdmin}
 	var out DemoResult
 	pi, _, err := s.EnsureUser(ctx, NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
 	if err != nil {
@@ -90,25 +89,27 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	if err != nil {
 		return out, err
 	}
-	if _, err := s.store.VersionByNumber(ctx, m, 1); errors.Is(err, models.ErrNotFound) {
-		owner := pi
-		if m.OwnerID != pi.ID {
-			owner = system
-		}
-		if _, err := s.CreateVersion(ctx, owner, nm.Slug, in); err != nil {
-			return out, err
-		}
-		if _, err := s.Transition(ctx, owner, nm.Slug, 1, ActionSubmit, "ready for the panel"); err != nil {
-			return out, err
-		}
-		if _, err := s.Transition(ctx, owner, nm.Slug, 1, ActionApprove, "approved after two panel rounds"); err != nil {
+	v1, err := s.store.VersionByNumber(ctx, m, 1)
+	if errors.Is(err, models.ErrNotFound) {
+		if v1, err = s.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
 			return out, err
 		}
 	} else if err != nil {
 		return out, err
 	}
+	if v1.Status == models.StatusDraft {
+		if v1, err = s.Transition(ctx, pi, nm.Slug, 1, ActionSubmit, "ready for the panel"); err != nil {
+			return out, err
+		}
+	}
+	// The panel reviews version 1 while it is in review; then the PI approves it.
 	if err := s.seedDemoPanel(ctx, pi, m); err != nil {
 		return out, fmt.Errorf("demo panel: %w", err)
+	}
+	if v1.Status == models.StatusInReview {
+		if _, err = s.Transition(ctx, pi, nm.Slug, 1, ActionApprove, "approved after two panel rounds"); err != nil {
+			return out, err
+		}
 	}
 	if err := s.seedDemoDataset(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo dataset: %w", err)
