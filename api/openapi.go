@@ -97,8 +97,16 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		if r.auth {
 			codes = append(codes, 401)
 		}
+		if r.req != nil || r.reqCSV {
+			codes = append(codes, 400, 413, 415, 422)
+		}
 		codes = append(codes, 500)
+		seen := map[int]bool{}
 		for _, code := range codes {
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
 			if code == 304 {
 				op.AddResponse(code, openapi3.NewResponse().WithDescription("Not Modified: the If-None-Match ETag is current"))
 				continue
