@@ -185,6 +185,9 @@ func (s *server) loadVersion(c echo.Context, u models.User) (models.Version, err
 }
 
 func (s *server) getVersion(c echo.Context, u models.User) error {
+	if c.Param("n") == "latest" {
+		return s.getLatest(c)
+	}
 	v, err := s.loadVersion(c, u)
 	if err != nil {
 		return err
@@ -335,4 +338,26 @@ func (s *server) verifyAudit(c echo.Context, u models.User) error {
 		return err
 	}
 	return respond(c, http.StatusOK, auditVerifyResponse{OK: r.OK, Entries: r.Entries, FirstBadSeq: r.FirstBadSeq})
+}
+
+// getLatest serves the newest approved version, from the cache when fresh.
+// Latest is the same for every role (approved versions are visible to all).
+func (s *server) getLatest(c echo.Context) error {
+	slug := c.Param("slug")
+	now := time.Now()
+	gen := s.Service.Generation() // read before the database, so a concurrent change is never cached as current
+	if e, ok := s.latest.get(slug, gen, s.Service.CacheTTL(), now); ok {
+		return writeCached(c, e)
+	}
+	v, err := s.Service.LatestVersion(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	b, err := marshal(toVersion(v))
+	if err != nil {
+		return err
+	}
+	e := cachedBody{body: b, etag: etagOf(b), at: now, gen: gen}
+	s.latest.put(slug, e)
+	return writeCached(c, e)
 }

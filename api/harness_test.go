@@ -51,8 +51,15 @@ func init() {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// newEnvAt wires a server on the database file at path; two envs on one
+// path are two stagewise processes sharing a database.
+func newEnvAt(t *testing.T, path string) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
+	st, err := store.Open(ctx, store.Config{SQLitePath: path})
 	if err != nil {
 		t.Fatal(err)
 	}

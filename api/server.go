@@ -49,6 +49,7 @@ type Deps struct {
 type server struct {
 	Deps
 	openapi []byte
+	latest  latestCache
 }
 
 // New builds the fully wired Echo instance.

@@ -139,6 +139,16 @@ func TestClientPullsLatest(t *testing.T) {
 	if len(l.Items) != 1 || l.Items[0].Number != n {
 		t.Fatalf("client list = %+v", l.Items)
 	}
+	// A change made by this process shows at once, cache or not.
+	ev.do(http.MethodPost, fmt.Sprintf("/api/v1/models/pull/versions/%d/submit", draft), pi, nil)
+	ev.do(http.MethodPost, fmt.Sprintf("/api/v1/models/pull/versions/%d/approve", draft), pi, nil)
+	var v2 struct {
+		Number int `json:"number"`
+	}
+	ev.do(http.MethodGet, "/api/v1/models/pull/versions/latest", client, nil).json(t, &v2)
+	if v2.Number != draft {
+		t.Fatalf("latest after a new approval = %d, want %d", v2.Number, draft)
+	}
 	if r2 := ev.do(http.MethodGet, "/api/v1/models/pull/versions/latest", "", nil); r2.status != http.StatusUnauthorized {
 		t.Fatalf("no token: %d", r2.status)
 	}

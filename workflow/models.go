@@ -45,7 +45,7 @@ func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewMode
 	now := s.now()
 	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,
 		OwnerID: actor.ID, OwnerName: actor.Name, CreatedAt: now, UpdatedAt: now}
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.ModelBySlug(ctx, in.Slug); err == nil {
 			return models.Errf(models.ErrConflict, "a model with slug %s exists", in.Slug)
 		}

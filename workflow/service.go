@@ -53,18 +53,34 @@ type Service struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
+	ttl   time.Duration
+	auth  authCache
+	gen   generation
 }
 
 // New builds a Service.
 func New(store Store, log *slog.Logger) *Service {
-	return &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s.SetCacheTTL(DefaultCacheTTL)
+	return s
 }
 
-// audit appends one entry inside the caller's transaction.
+// audit appends one entry inside the caller's transaction. Every state
+// change passes here, so it also drops this process's cached answers.
 func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
+	s.gen.bump()
 	name := "system"
 	if actor.ID != 0 {
 		name = "user:" + itoa(actor.ID)
 	}
 	return s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail})
+}
+
+// inTx runs fn in a write transaction and, after it ends, drops this
+// process's cached answers (bumping the generation before the commit alone
+// would let a concurrent reader cache the old state under the new number).
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	err := s.store.InTx(ctx, fn)
+	s.gen.bump()
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stagewise/stagewise/models"
@@ -37,9 +38,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 	if token == "" {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "a bearer token is required")
 	}
-	u, err := s.store.UserByTokenHash(ctx, HashToken(token))
+	hash := HashToken(token)
+	now := time.Now()
+	if u, ok := s.auth.get(hash, now); ok {
+		return u, nil
+	}
+	u, err := s.store.UserByTokenHash(ctx, hash)
 	if errors.Is(err, models.ErrNotFound) {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "unknown token")
+	}
+	if err == nil {
+		s.auth.put(hash, u, now)
 	}
 	return u, err
 }
@@ -97,7 +106,7 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 		return models.User{}, "", err
 	}
 	u := models.User{Name: strings.TrimSpace(in.Name), Email: in.Email, Role: in.Role, CreatedAt: s.now()}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.UserByEmail(ctx, in.Email); err == nil {
 			return models.Errf(models.ErrConflict, "a user with email %s exists", in.Email)
 		} else if !errors.Is(err, models.ErrNotFound) {
@@ -109,6 +118,7 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 		}
 		return s.audit(ctx, actor, "user.create", "user", itoa(u.ID), "role="+string(u.Role))
 	})
+	s.auth.clear()
 	if err != nil {
 		return models.User{}, "", err
 	}
@@ -123,7 +133,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 		return models.User{}, errors.New("STAGEWISE_ADMIN_TOKEN must be at least 16 characters")
 	}
 	var out models.User
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		if u, err := s.store.UserByTokenHash(ctx, HashToken(token)); err == nil {
 			out = u
 			return nil
@@ -143,6 +153,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 		out = u
 		return s.audit(ctx, models.User{}, "user.create", "user", itoa(u.ID), "admin bootstrap")
 	})
+	s.auth.clear()
 	return out, err
 }
 
@@ -162,12 +173,13 @@ func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error)
 	if err != nil {
 		return "", err
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
 			return err
 		}
 		return s.audit(ctx, models.User{}, "user.token_reset", "user", itoa(u.ID), "")
 	})
+	s.auth.clear()
 	return token, err
 }
 

@@ -58,7 +58,7 @@ func (s *Service) validateInput(ctx context.Context, m models.TaskModel, in *Ver
 // CreateVersion drafts the next version of a model.
 func (s *Service) CreateVersion(ctx context.Context, actor models.User, slug string, in VersionInput) (models.Version, error) {
 	var v models.Version
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		m, err := s.store.ModelBySlug(ctx, slug)
 		if err != nil {
 			return err
@@ -140,7 +140,7 @@ type Precondition func(v models.Version) error
 // the stored version first.
 func (s *Service) ReplaceDraft(ctx context.Context, actor models.User, slug string, n int, in VersionInput, check Precondition) (models.Version, error) {
 	var v models.Version
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		m, cur, err := s.loadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -217,7 +217,7 @@ func (s *Service) Transition(ctx context.Context, actor models.User, slug string
 		return models.Version{}, err
 	}
 	var v models.Version
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		_, cur, err := s.loadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err

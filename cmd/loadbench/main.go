@@ -1,0 +1,335 @@
+// Command loadbench measures GET /api/v1/models/{slug}/versions/latest on
+// the real stagewise binary against a minimal Echo handler that returns the
+// same bytes, in the same run, with the servers pinned to one core and the
+// load generator to another. It prints requests per second, latency
+// percentiles and the ratio. It uses wrk when it is on PATH (Debian package
+// wrk) and a built-in Go generator otherwise.
+//
+//	go build -o stagewise ./cmd/stagewise && go run ./cmd/loadbench --bin ./stagewise
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) > 0 && args[0] == "minimal" {
+		return minimal(args[1:])
+	}
+	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
+	bin := fs.String("bin", "./stagewise", "the stagewise binary to measure")
+	duration := fs.Duration("duration", 10*time.Second, "length of each measured run")
+	conns := fs.Int("connections", 50, "concurrent connections")
+	rounds := fs.Int("rounds", 3, "measured runs per target, alternating")
+	serverCPU := fs.String("server-cpu", "0", "taskset CPU list for the servers")
+	loadCPU := fs.String("load-cpu", "1", "taskset CPU list for the load generator")
+	builtin := fs.Bool("builtin", false, "use the built-in Go generator even when wrk is available")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "loadbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	p1, p2 := freePort(), freePort()
+	sw := exec.CommandContext(ctx, "taskset", "-c", *serverCPU, *bin, "serve", "--demo", "--db", filepath.Join(dir, "bench.db"),
+		"--addr", "127.0.0.1:"+p1, "--log-level", "error")
+	out, err := sw.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	sw.Stderr = os.Stderr
+	if err := sw.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", *bin, err)
+	}
+	defer sw.Process.Kill()
+	token, err := clientToken(out)
+	if err != nil {
+		return err
+	}
+	go io.Copy(io.Discard, out)
+	url1 := "http://127.0.0.1:" + p1 + "/api/v1/models/renegotiating-tasks-goals/versions/latest"
+	body, etag, err := fetch(url1, token)
+	if err != nil {
+		return err
+	}
+	bodyFile := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	mini := exec.CommandContext(ctx, "taskset", "-c", *serverCPU, self, "minimal", "--addr", "127.0.0.1:"+p2, "--body", bodyFile, "--etag", etag)
+	mini.Stderr = os.Stderr
+	if err := mini.Start(); err != nil {
+		return err
+	}
+	defer mini.Process.Kill()
+	url2 := "http://127.0.0.1:" + p2 + "/api/v1/models/renegotiating-tasks-goals/versions/latest"
+	if _, _, err := fetchRetry(url2, token); err != nil {
+		return err
+	}
+	useWrk := !*builtin
+	if _, err := exec.LookPath("wrk"); err != nil {
+		useWrk = false
+	}
+	tool := "built-in Go generator"
+	if useWrk {
+		tool = "wrk"
+	}
+	fmt.Printf("body %d bytes; %d connections; %s per run; servers on CPU %s, %s on CPU %s\n",
+		len(body), *conns, *duration, *serverCPU, tool, *loadCPU)
+	measure := func(url string, d time.Duration) (result, error) {
+		if useWrk {
+			return wrk(ctx, *loadCPU, url, token, *conns, d)
+		}
+		return generate(url, token, *conns, d)
+	}
+	// Warm both up, then alternate so drift hits both alike.
+	for _, u := range []string{url1, url2} {
+		if _, err := measure(u, 2*time.Second); err != nil {
+			return err
+		}
+	}
+	var sws, mins []result
+	for i := 0; i < *rounds; i++ {
+		r, err := measure(url2, *duration)
+		if err != nil {
+			return err
+		}
+		mins = append(mins, r)
+		r, err = measure(url1, *duration)
+		if err != nil {
+			return err
+		}
+		sws = append(sws, r)
+		fmt.Printf("run %d: minimal %.0f req/s p99 %.2f ms | stagewise %.0f req/s p99 %.2f ms\n", i+1, mins[i].rps, mins[i].p99ms, sws[i].rps, sws[i].p99ms)
+	}
+	m, s := median(mins), median(sws)
+	fmt.Printf("\nmedian of %d runs\n", *rounds)
+	fmt.Printf("  minimal Echo handler: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", m.rps, m.p50ms, m.p99ms)
+	fmt.Printf("  stagewise latest:     %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", s.rps, s.p50ms, s.p99ms)
+	fmt.Printf("  ratio: %.1f %% of the minimal handler's requests per second (target ≥ 60 %%); p99 target < 10 ms\n", 100*s.rps/m.rps)
+	return nil
+}
+
+type result struct{ rps, p50ms, p99ms float64 }
+
+func median(rs []result) result {
+	pick := func(f func(result) float64) float64 {
+		xs := make([]float64, len(rs))
+		for i, r := range rs {
+			xs[i] = f(r)
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	return result{pick(func(r result) float64 { return r.rps }), pick(func(r result) float64 { return r.p50ms }), pick(func(r result) float64 { return r.p99ms })}
+}
+
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+func clientToken(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	deadline := time.After(60 * time.Second)
+	lines := make(chan string)
+	go func() {
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return "", errors.New("stagewise exited before printing a client token")
+			}
+			if strings.Contains(l, "client token") {
+				f := strings.Fields(l)
+				return f[len(f)-1], nil
+			}
+		case <-deadline:
+			return "", errors.New("no client token within 60 s")
+		}
+	}
+}
+
+func fetch(url, token string) ([]byte, string, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil, "", fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b, resp.Header.Get("ETag"), err
+}
+
+func fetchRetry(url, token string) ([]byte, string, error) {
+	var err error
+	for i := 0; i < 100; i++ {
+		var b []byte
+		var etag string
+		if b, etag, err = fetch(url, token); err == nil {
+			return b, etag, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, "", err
+}
+
+var (
+	rpsRe = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	latRe = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+)
+
+func wrk(ctx context.Context, cpu, url, token string, conns int, d time.Duration) (result, error) {
+	cmd := exec.CommandContext(ctx, "taskset", "-c", cpu, "wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(d.Seconds()))+"s",
+		"--latency", "-H", "Authorization: Bearer "+token, url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	var r result
+	m := rpsRe.FindSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("wrk output without Requests/sec:\n%s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	for _, l := range latRe.FindAllSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(string(l[2]), 64)
+		switch string(l[3]) {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if string(l[1]) == "50" {
+			r.p50ms = v
+		} else {
+			r.p99ms = v
+		}
+	}
+	if strings.Contains(string(out), "Non-2xx") {
+		return r, fmt.Errorf("wrk saw non-2xx responses:\n%s", out)
+	}
+	return r, nil
+}
+
+// generate is the fallback load generator: conns goroutines with
+// keep-alive connections, each timing its requests.
+func generate(url, token string, conns int, d time.Duration) (result, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		bad  error
+		wg   sync.WaitGroup
+	)
+	end := time.Now().Add(d)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			for time.Now().Before(end) {
+				t := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					bad = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if bad != nil {
+		return result{}, bad
+	}
+	slices.Sort(lats)
+	ms := func(q float64) float64 { return float64(lats[int(q*float64(len(lats)-1))]) / 1e6 }
+	return result{rps: float64(len(lats)) / d.Seconds(), p50ms: ms(0.5), p99ms: ms(0.99)}, nil
+}
+
+// minimal serves the given bytes from the same path with Echo and nothing
+// else: the baseline.
+func minimal(args []string) error {
+	fs := flag.NewFlagSet("minimal", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	bodyFile := fs.String("body", "", "file with the response body")
+	etag := fs.String("etag", "", "ETag header to send")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	body, err := os.ReadFile(*bodyFile)
+	if err != nil {
+		return err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/api/v1/models/:slug/versions/:n", func(c echo.Context) error {
+		c.Response().Header().Set("ETag", *etag)
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	return e.Start(*addr)
+}
