@@ -29,8 +29,8 @@ func TestBadInputCatalogue(t *testing.T) {
 	const versions = "/api/v1/models/bad/versions"
 	cases := []struct {
 		name, method, path, token, body string
-		status                           int
-		field                            string // "" when no field is named
+		status                          int
+		field                           string // "" when no field is named
 	}{
 		{"malformed JSON", "POST", versions, pi, `{"stages": [`, 400, ""},
 		{"not JSON at all", "POST", versions, pi, `stages=1`, 400, ""},
