@@ -58,8 +58,14 @@ func newEnv(t *testing.T) *env {
 // path are two stagewise processes sharing a database.
 func newEnvAt(t *testing.T, path string) *env {
 	t.Helper()
+	return newEnvWith(t, store.Config{SQLitePath: path})
+}
+
+// newEnvWith wires a server on the database cfg names.
+func newEnvWith(t *testing.T, cfg store.Config) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: path})
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package api_test
 import (
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,10 +12,12 @@ import (
 // database file, as two stagewise processes would: concurrent drafts get
 // distinct numbers, the audit chain stays intact, and a change made by one
 // process is seen by the other within the cache TTL.
-func TestTwoProcessesShareOneDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
-	a := newEnvAt(t, path)
-	b := newEnvAt(t, path)
+func TestTwoProcessesShareOneDatabase(t *testing.T) { testTwoProcesses(t, sqliteFactory) }
+
+func testTwoProcesses(t *testing.T, f envFactory) {
+	cfg := f.shared(t)
+	a := newEnvWith(t, cfg)
+	b := newEnvWith(t, cfg)
 	pi, _ := a.user("pi", "Pat PI")
 	client, _ := a.user("client", "Api Client")
 	a.model(pi, "shared")

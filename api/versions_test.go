@@ -16,8 +16,10 @@ import (
 // real router: only the model's PI and admins move versions, only along
 // draft → in_review → approved|rejected, approved → retired; clients never
 // learn that an unapproved version exists.
-func TestLifecycle(t *testing.T) {
-	ev := newEnv(t)
+func TestLifecycle(t *testing.T) { testLifecycle(t, sqliteFactory) }
+
+func testLifecycle(t *testing.T, f envFactory) {
+	ev := f.fresh(t)
 	owner, _ := ev.user("pi", "Owner PI")
 	tokens := map[string]string{"admin": ev.admin, "owner": owner}
 	for _, role := range []string{"pi", "panelist", "coder", "client"} {
@@ -88,8 +90,10 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-func TestClientPullsLatest(t *testing.T) {
-	ev := newEnv(t)
+func TestClientPullsLatest(t *testing.T) { testClientPullsLatest(t, sqliteFactory) }
+
+func testClientPullsLatest(t *testing.T, f envFactory) {
+	ev := f.fresh(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	client, _ := ev.user("client", "Api Client")
 	ev.model(pi, "pull")
