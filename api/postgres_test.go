@@ -25,9 +25,11 @@ type envFactory struct {
 }
 
 var sqliteFactory = envFactory{
-	name:   "sqlite",
-	fresh:  newEnv,
-	shared: func(t *testing.T) store.Config { return store.Config{SQLitePath: filepath.Join(t.TempDir(), "shared.db")} },
+	name:  "sqlite",
+	fresh: newEnv,
+	shared: func(t *testing.T) store.Config {
+		return store.Config{SQLitePath: filepath.Join(t.TempDir(), "shared.db")}
+	},
 }
 
 // postgresDatabase creates an empty database on the server named by
