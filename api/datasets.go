@@ -1,3 +1,816 @@
 package api
 
-func (s *server) datasetRoutes() []route { return nil }
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/stats"
+)
+
+// Body limits of the dataset routes: CSV imports stream (a million events
+// is about 20 MB); the JSON alternative is decoded whole, so it is kept
+// smaller.
+const (
+	importBodyLimit     = 256 << 20
+	importJSONBodyLimit = 32 << 20
+	statsBodyLimit      = 16 << 20
+)
+
+func (s *server) datasetRoutes() []route {
+	const (
+		tag      = "datasets of coded cases"
+		tagStats = "statistics"
+		ds       = "/api/v1/datasets/{id}"
+	)
+	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
+	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}}
+	importErrs := []int{400, 403, 404, 413, 415, 422}
+	return []route{
+		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset with the built-in codebook \"3rs-2015\" or a custom list of {code, family, label} (admins, PIs, coders)", tag: tag, auth: true,
+			h: s.createDataset, req: datasetCreateRequest{}, resp: datasetResponse{}, status: 201, errs: []int{400, 403, 422}},
+		{method: http.MethodGet, path: "/api/v1/datasets", summary: "List datasets", tag: tag, auth: true,
+			h: s.listDatasets, resp: list[datasetResponse]{}, status: 200, query: page, errs: []int{403, 422}},
+		{method: http.MethodGet, path: ds, summary: "One dataset with its codebook, counts and coders", tag: tag, auth: true,
+			h: s.getDataset, resp: datasetResponse{}, status: 200, errs: []int{403, 404}},
+		{method: http.MethodPut, path: ds + "/cases", summary: "Describe cases by label (treatment, therapist, outcome); creates missing cases", tag: tag, auth: true,
+			h: s.upsertCases, req: casesRequest{}, resp: casesResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
+		{method: http.MethodGet, path: ds + "/cases", summary: "List cases", tag: tag, auth: true,
+			h: s.listCases, resp: list[caseResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/sessions", summary: "Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] " +
+			"(or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)", tag: tag, auth: true,
+			h: s.importSessions, req: sessionRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
+		{method: http.MethodGet, path: ds + "/sessions", summary: "List sessions with each rater's WAI-12 total, item mean and task/goal/bond scores; format=csv exports the reports in the import format", tag: tag, auth: true,
+			h: s.listSessions, resp: list[sessionResponse]{}, status: 200, raw: []string{"text/csv"}, query: append([]queryParam{format}, page...), errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/events", summary: "Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] " +
+			"(or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones", tag: tag, auth: true,
+			h: s.importEvents, req: eventRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
+		{method: http.MethodGet, path: ds + "/events", summary: "List coded events; format=csv exports them in the import format", tag: tag, auth: true,
+			h: s.listEvents, resp: list[eventResponse]{}, status: 200, raw: []string{"text/csv"},
+			query: append([]queryParam{format, {name: "coder", desc: "only this coder's events", typ: "string"}, {name: "case", desc: "only this case's events", typ: "string"}}, page...), errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/selection", summary: "Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection", tag: tag, auth: true,
+			h: s.createSelection, req: selectionRequest{}, resp: selectionResponse{}, status: 201, errs: []int{400, 403, 404, 422}},
+		{method: http.MethodGet, path: ds + "/selection", summary: "The latest stored selection", tag: tag, auth: true,
+			h: s.getSelection, resp: selectionResponse{}, status: 200, errs: []int{403, 404}},
+		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", tag: tag, auth: true,
+			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
+			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string"}}, errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)", tag: tagStats, auth: true,
+			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 422}, bodyLimit: statsBodyLimit},
+	}
+}
+
+// ---- request and response types ----
+
+type codeDTO struct {
+	Code   string `json:"code"`
+	Family string `json:"family"`
+	Label  string `json:"label"`
+}
+
+// datasetCreateRequest: codebook is "3rs-2015" or a list of codeDTO;
+// reverse_keyed (WAI-12 item numbers scored 8 − x) defaults to [4, 10].
+type datasetCreateRequest struct {
+	Name         string `json:"name"`
+	Codebook     any    `json:"codebook"`
+	ReverseKeyed *[]int `json:"reverse_keyed"`
+}
+
+type coderDTO struct {
+	Coder  string `json:"coder"`
+	Events int    `json:"events"`
+}
+
+type datasetResponse struct {
+	ID           int64         `json:"id"`
+	Name         string        `json:"name"`
+	Owner        ownerResponse `json:"owner"`
+	CodebookName string        `json:"codebook_name" enum:"3rs-2015,custom"`
+	Codebook     []codeDTO     `json:"codebook"`
+	ReverseKeyed []int         `json:"reverse_keyed"`
+	Cases        int           `json:"cases"`
+	Sessions     int           `json:"sessions"`
+	Reports      int           `json:"reports"`
+	Events       int           `json:"events"`
+	Coders       []coderDTO    `json:"coders"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+func toDataset(d workflow.DatasetInfo) datasetResponse {
+	r := datasetResponse{ID: d.ID, Name: d.Name, Owner: ownerResponse{ID: d.OwnerID, Name: d.OwnerName}, CodebookName: d.CodebookName,
+		Codebook: make([]codeDTO, len(d.Codebook)), ReverseKeyed: append([]int{}, d.ReverseKeyed...),
+		Cases: d.Stats.Cases, Sessions: d.Stats.Sessions, Reports: d.Stats.Reports, Events: d.Stats.Events,
+		Coders: make([]coderDTO, len(d.Stats.Coders)), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	for i, c := range d.Codebook {
+		r.Codebook[i] = codeDTO(c)
+	}
+	for i, c := range d.Stats.Coders {
+		r.Coders[i] = coderDTO{Coder: c.Coder, Events: c.Events}
+	}
+	return r
+}
+
+type caseDTO struct {
+	Label     string `json:"label"`
+	Treatment string `json:"treatment"`
+	Therapist string `json:"therapist"`
+	Outcome   string `json:"outcome"`
+}
+
+type casesRequest struct {
+	Rows []caseDTO `json:"rows"`
+}
+
+type casesResponse struct {
+	Cases   int `json:"cases"`
+	Created int `json:"created"`
+}
+
+type caseResponse struct {
+	ID        int64  `json:"id"`
+	Label     string `json:"label"`
+	Treatment string `json:"treatment"`
+	Therapist string `json:"therapist"`
+	Outcome   string `json:"outcome"`
+	Sessions  int    `json:"sessions"`
+}
+
+func toCase(c models.Case) caseResponse {
+	return caseResponse{ID: c.ID, Label: c.Label, Treatment: c.Treatment, Therapist: c.Therapist, Outcome: c.Outcome, Sessions: c.Sessions}
+}
+
+// sessionRowDTO is one row of a JSON sessions import: the CSV columns, with
+// rupture as true or false.
+type sessionRowDTO struct {
+	Case       string `json:"case"`
+	Session    *int   `json:"session"`
+	Rater      string `json:"rater" enum:"patient,therapist"`
+	WAI1       *int   `json:"wai1"`
+	WAI2       *int   `json:"wai2"`
+	WAI3       *int   `json:"wai3"`
+	WAI4       *int   `json:"wai4"`
+	WAI5       *int   `json:"wai5"`
+	WAI6       *int   `json:"wai6"`
+	WAI7       *int   `json:"wai7"`
+	WAI8       *int   `json:"wai8"`
+	WAI9       *int   `json:"wai9"`
+	WAI10      *int   `json:"wai10"`
+	WAI11      *int   `json:"wai11"`
+	WAI12      *int   `json:"wai12"`
+	Rupture    *bool  `json:"rupture"`
+	Intensity  *int   `json:"intensity"`
+	Resolution *int   `json:"resolution"`
+}
+
+type sessionRowsRequest struct {
+	Rows []sessionRowDTO `json:"rows"`
+}
+
+func (r sessionRowDTO) toInput() workflow.SessionRowInput {
+	return workflow.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
+		WAI:     [12]*int{r.WAI1, r.WAI2, r.WAI3, r.WAI4, r.WAI5, r.WAI6, r.WAI7, r.WAI8, r.WAI9, r.WAI10, r.WAI11, r.WAI12},
+		Rupture: r.Rupture, Intensity: r.Intensity, Resolution: r.Resolution}
+}
+
+// eventRowDTO is one row of a JSON events import: the CSV columns.
+type eventRowDTO struct {
+	Case     string   `json:"case"`
+	Session  *int     `json:"session"`
+	Coder    string   `json:"coder"`
+	Segment  *int     `json:"segment"`
+	Onset    *float64 `json:"onset"`
+	Code     string   `json:"code"`
+	Salience *int     `json:"salience"`
+}
+
+type eventRowsRequest struct {
+	Rows []eventRowDTO `json:"rows"`
+}
+
+type importResponse struct {
+	Imported        int `json:"imported"`
+	Replaced        int `json:"replaced"`
+	CasesCreated    int `json:"cases_created"`
+	SessionsCreated int `json:"sessions_created"`
+}
+
+func toImport(c models.ImportCounts) importResponse {
+	return importResponse{Imported: c.Imported, Replaced: c.Replaced, CasesCreated: c.CasesCreated, SessionsCreated: c.SessionsCreated}
+}
+
+type reportDTO struct {
+	Rater      string  `json:"rater" enum:"patient,therapist"`
+	WAI        []int   `json:"wai"`
+	Rupture    bool    `json:"rupture"`
+	Intensity  *int    `json:"intensity"`
+	Resolution *int    `json:"resolution"`
+	WAITotal   int     `json:"wai_total"`
+	WAIMean    float64 `json:"wai_mean"`
+	Task       int     `json:"task"`
+	Goal       int     `json:"goal"`
+	Bond       int     `json:"bond"`
+}
+
+type sessionResponse struct {
+	ID      int64       `json:"id"`
+	Case    string      `json:"case"`
+	Session int         `json:"session"`
+	Reports []reportDTO `json:"reports"`
+}
+
+func toSession(x workflow.ScoredSession) sessionResponse {
+	r := sessionResponse{ID: x.ID, Case: x.Case, Session: x.Number, Reports: make([]reportDTO, len(x.Reports))}
+	for i, rep := range x.Reports {
+		r.Reports[i] = reportDTO{Rater: rep.Rater, WAI: rep.WAI[:], Rupture: rep.Rupture, Intensity: rep.Intensity, Resolution: rep.Resolution,
+			WAITotal: rep.Score.Total, WAIMean: rep.Score.Mean, Task: rep.Score.Task, Goal: rep.Score.Goal, Bond: rep.Score.Bond}
+	}
+	return r
+}
+
+type eventResponse struct {
+	ID       int64    `json:"id"`
+	Case     string   `json:"case"`
+	Session  int      `json:"session"`
+	Coder    string   `json:"coder"`
+	Segment  int      `json:"segment"`
+	Onset    *float64 `json:"onset"`
+	Code     string   `json:"code"`
+	Salience *int     `json:"salience"`
+	Seq      int64    `json:"seq"`
+}
+
+func toEvent(e models.Event) eventResponse {
+	return eventResponse{ID: e.ID, Case: e.Case, Session: e.Session, Coder: e.Coder, Segment: e.Segment, Onset: e.Onset, Code: e.Code, Salience: e.Salience, Seq: e.Seq}
+}
+
+type selectionRequest struct {
+	Rule   string         `json:"rule" enum:"rise_after_rupture,v_shape"`
+	Params map[string]any `json:"params"`
+}
+
+type selectedDTO struct {
+	Case    string  `json:"case"`
+	Session int     `json:"session"`
+	Score   float64 `json:"score"`
+	Reason  string  `json:"reason"`
+}
+
+type selectionResponse struct {
+	ID        int64          `json:"id"`
+	Rule      string         `json:"rule" enum:"rise_after_rupture,v_shape"`
+	Params    map[string]any `json:"params"`
+	Selected  []selectedDTO  `json:"selected"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+func toSelection(sel models.Selection) selectionResponse {
+	r := selectionResponse{ID: sel.ID, Rule: sel.Rule, Params: sel.Params, Selected: make([]selectedDTO, len(sel.Selected)), CreatedAt: sel.CreatedAt}
+	if r.Params == nil {
+		r.Params = map[string]any{}
+	}
+	for i, x := range sel.Selected {
+		r.Selected[i] = selectedDTO(x)
+	}
+	return r
+}
+
+// agreementDTO is one line of a reliability report: the overall line has
+// neither family nor code; family lines have family; code lines both.
+type agreementDTO struct {
+	Family            string   `json:"family,omitempty"`
+	Code              string   `json:"code,omitempty"`
+	Units             int      `json:"units"`
+	Both              int      `json:"both"`
+	OnlyA             int      `json:"only_a"`
+	OnlyB             int      `json:"only_b"`
+	Neither           int      `json:"neither"`
+	PercentAgreement  *float64 `json:"percent_agreement"`
+	CohenKappa        *float64 `json:"cohen_kappa"`
+	KrippendorffAlpha *float64 `json:"krippendorff_alpha"`
+	ICC               *float64 `json:"icc"`
+	Note              string   `json:"note,omitempty"`
+}
+
+func toAgreement(a workflow.Agreement) agreementDTO {
+	return agreementDTO{Units: a.Units, Both: a.Both, OnlyA: a.OnlyA, OnlyB: a.OnlyB, Neither: a.Neither,
+		PercentAgreement: a.PercentAgreement, CohenKappa: a.CohenKappa, KrippendorffAlpha: a.KrippendorffAlpha, ICC: a.ICC, Note: a.JoinNotes()}
+}
+
+type reliabilityResponse struct {
+	Coders        []string       `json:"coders"`
+	Units         int            `json:"units"`
+	Sessions      int            `json:"sessions"`
+	SessionsOnlyA int            `json:"sessions_only_a"`
+	SessionsOnlyB int            `json:"sessions_only_b"`
+	Definitions   string         `json:"definitions"`
+	Overall       agreementDTO   `json:"overall"`
+	Families      []agreementDTO `json:"families"`
+	Codes         []agreementDTO `json:"codes"`
+}
+
+const reliabilityDefinitions = "Units are the (session, segment) pairs either coder coded, in sessions both coded. " +
+	"A coder's presence value for a code (family) on a unit is 1 when the coder gave that code (a code of that family) there, else 0. " +
+	"percent_agreement, cohen_kappa (unweighted) and krippendorff_alpha (nominal) are computed on those presence values; " +
+	"icc is ICC(2,1) on the per-session numbers of events of that code (family). " +
+	"Overall pools the family presence values of every unit and computes icc on per-session numbers of all events. " +
+	"only_a and only_b refer to the first and second coder named. A null value is undefined for the data; note says why."
+
+func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
+	out := reliabilityResponse{Coders: r.Coders[:], Units: r.Units, Sessions: r.Sessions, SessionsOnlyA: r.SessionsOnlyA, SessionsOnlyB: r.SessionsOnlyB,
+		Definitions: reliabilityDefinitions, Overall: toAgreement(r.Overall),
+		Families: make([]agreementDTO, 0, len(r.Families)), Codes: make([]agreementDTO, 0, len(r.Codes))}
+	for _, f := range r.Families {
+		a := toAgreement(f.Agreement)
+		a.Family = f.Family
+		out.Families = append(out.Families, a)
+	}
+	for _, c := range r.Codes {
+		a := toAgreement(c.Agreement)
+		a.Family, a.Code = c.Family, c.Code
+		out.Codes = append(out.Codes, a)
+	}
+	return out
+}
+
+type statsRequest struct {
+	Method     string       `json:"method" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
+	Level      string       `json:"level"`
+	Weights    string       `json:"weights"`
+	Model      string       `json:"model"`
+	Categories []float64    `json:"categories"`
+	Data       [][]*float64 `json:"data"`
+}
+
+type statsResponse struct {
+	Method  string         `json:"method"`
+	Value   *float64       `json:"value"`
+	NUnits  int            `json:"n_units"`
+	NRaters int            `json:"n_raters"`
+	Details map[string]any `json:"details"`
+}
+
+// ---- handlers ----
+
+// datasetID parses {id}; anything but a positive number names no dataset.
+func datasetID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, models.Errf(models.ErrNotFound, "no dataset %q", c.Param("id"))
+	}
+	return id, nil
+}
+
+func (s *server) createDataset(c echo.Context, u models.User) error {
+	var req datasetCreateRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	in := workflow.NewDataset{Name: req.Name}
+	if req.ReverseKeyed != nil {
+		in.ReverseKeyed = append([]int{}, *req.ReverseKeyed...)
+	}
+	switch cb := req.Codebook.(type) {
+	case nil:
+		return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+	case string:
+		in.Builtin = cb
+		if cb == "" {
+			return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+		}
+	case []any:
+		var errs []models.FieldError
+		checkShape(cb, reflect.TypeOf([]codeDTO{}), "codebook", &errs)
+		if err := models.Invalid(errs); err != nil {
+			return err
+		}
+		b, err := json.Marshal(cb)
+		if err != nil {
+			return err
+		}
+		var codes []codeDTO
+		if err := json.Unmarshal(b, &codes); err != nil {
+			return models.InvalidField("codebook", "must be a list of {code, family, label}")
+		}
+		in.Codebook = make([]models.Code, len(codes))
+		for i, x := range codes {
+			in.Codebook[i] = models.Code(x)
+		}
+	default:
+		return models.InvalidField("codebook", "must be \"3rs-2015\" or a list of {code, family, label}")
+	}
+	d, err := s.Service.CreateDataset(c.Request().Context(), u, in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/datasets/"+strconv.FormatInt(d.ID, 10))
+	return respond(c, http.StatusCreated, toDataset(workflow.DatasetInfo{Dataset: d, Stats: models.DatasetStats{Coders: []models.CoderCount{}}}))
+}
+
+func (s *server) listDatasets(c echo.Context, u models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ds, err := s.Service.ListDatasets(c.Request().Context(), u, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(ds, p, toDataset, func(d workflow.DatasetInfo) int64 { return d.ID }))
+}
+
+func (s *server) getDataset(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.Service.Dataset(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toDataset(d))
+}
+
+func (s *server) upsertCases(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	var req casesRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	cs := make([]models.Case, len(req.Rows))
+	for i, r := range req.Rows {
+		cs[i] = models.Case{Label: r.Label, Treatment: r.Treatment, Therapist: r.Therapist, Outcome: r.Outcome}
+	}
+	created, err := s.Service.UpsertCases(c.Request().Context(), u, id, cs)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, casesResponse{Cases: len(cs), Created: created})
+}
+
+func (s *server) listCases(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Service.ListCases(c.Request().Context(), u, id, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(cs, p, toCase, func(x models.Case) int64 { return x.ID }))
+}
+
+// bodyReader streams a request body and remembers why reading it failed.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// readFailure maps a failed body read to 413 (over the limit) or 400.
+func readFailure(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return models.Errf(models.ErrMalformed, "could not read the request body")
+}
+
+// importBody says how an import is sent: "csv" (text/csv or
+// application/csv) or "json" (application/json); anything else is 415.
+func importBody(c echo.Context) (string, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil {
+		return "", echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the file with Content-Type: text/csv (or JSON rows with application/json)")
+	}
+	switch mt {
+	case "text/csv", "application/csv":
+		return "csv", nil
+	case "application/json":
+		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, importJSONBodyLimit)
+		return "json", nil
+	}
+	return "", echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Type %q: send text/csv (or JSON rows with application/json)", mt))
+}
+
+// runImport streams a CSV body into importer and maps read failures.
+func runImport(c echo.Context, importer func(r io.Reader) (models.ImportCounts, error)) error {
+	body := &bodyReader{r: c.Request().Body}
+	counts, err := importer(body)
+	if body.err != nil {
+		return readFailure(body.err)
+	}
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toImport(counts))
+}
+
+func (s *server) importSessions(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	kind, err := importBody(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if kind == "json" {
+		var req sessionRowsRequest
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+		rows := make([]workflow.SessionRowInput, len(req.Rows))
+		for i, r := range req.Rows {
+			rows[i] = r.toInput()
+		}
+		counts, err := s.Service.ImportSessionRows(ctx, u, id, rows)
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toImport(counts))
+	}
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportSessions(ctx, u, id, r) })
+}
+
+func (s *server) importEvents(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	kind, err := importBody(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if kind == "json" {
+		var req eventRowsRequest
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+		rows := make([]workflow.EventRowInput, len(req.Rows))
+		for i, r := range req.Rows {
+			rows[i] = workflow.EventRowInput(r)
+		}
+		counts, err := s.Service.ImportEventRows(ctx, u, id, rows)
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toImport(counts))
+	}
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportEvents(ctx, u, id, r) })
+}
+
+// exportFormat reads ?format: false for JSON, true for CSV.
+func exportFormat(c echo.Context) (bool, error) {
+	switch c.QueryParam("format") {
+	case "", "json":
+		return false, nil
+	case "csv":
+		return true, nil
+	}
+	return false, models.InvalidField("format", "must be json or csv")
+}
+
+// csvExport streams CSV rows to the response; the header goes out with the
+// first row (or at the end), so that errors before it still get a problem.
+type csvExport struct {
+	c       echo.Context
+	name    string
+	header  []string
+	started bool
+	bw      *bufio.Writer
+	w       *csv.Writer
+}
+
+func (x *csvExport) write(rec []string) error {
+	if !x.started {
+		x.started = true
+		h := x.c.Response().Header()
+		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="`+x.name+`"`)
+		x.c.Response().WriteHeader(http.StatusOK)
+		x.bw = bufio.NewWriterSize(x.c.Response(), 64<<10)
+		x.w = csv.NewWriter(x.bw)
+		if err := x.w.Write(x.header); err != nil {
+			return err
+		}
+	}
+	if rec == nil {
+		return nil
+	}
+	return x.w.Write(rec)
+}
+
+func (x *csvExport) finish() error {
+	if err := x.write(nil); err != nil {
+		return err
+	}
+	x.w.Flush()
+	if err := x.w.Error(); err != nil {
+		return err
+	}
+	return x.bw.Flush()
+}
+
+func optString(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func sessionsHeader() []string {
+	h := []string{"case", "session", "rater"}
+	for i := 1; i <= 12; i++ {
+		h = append(h, "wai"+strconv.Itoa(i))
+	}
+	return append(h, "rupture", "intensity", "resolution")
+}
+
+func (s *server) listSessions(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	asCSV, err := exportFormat(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if asCSV {
+		ss, err := s.Service.AllSessions(ctx, u, id)
+		if err != nil {
+			return err
+		}
+		x := &csvExport{c: c, name: fmt.Sprintf("dataset-%d-sessions.csv", id), header: sessionsHeader()}
+		rec := make([]string, 0, 18)
+		for _, sess := range ss {
+			for _, r := range sess.Reports {
+				rec = append(rec[:0], sess.Case, strconv.Itoa(sess.Number), r.Rater)
+				for _, w := range r.WAI {
+					rec = append(rec, strconv.Itoa(w))
+				}
+				rupture := "0"
+				if r.Rupture {
+					rupture = "1"
+				}
+				rec = append(rec, rupture, optString(r.Intensity), optString(r.Resolution))
+				if err := x.write(rec); err != nil {
+					return err
+				}
+			}
+		}
+		return x.finish()
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ss, err := s.Service.ListSessions(ctx, u, id, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(ss, p, toSession, func(x workflow.ScoredSession) int64 { return x.ID }))
+}
+
+func (s *server) listEvents(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	asCSV, err := exportFormat(c)
+	if err != nil {
+		return err
+	}
+	f := models.EventFilter{Coder: c.QueryParam("coder"), Case: c.QueryParam("case")}
+	ctx := c.Request().Context()
+	if asCSV {
+		x := &csvExport{c: c, name: fmt.Sprintf("dataset-%d-events.csv", id), header: []string{"case", "session", "coder", "segment", "onset", "code", "salience"}}
+		rec := make([]string, 7)
+		err := s.Service.EachEvent(ctx, u, id, f, func(e models.Event) error {
+			rec[0], rec[1], rec[2], rec[3] = e.Case, strconv.Itoa(e.Session), e.Coder, strconv.Itoa(e.Segment)
+			rec[4] = ""
+			if e.Onset != nil {
+				rec[4] = strconv.FormatFloat(*e.Onset, 'g', -1, 64)
+			}
+			rec[5], rec[6] = e.Code, optString(e.Salience)
+			return x.write(rec)
+		})
+		if err != nil {
+			if x.started {
+				// The status is out; the client sees a truncated file.
+				s.Log.ErrorContext(ctx, "events export failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err.Error())
+			}
+			return err
+		}
+		return x.finish()
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	es, err := s.Service.ListEvents(ctx, u, id, f, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(es, p, toEvent, func(e models.Event) int64 { return e.ID }))
+}
+
+func (s *server) createSelection(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	var req selectionRequest
+	if c.Request().ContentLength != 0 {
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+	}
+	sel, err := s.Service.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusCreated, toSelection(sel))
+}
+
+func (s *server) getSelection(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	sel, err := s.Service.LatestSelection(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toSelection(sel))
+}
+
+func (s *server) datasetReliability(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	var coders []string
+	if q := c.QueryParam("coders"); q != "" {
+		for _, x := range strings.Split(q, ",") {
+			coders = append(coders, strings.TrimSpace(x))
+		}
+	}
+	r, err := s.Service.Reliability(c.Request().Context(), u, id, coders)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toReliability(r))
+}
+
+func (s *server) statsReliability(c echo.Context, _ models.User) error {
+	var req statsRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	sr := stats.Request{Method: req.Method, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
+		Data: stats.MatrixFromNullable(req.Data)}
+	if fes := sr.Validate(); len(fes) > 0 {
+		errs := make([]models.FieldError, len(fes))
+		for i, fe := range fes {
+			errs[i] = models.FieldError{Field: fe.Field, Message: fe.Message}
+		}
+		return models.Invalid(errs)
+	}
+	res := stats.Compute(sr)
+	if res.Details == nil {
+		res.Details = map[string]any{}
+	}
+	return respond(c, http.StatusOK, statsResponse{Method: res.Method, Value: res.Value, NUnits: res.NUnits, NRaters: res.NRaters, Details: res.Details})
+}
