@@ -1,3 +1,173 @@
 package api
 
-func (s *server) comparisonRoutes() []route { return nil }
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/conformance"
+	"github.com/stagewise/stagewise/workflow/diagram"
+)
+
+type comparisonParamsDTO struct {
+	SupportThreshold *float64 `json:"support_threshold"`
+	Unit             *string  `json:"unit" enum:"session,case"`
+	Lag              *int     `json:"lag"`
+	AllowRepeats     *bool    `json:"allow_repeats"`
+}
+
+type comparisonRequest struct {
+	Model    string              `json:"model"`
+	Version  int                 `json:"version"`
+	Dataset  int64               `json:"dataset"`
+	Sessions string              `json:"sessions" enum:"selected,all"`
+	Coder    string              `json:"coder"`
+	Params   comparisonParamsDTO `json:"params"`
+}
+
+// comparisonResponse documents the body; comparisonWire writes it from the
+// stored bytes, so the report is served exactly as computed.
+type comparisonResponse struct {
+	ID        int64                     `json:"id"`
+	CreatedAt time.Time                 `json:"created_at"`
+	Inputs    workflow.ComparisonInputs `json:"inputs"`
+	Report    conformance.Report        `json:"report"`
+}
+
+type comparisonWire struct {
+	ID        int64           `json:"id"`
+	CreatedAt time.Time       `json:"created_at"`
+	Inputs    json.RawMessage `json:"inputs"`
+	Report    json.RawMessage `json:"report"`
+}
+
+type comparisonSummaryResponse struct {
+	ID        int64                     `json:"id"`
+	CreatedAt time.Time                 `json:"created_at"`
+	Inputs    workflow.ComparisonInputs `json:"inputs"`
+	Summary   conformance.Summary       `json:"summary"`
+}
+
+type comparisonSummaryWire struct {
+	ID        int64           `json:"id"`
+	CreatedAt time.Time       `json:"created_at"`
+	Inputs    json.RawMessage `json:"inputs"`
+	Summary   json.RawMessage `json:"summary"`
+}
+
+func (s *server) comparisonRoutes() []route {
+	const tag = "comparisons"
+	return []route{
+		{method: http.MethodPost, path: "/api/v1/comparisons", summary: "Compare a model version with coded sessions and store the report", tag: tag, auth: true,
+			h: s.createComparison, req: comparisonRequest{}, resp: comparisonResponse{}, status: 201, errs: []int{403}},
+		{method: http.MethodGet, path: "/api/v1/comparisons", summary: "List comparisons (summaries)", tag: tag, auth: true,
+			h: s.listComparisons, resp: list[comparisonSummaryResponse]{}, status: 200, errs: []int{403, 422},
+			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
+		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
+			h: s.getComparison, resp: comparisonResponse{}, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{403, 404, 422},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv or svg", enum: []string{"json", "csv", "svg"}}}},
+	}
+}
+
+func (s *server) createComparison(c echo.Context, u models.User) error {
+	var req comparisonRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	var errs []models.FieldError
+	if req.Model == "" {
+		errs = append(errs, models.FieldError{Field: "model", Message: "is required: the model's slug"})
+	}
+	if req.Version < 1 {
+		errs = append(errs, models.FieldError{Field: "version", Message: "is required: a version number"})
+	}
+	if req.Dataset < 1 {
+		errs = append(errs, models.FieldError{Field: "dataset", Message: "is required: a dataset id"})
+	}
+	if err := models.Invalid(errs); err != nil {
+		return err
+	}
+	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
+		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
+		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/comparisons/"+strconv.FormatInt(cmp.ID, 10))
+	return respond(c, http.StatusCreated, comparisonWire{ID: cmp.ID, CreatedAt: cmp.CreatedAt, Inputs: cmp.Inputs, Report: cmp.Report})
+}
+
+func (s *server) listComparisons(c echo.Context, u models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Service.ListComparisons(c.Request().Context(), u, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(cs, p, func(x models.Comparison) comparisonSummaryWire {
+		return comparisonSummaryWire{ID: x.ID, CreatedAt: x.CreatedAt, Inputs: x.Inputs, Summary: x.Summary}
+	}, func(x models.Comparison) int64 { return x.ID }))
+}
+
+func (s *server) getComparison(c echo.Context, u models.User) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return models.Errf(models.ErrNotFound, "no comparison %q", c.Param("id"))
+	}
+	cmp, err := s.Service.Comparison(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	switch f := c.QueryParam("format"); f {
+	case "", "json":
+		return respondCached(c, comparisonWire{ID: cmp.ID, CreatedAt: cmp.CreatedAt, Inputs: cmp.Inputs, Report: cmp.Report})
+	case "csv":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := conformance.WriteSequencesCSV(&buf, rep); err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-sessions.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	case "svg":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		if err != nil {
+			return err
+		}
+		ov := &diagram.Overlay{Unit: rep.Params.Unit}
+		for _, t := range rep.Transitions {
+			if t.Count == 0 && !t.InModel {
+				continue
+			}
+			sup := 0.0
+			if t.Support != nil {
+				sup = *t.Support
+			}
+			ov.Edges = append(ov.Edges, diagram.EdgeStat{From: t.From, To: t.To, Support: sup, Count: t.Count, InModel: t.InModel})
+		}
+		title := cmp.ModelSlug + " v" + strconv.Itoa(cmp.VersionNumber) + " vs dataset " + strconv.FormatInt(cmp.DatasetID, 10) + " (comparison " + c.Param("id") + ")"
+		svg, err := s.Renderer.SVG(c.Request().Context(), diagram.DOT(title, v.Content, ov))
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/svg+xml", svg)
+	default:
+		return models.InvalidField("format", "must be one of json, csv, svg")
+	}
+}

@@ -78,8 +78,11 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(s)}
 		}
 		if r.reqCSV {
-			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
-				WithContent(openapi3.NewContentWithSchema(openapi3.NewStringSchema(), []string{"text/csv"}))}
+			if op.RequestBody == nil {
+				op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithContent(openapi3.Content{})}
+			}
+			op.RequestBody.Value.Required = true
+			op.RequestBody.Value.Content["text/csv"] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
 		}
 		okResp := openapi3.NewResponse().WithDescription(http.StatusText(r.status))
 		if r.resp != nil {

@@ -1,15 +1,274 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/conformance"
 )
 
-// ComparisonStore is the persistence of empirical comparisons.
-type ComparisonStore interface{}
+// ComparisonEngine names the analysis code and its version; it is part of
+// every comparison's inputs, so a report can be traced to the code that
+// made it.
+const ComparisonEngine = "stagewise-conformance/1"
 
-// seedDemoComparison stores a comparison of demo v1 with the demo dataset.
+// ComparisonStore is the persistence of empirical comparisons.
+type ComparisonStore interface {
+	CreateComparison(ctx context.Context, c *models.Comparison) error
+	ComparisonByID(ctx context.Context, id int64) (models.Comparison, error)
+	ListComparisons(ctx context.Context, p models.Page) ([]models.Comparison, error)
+	ComparisonCount(ctx context.Context, modelID int64) (int64, error)
+}
+
+// ComparisonInput asks for a comparison. Nil parameters take their
+// defaults (support threshold 0.5, unit session, lag 1, repeats collapsed).
+type ComparisonInput struct {
+	Model            string
+	Version          int
+	Dataset          int64
+	Sessions         string // "selected" (default) or "all"
+	Coder            string // default "consensus"
+	SupportThreshold *float64
+	Unit             *string
+	Lag              *int
+	AllowRepeats     *bool
+}
+
+// ComparisonInputs is what a report was computed from; equal inputs give
+// byte-identical reports.
+type ComparisonInputs struct {
+	Model         string             `json:"model"`
+	Version       int                `json:"version"`
+	ContentHash   string             `json:"content_hash"`
+	Dataset       int64              `json:"dataset"`
+	Sessions      string             `json:"sessions"`
+	Selection     *int64             `json:"selection"`
+	Coder         string             `json:"coder"`
+	DataHash      string             `json:"data_hash"`
+	Params        conformance.Params `json:"params"`
+	EngineVersion string             `json:"engine_version"`
+}
+
+func canCompare(actor models.User) error {
+	switch actor.Role {
+	case models.RoleAdmin, models.RolePI, models.RoleCoder:
+		return nil
+	}
+	return models.Errf(models.ErrForbidden, "only admins, PIs and coders run and read comparisons")
+}
+
+// ComparisonModel turns a version's content into the analysis model.
+func ComparisonModel(c models.Content) conformance.Model {
+	var m conformance.Model
+	for _, s := range c.Stages {
+		m.Stages = append(m.Stages, conformance.Stage{Key: s.Key, Role: s.Role, Optional: s.Optional, Cluster: s.Cluster, Codes: s.Codes})
+	}
+	for _, t := range c.Transitions {
+		m.Transitions = append(m.Transitions, conformance.Transition{From: t.From, To: t.To, Kind: t.Kind})
+	}
+	for _, k := range c.Clusters {
+		m.Clusters = append(m.Clusters, k.Key)
+	}
+	return m
+}
+
+func (in ComparisonInput) params() (conformance.Params, []models.FieldError) {
+	p := conformance.Params{}.WithDefaults()
+	var errs []models.FieldError
+	if in.SupportThreshold != nil {
+		p.SupportThreshold = *in.SupportThreshold
+	}
+	if in.Unit != nil {
+		p.Unit = *in.Unit
+	}
+	if in.Lag != nil {
+		p.Lag = *in.Lag
+	}
+	if in.AllowRepeats != nil {
+		p.AllowRepeats = *in.AllowRepeats
+	}
+	for _, e := range p.Validate() {
+		errs = append(errs, models.FieldError{Field: e.Field, Message: e.Message})
+	}
+	return p, errs
+}
+
+// CreateComparison compares a model version with a dataset's coded
+// sessions and stores the report. Sessions come from the dataset's latest
+// stored selection ("selected", the default) or all sessions; the events of
+// Coder are used, and a session without that coder's events is left out
+// and listed in the report.
+func (s *Service) CreateComparison(ctx context.Context, actor models.User, in ComparisonInput) (models.Comparison, error) {
+	if err := canCompare(actor); err != nil {
+		return models.Comparison{}, err
+	}
+	var errs []models.FieldError
+	if in.Sessions == "" {
+		in.Sessions = "selected"
+	}
+	if in.Sessions != "selected" && in.Sessions != "all" {
+		errs = append(errs, models.FieldError{Field: "sessions", Message: `must be "selected" or "all"`})
+	}
+	if in.Coder == "" {
+		in.Coder = "consensus"
+	}
+	p, perrs := in.params()
+	errs = append(errs, perrs...)
+	m, err := s.store.ModelBySlug(ctx, in.Model)
+	if errors.Is(err, models.ErrNotFound) {
+		errs = append(errs, models.FieldError{Field: "model", Message: fmt.Sprintf("no model with slug %q", in.Model)})
+	} else if err != nil {
+		return models.Comparison{}, err
+	}
+	var v models.Version
+	if m.ID != 0 {
+		v, err = s.store.VersionByNumber(ctx, m, in.Version)
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !Visible(actor, v)) {
+			errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
+		} else if err != nil {
+			return models.Comparison{}, err
+		}
+	}
+	d, err := s.store.DatasetByID(ctx, in.Dataset)
+	if errors.Is(err, models.ErrNotFound) {
+		errs = append(errs, models.FieldError{Field: "dataset", Message: fmt.Sprintf("no dataset %d", in.Dataset)})
+	} else if err != nil {
+		return models.Comparison{}, err
+	}
+	var only []models.SessionKey
+	var selection *int64
+	if d.ID != 0 && in.Sessions == "selected" {
+		sel, err := s.store.LatestSelection(ctx, d.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			errs = append(errs, models.FieldError{Field: "sessions", Message: `the dataset has no stored selection; store one (POST …/selection) or use "all"`})
+		} else if err != nil {
+			return models.Comparison{}, err
+		} else {
+			selection = &sel.ID
+			only = make([]models.SessionKey, 0, len(sel.Selected))
+			for _, x := range sel.Selected {
+				only = append(only, models.SessionKey{Case: x.Case, Session: x.Session})
+			}
+		}
+	}
+	if d.ID != 0 && len(errs) == 0 {
+		if ok, err := s.store.CoderHasEvents(ctx, d.ID, in.Coder); err != nil {
+			return models.Comparison{}, err
+		} else if !ok {
+			errs = append(errs, models.FieldError{Field: "coder", Message: fmt.Sprintf("coder %q has no events in dataset %d", in.Coder, d.ID)})
+		}
+	}
+	if err := models.Invalid(errs); err != nil {
+		return models.Comparison{}, err
+	}
+	a, err := conformance.NewAnalyzer(ComparisonModel(v.Content), p)
+	if err != nil {
+		var fe conformance.FieldErrors
+		if errors.As(err, &fe) {
+			out := make([]models.FieldError, 0, len(fe))
+			for _, e := range fe {
+				out = append(out, models.FieldError{Field: "version", Message: e.Field + ": " + e.Message})
+			}
+			return models.Comparison{}, models.Invalid(out)
+		}
+		return models.Comparison{}, err
+	}
+	data := sha256.New()
+	missing, err := s.store.EachSessionCodes(ctx, d.ID, in.Coder, only, func(sc models.SessionCodes) error {
+		fmt.Fprintf(data, "%s\x1f%d\x1f%s\x1e", sc.Case, sc.Session, strings.Join(sc.Codes, "\x1f"))
+		a.Add(conformance.Session{Case: sc.Case, Session: sc.Session, Codes: sc.Codes})
+		return nil
+	})
+	if err != nil {
+		return models.Comparison{}, err
+	}
+	rep := a.Report()
+	left := make([]conformance.SessionRef, 0, len(missing))
+	for _, k := range missing {
+		left = append(left, conformance.SessionRef{Case: k.Case, Session: k.Session})
+	}
+	rep.SetLeftOut(left)
+	inputs := ComparisonInputs{Model: m.Slug, Version: v.Number, ContentHash: v.ContentHash, Dataset: d.ID, Sessions: in.Sessions,
+		Selection: selection, Coder: in.Coder, DataHash: "sha256:" + hex.EncodeToString(data.Sum(nil)), Params: rep.Params,
+		EngineVersion: ComparisonEngine}
+	ib, err := marshalPlain(inputs)
+	if err != nil {
+		return models.Comparison{}, err
+	}
+	rb, err := marshalPlain(rep)
+	if err != nil {
+		return models.Comparison{}, err
+	}
+	sb, err := marshalPlain(rep.Summary)
+	if err != nil {
+		return models.Comparison{}, err
+	}
+	ih := sha256.Sum256(ib)
+	c := models.Comparison{ModelID: m.ID, ModelSlug: m.Slug, VersionNumber: v.Number, DatasetID: d.ID, Sessions: in.Sessions,
+		Coder: in.Coder, Inputs: ib, InputsHash: "sha256:" + hex.EncodeToString(ih[:]), Report: rb, Summary: sb,
+		CreatedBy: actor.ID, CreatedAt: s.now()}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateComparison(ctx, &c); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "comparison.create", "comparison", strconv.FormatInt(c.ID, 10),
+			fmt.Sprintf("%s/%d vs dataset %d; %s", m.Slug, v.Number, d.ID, c.InputsHash))
+	})
+	return c, err
+}
+
+// marshalPlain is JSON without HTML escaping and without a trailing newline.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Comparison returns a stored comparison with its report.
+func (s *Service) Comparison(ctx context.Context, actor models.User, id int64) (models.Comparison, error) {
+	if err := canCompare(actor); err != nil {
+		return models.Comparison{}, err
+	}
+	return s.store.ComparisonByID(ctx, id)
+}
+
+// ListComparisons lists comparisons without their reports.
+func (s *Service) ListComparisons(ctx context.Context, actor models.User, p models.Page) ([]models.Comparison, error) {
+	if err := canCompare(actor); err != nil {
+		return nil, err
+	}
+	return s.store.ListComparisons(ctx, p)
+}
+
+// ComparisonReport decodes a stored report.
+func ComparisonReport(c models.Comparison) (conformance.Report, error) {
+	var r conformance.Report
+	err := json.Unmarshal(c.Report, &r)
+	return r, err
+}
+
+// seedDemoComparison stores a comparison of demo v1 with the demo dataset
+// (its stored selection, the consensus coder), once.
 func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel) error {
-	return nil
+	if n, err := s.store.ComparisonCount(ctx, m.ID); err != nil || n > 0 {
+		return err
+	}
+	d, err := s.store.DatasetByName(ctx, DemoDatasetName)
+	if err != nil {
+		return err
+	}
+	_, err = s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: 1, Dataset: d.ID})
+	return err
 }

@@ -478,6 +478,7 @@ func (a *Analyzer) Report() Report {
 
 	sum.Precision = a.precision()
 
+	rep.LeftOut = []SessionRef{}
 	rep.UnmappedCodes = make([]CodeCount, 0, len(a.unmapped))
 	for c, k := range a.unmapped {
 		rep.UnmappedCodes = append(rep.UnmappedCodes, CodeCount{Code: c, Count: k})

@@ -15,6 +15,9 @@ type Report struct {
 	Transitions   []TransitionRow `json:"transitions"`    // by (from, to) in model stage order
 	Sequences     []SequenceRow   `json:"sequences"`      // by case label (bytewise), session number, then stage sequence (lexicographic in model order)
 	UnmappedCodes []CodeCount     `json:"unmapped_codes"` // by code (bytewise)
+	// LeftOut lists the sessions the caller left out before the analysis
+	// (e.g. no events by the chosen coder), as the caller gave them.
+	LeftOut []SessionRef `json:"left_out"`
 	LagTable      LagTable        `json:"lag_table"`
 	Discovery     Discovery       `json:"discovery"`
 	Model         *DFG            `json:"model"`
@@ -53,6 +56,9 @@ type Summary struct {
 	Resolved int `json:"resolved"`
 	// SkippedEmpty counts the sessions whose sequence was empty after mapping.
 	SkippedEmpty int `json:"skipped_empty"`
+	// LeftOut counts the sessions the caller left out before the analysis
+	// (see Report.LeftOut).
+	LeftOut int `json:"left_out"`
 	// MeanKendallTau is the mean τ-b over the sessions where it is defined.
 	MeanKendallTau *float64 `json:"mean_kendall_tau"`
 	// MeanFitness is the plain mean of the session fitness values.
@@ -157,4 +163,19 @@ func ratio(a, b int) *float64 {
 		return nil
 	}
 	return num(float64(a) / float64(b))
+}
+
+// SessionRef names a session by case label and session number.
+type SessionRef struct {
+	Case    string `json:"case"`
+	Session int    `json:"session"`
+}
+
+// SetLeftOut records the sessions the caller left out before the analysis.
+func (r *Report) SetLeftOut(refs []SessionRef) {
+	if refs == nil {
+		refs = []SessionRef{}
+	}
+	r.LeftOut = refs
+	r.Summary.LeftOut = len(refs)
 }
