@@ -17,10 +17,10 @@ type Report struct {
 	UnmappedCodes []CodeCount     `json:"unmapped_codes"` // by code (bytewise)
 	// LeftOut lists the sessions the caller left out before the analysis
 	// (e.g. no events by the chosen coder), as the caller gave them.
-	LeftOut []SessionRef `json:"left_out"`
-	LagTable      LagTable        `json:"lag_table"`
-	Discovery     Discovery       `json:"discovery"`
-	Model         *DFG            `json:"model"`
+	LeftOut   []SessionRef `json:"left_out"`
+	LagTable  LagTable     `json:"lag_table"`
+	Discovery Discovery    `json:"discovery"`
+	Model     *DFG         `json:"model"`
 }
 
 // Summary holds the log-level figures. Sessions and Cases count the sessions
