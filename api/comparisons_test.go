@@ -123,7 +123,7 @@ func TestComparison(t *testing.T) {
 	if len(rep.UnmappedCodes) != 1 || rep.UnmappedCodes[0].Code != "RS07" || rep.UnmappedCodes[0].Count != 1 {
 		t.Errorf("unmapped = %+v", rep.UnmappedCodes)
 	}
-	if c.Inputs["coder"] != "consensus" || c.Inputs["engine_version"] == "" || !strings.HasPrefix(fmt.Sprint(c.Inputs["data_hash"]), "sha256:") {
+	if c.Inputs["coder"] != "consensus" || c.Inputs["engine_version"] == "" || !strings.HasPrefix(fmt.Sprint(c.Inputs["data_hash"]), "xor-sha256:3:") {
 		t.Errorf("inputs = %v", c.Inputs)
 	}
 

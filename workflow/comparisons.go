@@ -181,9 +181,23 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 		}
 		return models.Comparison{}, err
 	}
-	data := sha256.New()
+	// The data hash must not depend on the order sessions come in: each
+	// session (a unique case and session number) is hashed alone and the
+	// hashes are combined by XOR, with the count.
+	var data [sha256.Size]byte
+	var nsess int
+	h := sha256.New()
+	var buf []byte
 	missing, err := s.store.EachSessionCodes(ctx, d.ID, in.Coder, only, func(sc models.SessionCodes) error {
-		fmt.Fprintf(data, "%s\x1f%d\x1f%s\x1e", sc.Case, sc.Session, strings.Join(sc.Codes, "\x1f"))
+		h.Reset()
+		buf = fmt.Appendf(buf[:0], "%s\x1f%d\x1f%s", sc.Case, sc.Session, strings.Join(sc.Codes, "\x1f"))
+		h.Write(buf)
+		var sum [sha256.Size]byte
+		h.Sum(sum[:0])
+		for i := range data {
+			data[i] ^= sum[i]
+		}
+		nsess++
 		a.Add(conformance.Session{Case: sc.Case, Session: sc.Session, Codes: sc.Codes})
 		return nil
 	})
@@ -197,13 +211,13 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	}
 	rep.SetLeftOut(left)
 	inputs := ComparisonInputs{Model: m.Slug, Version: v.Number, ContentHash: v.ContentHash, Dataset: d.ID, Sessions: in.Sessions,
-		Selection: selection, Coder: in.Coder, DataHash: "sha256:" + hex.EncodeToString(data.Sum(nil)), Params: rep.Params,
+		Selection: selection, Coder: in.Coder, DataHash: fmt.Sprintf("xor-sha256:%d:%s", nsess, hex.EncodeToString(data[:])), Params: rep.Params,
 		EngineVersion: ComparisonEngine}
 	ib, err := marshalPlain(inputs)
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	rb, err := marshalPlain(rep)
+	rb, err := rep.AppendJSON(make([]byte, 0, 1<<20))
 	if err != nil {
 		return models.Comparison{}, err
 	}

@@ -39,12 +39,12 @@ type DatasetStore interface {
 	CoderHasEvents(ctx context.Context, datasetID int64, coder string) (bool, error)
 	EachCodedUnit(ctx context.Context, datasetID int64, a, b string, fn func(models.CodedUnit) error) error
 
-	// EachSessionCodes streams, in (case label byte order, session number)
-	// order, every session of the dataset that has events by coder —
-	// restricted to only when only != nil — with its codes ordered as
-	// domain.md says: by onset when every event of that session and coder
-	// has one, otherwise by segment; ties keep the input order (seq). It
-	// returns the keys of only that have no events by that coder.
+	// EachSessionCodes streams every session of the dataset that has events
+	// by coder (restricted to only when only != nil), one at a time, with
+	// its codes ordered as domain.md says: by onset when every event of that
+	// session and coder has one, otherwise by segment; ties keep the input
+	// order. Sessions come in no promised order. It returns the keys of only
+	// that have no events by that coder.
 	EachSessionCodes(ctx context.Context, datasetID int64, coder string, only []models.SessionKey, fn func(models.SessionCodes) error) (missing []models.SessionKey, err error)
 
 	CreateSelection(ctx context.Context, sel *models.Selection) error

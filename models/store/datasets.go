@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -73,7 +74,7 @@ var datasetsMigrations = []migration{
 				seq INTEGER NOT NULL
 			)`,
 			`CREATE INDEX events_session_coder ON events (session_id, coder)`,
-			`CREATE INDEX events_dataset_coder ON events (dataset_id, coder)`,
+			`CREATE INDEX events_dataset_coder ON events (dataset_id, coder, session_id, seq, code, onset, segment)`,
 			`CREATE TABLE selections (
 				id {{id}},
 				dataset_id BIGINT NOT NULL REFERENCES datasets(id),
@@ -876,13 +877,19 @@ type sessionEvent struct {
 	seq     int64
 }
 
-// EachSessionCodes streams, in (case label byte order, session number)
-// order, every session of the dataset that has events by coder —
-// restricted to only when only != nil — with its codes in analysis order:
-// by onset when every event of that session and coder has one, otherwise by
-// segment; ties keep the input order (seq). It returns the keys of only
-// that have no events by coder, in the same order. It holds one session's
-// events in memory at a time.
+// EachSessionCodes streams every session of the dataset that has events by
+// coder — restricted to only when only != nil — with its codes ordered as
+// domain.md says: by onset when every event of that session and coder has
+// one, otherwise by segment; ties keep the input order (seq). Sessions come
+// in storage order (callers that need another order sort; the analysis does
+// not care).
+//
+// The database does the ordering and grouping: one row per session carries
+// the codes in both orders (string_agg with ORDER BY, which SQLite ≥ 3.44
+// and PostgreSQL share), read straight off the (dataset_id, coder,
+// session_id, seq, code, onset, segment) index. Only one session's codes
+// are held at a time. It returns the keys of only that have no events by
+// that coder, sorted by case label and session number.
 func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder string, only []models.SessionKey, fn func(models.SessionCodes) error) ([]models.SessionKey, error) {
 	var want map[models.SessionKey]bool
 	if only != nil {
@@ -891,68 +898,76 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 			want[k] = false
 		}
 	}
-	rows, err := s.db(ctx).Raw(`SELECT c.label, s.number, e.code, e.onset, e.segment, e.seq
-		FROM events e JOIN sessions s ON s.id = e.session_id JOIN cases c ON c.id = s.case_id
-		WHERE e.dataset_id = ? AND e.coder = ?
-		ORDER BY `+s.byteOrder("c.label")+`, s.number, e.seq, e.id`, datasetID, coder).Rows()
+	keys := map[int64]models.SessionKey{}
+	srows, err := s.db(ctx).Raw(`SELECT s.id, c.label, s.number FROM sessions s JOIN cases c ON c.id = s.case_id WHERE s.dataset_id = ?`, datasetID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	for srows.Next() {
+		var id int64
+		var k models.SessionKey
+		if err := srows.Scan(&id, &k.Case, &k.Session); err != nil {
+			srows.Close()
+			return nil, err
+		}
+		if want != nil {
+			if _, ok := want[k]; !ok {
+				continue
+			}
+		}
+		keys[id] = k
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return nil, err
+	}
+	const sep = "\x1f" // codes are printable, so this never occurs in one
+	rows, err := s.db(ctx).Raw(`SELECT session_id, COUNT(*) - COUNT(onset),
+			string_agg(code, ? ORDER BY onset, seq), string_agg(code, ? ORDER BY segment, seq)
+		FROM events WHERE dataset_id = ? AND coder = ? GROUP BY session_id`, sep, sep, datasetID, coder).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var cur models.SessionKey
-	var evs []sessionEvent
-	emit := func() error {
-		if len(evs) == 0 {
-			return nil
-		}
-		defer func() { evs = evs[:0] }()
-		if want != nil {
-			if _, ok := want[cur]; !ok {
-				return nil
-			}
-			want[cur] = true
-		}
-		byOnset := true
-		for _, e := range evs {
-			if !e.onset.Valid {
-				byOnset = false
-				break
-			}
-		}
-		slices.SortStableFunc(evs, func(a, b sessionEvent) int {
-			if byOnset {
-				if c := cmp.Compare(a.onset.Float64, b.onset.Float64); c != 0 {
-					return c
-				}
-			} else if c := cmp.Compare(a.segment, b.segment); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.seq, b.seq)
-		})
-		sc := models.SessionCodes{Case: cur.Case, Session: cur.Session, Codes: make([]string, len(evs))}
-		for i, e := range evs {
-			sc.Codes[i] = e.code
-		}
-		return fn(sc)
-	}
+	codes := map[string]string{} // interned: a dataset has few distinct codes
+	var byOnset, bySegment sql.RawBytes
 	for rows.Next() {
-		var k models.SessionKey
-		var e sessionEvent
-		if err := rows.Scan(&k.Case, &k.Session, &e.code, &e.onset, &e.segment, &e.seq); err != nil {
+		var sid, noOnset int64
+		if err := rows.Scan(&sid, &noOnset, &byOnset, &bySegment); err != nil {
 			return nil, err
 		}
-		if k != cur {
-			if err := emit(); err != nil {
-				return nil, err
-			}
-			cur = k
+		k, ok := keys[sid]
+		if !ok {
+			continue
 		}
-		evs = append(evs, e)
+		if want != nil {
+			want[k] = true
+		}
+		list := byOnset
+		if noOnset > 0 {
+			list = bySegment
+		}
+		sc := models.SessionCodes{Case: k.Case, Session: k.Session, Codes: make([]string, 0, bytes.Count(list, []byte(sep))+1)}
+		for len(list) > 0 {
+			i := bytes.IndexByte(list, sep[0])
+			part := list
+			if i >= 0 {
+				part, list = list[:i], list[i+1:]
+			} else {
+				list = nil
+			}
+			code, ok := codes[string(part)]
+			if !ok {
+				code = string(part)
+				codes[code] = code
+			}
+			sc.Codes = append(sc.Codes, code)
+		}
+		if err := fn(sc); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := emit(); err != nil {
 		return nil, err
 	}
 	var missing []models.SessionKey

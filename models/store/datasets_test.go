@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +67,12 @@ func TestEachSessionCodes(t *testing.T) {
 	}
 	var got []models.SessionCodes
 	collect := func(sc models.SessionCodes) error { got = append(got, sc); return nil }
+	// Sessions come in no promised order; compare them sorted.
+	sortCodes := func() {
+		slices.SortFunc(got, func(a, b models.SessionCodes) int {
+			return cmpOr(strings.Compare(a.Case, b.Case), a.Session-b.Session)
+		})
+	}
 	missing, err := s.EachSessionCodes(ctx, d.ID, "x", nil, collect)
 	if err != nil || missing != nil {
 		t.Fatal(err, missing)
@@ -74,6 +82,7 @@ func TestEachSessionCodes(t *testing.T) {
 		{Case: "b", Session: 9, Codes: []string{"t20", "t20-later", "t30"}},
 		{Case: "b", Session: 10, Codes: []string{"s1-first", "s1-late", "s2"}},
 	}
+	sortCodes()
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -89,4 +98,11 @@ func TestEachSessionCodes(t *testing.T) {
 	if d := cmp.Diff([]models.SessionKey{{Case: "B", Session: 2}, {Case: "Z", Session: 1}}, missing); d != "" {
 		t.Errorf("missing (-want +got):\n%s", d)
 	}
+}
+
+func cmpOr(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
 }
