@@ -1,3 +1,654 @@
 package api
 
-func (s *server) roundRoutes() []route { return nil }
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow"
+)
+
+// Expert-panel rounds (api.md, "Expert-panel rounds"). Rounds are
+// numbered per model (1, 2, … across its versions). Results and the
+// proposal list name panelists only by per-round pseudonyms P1..Pn.
+func (s *server) roundRoutes() []route {
+	const (
+		tag         = "expert-panel rounds"
+		versionPath = "/api/v1/models/{slug}/versions/{n}"
+		roundPath   = "/api/v1/rounds/{id}"
+	)
+	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
+	action := func(name, summary string) route {
+		return route{method: http.MethodPost, path: roundPath + "/" + name, summary: summary, tag: tag, auth: true,
+			h: s.roundAction(workflow.RoundAction(name)), req: actionRequest{}, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
+	}
+	return []route{
+		{method: http.MethodPost, path: versionPath + "/rounds", summary: "Create a draft panel round on a version in review (the model's PI or an admin)", tag: tag, auth: true,
+			h: s.createRound, req: roundCreateRequest{}, resp: roundResponse{}, status: 201, errs: []int{400, 403, 404, 409, 422}},
+		{method: http.MethodGet, path: versionPath + "/rounds", summary: "List a version's rounds (panelists: the rounds they are invited to)", tag: tag, auth: true,
+			h: s.listRounds, resp: list[roundResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: versionPath + "/revise", summary: "Draft the next version with the accepted mechanical proposals of closed rounds applied", tag: tag, auth: true,
+			h: s.reviseVersion, req: reviseRequest{}, resp: versionResponse{}, status: 201, errs: []int{400, 403, 404, 409, 422}},
+		{method: http.MethodGet, path: roundPath, summary: "One round (the PI sees who has responded, never what)", tag: tag, auth: true,
+			h: s.getRound, resp: roundResponse{}, status: 200, errs: []int{403, 404}},
+		action("open", "Open a draft round for reviews (draft → open)"),
+		action("close", "Close an open round (open → closed)"),
+		{method: http.MethodPut, path: roundPath + "/review", summary: "Submit or replace one's own review (invited panelists, round open, before closes_at)", tag: tag, auth: true,
+			h: s.putReview, req: reviewRequest{}, resp: reviewResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}},
+		{method: http.MethodGet, path: roundPath + "/review", summary: "One's own review", tag: tag, auth: true,
+			h: s.getReview, resp: reviewResponse{}, status: 200, errs: []int{403, 404}},
+		{method: http.MethodGet, path: roundPath + "/results", summary: "Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv", tag: tag, auth: true,
+			h: s.roundResults, resp: resultsResponse{}, status: 200, raw: []string{"text/csv"},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default) or csv (one row per item)", enum: []string{"json", "csv"}}}, errs: []int{403, 404, 422}},
+		{method: http.MethodGet, path: roundPath + "/proposals", summary: "A round's proposals with pseudonymous authors (the model's PI or an admin)", tag: tag, auth: true,
+			h: s.listProposals, resp: list[proposalResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: roundPath + "/proposals/{pid}/decision", summary: "Decide a proposal of a closed round: accepted, rejected or deferred", tag: tag, auth: true,
+			h: s.decideProposal, req: decisionRequest{}, resp: proposalResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}},
+	}
+}
+
+type scaleDTO struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// consensusDTO is a consensus rule with its parameters; in responses every
+// parameter of the rule is present (defaults resolved).
+type consensusDTO struct {
+	Name      string   `json:"rule" enum:"percent_agree,median_iqr,grade,cvi,rand_ucla"`
+	AgreeMin  *float64 `json:"agree_min,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	MedianMin *float64 `json:"median_min,omitempty"`
+	IQRMax    *float64 `json:"iqr_max,omitempty"`
+	HighMin   *float64 `json:"high_min,omitempty"`
+	LowMax    *float64 `json:"low_max,omitempty"`
+	InShare   *float64 `json:"in_share,omitempty"`
+	VetoShare *float64 `json:"veto_share,omitempty"`
+}
+
+type itemRefDTO struct {
+	Type string `json:"type" enum:"stage,transition"`
+	Key  string `json:"key,omitempty"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+func toItemRefs(its []models.ItemRef) []itemRefDTO {
+	out := make([]itemRefDTO, len(its))
+	for i, it := range its {
+		out[i] = itemRefDTO(it)
+	}
+	return out
+}
+
+type roundCreateRequest struct {
+	Panelists []int64       `json:"panelists"`
+	Scale     *scaleDTO     `json:"scale"`
+	Consensus *consensusDTO `json:"consensus"`
+	// ClosesAt is an RFC 3339 time in the future.
+	ClosesAt      *string      `json:"closes_at"`
+	Items         []itemRefDTO `json:"items"`
+	CarryFrom     *int64       `json:"carry_from"`
+	SkipConsensus bool         `json:"skip_consensus"`
+	Reinvite      string       `json:"reinvite" enum:"all,responders"`
+}
+
+func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
+	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite}
+	if r.Scale != nil {
+		in.Scale = &models.RatingScale{Min: r.Scale.Min, Max: r.Scale.Max}
+	}
+	if r.Consensus != nil {
+		in.Rule = models.ConsensusRule(*r.Consensus)
+	}
+	if r.ClosesAt != nil {
+		t, err := time.Parse(time.RFC3339, *r.ClosesAt)
+		if err != nil {
+			return in, models.InvalidField("closes_at", "must be an RFC 3339 time such as 2030-01-31T17:00:00Z")
+		}
+		in.ClosesAt = &t
+	}
+	if r.Items != nil {
+		in.Items = make([]models.ItemRef, len(r.Items))
+		for i, it := range r.Items {
+			in.Items[i] = models.ItemRef(it)
+		}
+	}
+	return in, nil
+}
+
+type panelistDTO struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Email       string     `json:"email"`
+	Responded   bool       `json:"responded"`
+	RespondedAt *time.Time `json:"responded_at"`
+}
+
+type roundResponse struct {
+	ID            int64        `json:"id"`
+	Model         string       `json:"model"`
+	Version       int          `json:"version"`
+	Number        int          `json:"number"`
+	Status        string       `json:"status" enum:"draft,open,closed"`
+	Scale         scaleDTO     `json:"scale"`
+	Consensus     consensusDTO `json:"consensus"`
+	ClosesAt      *time.Time   `json:"closes_at"`
+	Items         []itemRefDTO `json:"items"`
+	CarryFrom     *int64       `json:"carry_from"`
+	SkipConsensus bool         `json:"skip_consensus"`
+	Reinvite      string       `json:"reinvite,omitempty" enum:"all,responders"`
+	Invited       int          `json:"invited"`
+	Responded     int          `json:"responded"`
+	// Panelists is shown to the model's PI and admins only: who is invited
+	// and who has responded (for reminders), never what they answered.
+	Panelists []panelistDTO `json:"panelists,omitempty"`
+	// ReviewSubmitted is the calling panelist's own state.
+	ReviewSubmitted *bool      `json:"review_submitted,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	OpenedAt        *time.Time `json:"opened_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
+}
+
+func toRound(v workflow.RoundView) roundResponse {
+	r := v.Round
+	out := roundResponse{ID: r.ID, Model: r.ModelSlug, Version: r.VersionNumber, Number: r.Number, Status: string(r.Status),
+		Scale: scaleDTO{Min: r.Scale.Min, Max: r.Scale.Max}, Consensus: consensusDTO(r.Rule), ClosesAt: r.ClosesAt,
+		Items: toItemRefs(r.Items), CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite,
+		Invited: v.Invited, Responded: v.Responded, ReviewSubmitted: v.OwnResponded,
+		CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt}
+	if v.Manager {
+		out.Panelists = make([]panelistDTO, len(v.Panelists))
+		for i, p := range v.Panelists {
+			out.Panelists[i] = panelistDTO{ID: p.UserID, Name: p.Name, Email: p.Email, Responded: p.RespondedAt != nil, RespondedAt: p.RespondedAt}
+		}
+	}
+	return out
+}
+
+type stageRatingDTO struct {
+	Key       string `json:"key"`
+	Relevance *int   `json:"relevance"`
+	Clarity   *int   `json:"clarity"`
+	Comment   string `json:"comment"`
+}
+
+type transitionRatingDTO struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Agreement *int   `json:"agreement"`
+	Comment   string `json:"comment"`
+}
+
+type proposalRequest struct {
+	Kind      string         `json:"kind" enum:"add_stage,remove_stage,rename_stage,merge_stages,split_stage,add_transition,remove_transition,move_to_cluster,other"`
+	Target    string         `json:"target"`
+	Payload   map[string]any `json:"payload"`
+	Rationale string         `json:"rationale"`
+}
+
+// reviewRequest is a panelist's whole review; a rating left out or null
+// is missing, not zero.
+type reviewRequest struct {
+	Stages      []stageRatingDTO      `json:"stages"`
+	Transitions []transitionRatingDTO `json:"transitions"`
+	Proposals   []proposalRequest     `json:"proposals"`
+}
+
+func (r reviewRequest) toReview() models.Review {
+	rv := models.Review{Stages: make([]models.StageReview, len(r.Stages)), Transitions: make([]models.TransitionReview, len(r.Transitions)),
+		Proposals: make([]models.Proposal, len(r.Proposals))}
+	for i, s := range r.Stages {
+		rv.Stages[i] = models.StageReview(s)
+	}
+	for i, t := range r.Transitions {
+		rv.Transitions[i] = models.TransitionReview(t)
+	}
+	for i, p := range r.Proposals {
+		rv.Proposals[i] = models.Proposal{Kind: p.Kind, Target: p.Target, Payload: p.Payload, Rationale: p.Rationale}
+	}
+	return rv
+}
+
+type proposalResponse struct {
+	ID    int64 `json:"id"`
+	Round int64 `json:"round"`
+	// Author is the round's pseudonym of the panelist (P1, P2, …).
+	Author       string         `json:"author,omitempty"`
+	Kind         string         `json:"kind" enum:"add_stage,remove_stage,rename_stage,merge_stages,split_stage,add_transition,remove_transition,move_to_cluster,other"`
+	Target       string         `json:"target"`
+	Payload      map[string]any `json:"payload"`
+	Rationale    string         `json:"rationale"`
+	Mechanical   bool           `json:"mechanical"`
+	Decision     string         `json:"decision" enum:"undecided,accepted,rejected,deferred"`
+	DecisionNote string         `json:"decision_note"`
+	DecidedAt    *time.Time     `json:"decided_at"`
+}
+
+func toProposal(p models.Proposal, author string) proposalResponse {
+	d := p.Decision
+	if d == "" {
+		d = "undecided"
+	}
+	payload := p.Payload
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	return proposalResponse{ID: p.ID, Round: p.RoundID, Author: author, Kind: p.Kind, Target: p.Target, Payload: payload,
+		Rationale: p.Rationale, Mechanical: workflow.Mechanical(p.Kind), Decision: d, DecisionNote: p.DecisionNote, DecidedAt: p.DecidedAt}
+}
+
+type reviewResponse struct {
+	Round       int64                 `json:"round"`
+	Stages      []stageRatingDTO      `json:"stages"`
+	Transitions []transitionRatingDTO `json:"transitions"`
+	Proposals   []proposalResponse    `json:"proposals"`
+	Revision    int                   `json:"revision"`
+	SubmittedAt time.Time             `json:"submitted_at"`
+	UpdatedAt   time.Time             `json:"updated_at"`
+}
+
+func toReview(rv models.Review) reviewResponse {
+	out := reviewResponse{Round: rv.RoundID, Stages: make([]stageRatingDTO, len(rv.Stages)), Transitions: make([]transitionRatingDTO, len(rv.Transitions)),
+		Proposals: make([]proposalResponse, len(rv.Proposals)), Revision: rv.Revision, SubmittedAt: rv.SubmittedAt, UpdatedAt: rv.UpdatedAt}
+	for i, s := range rv.Stages {
+		out.Stages[i] = stageRatingDTO(s)
+	}
+	for i, t := range rv.Transitions {
+		out.Transitions[i] = transitionRatingDTO(t)
+	}
+	for i, p := range rv.Proposals {
+		p.RoundID = rv.RoundID
+		out.Proposals[i] = toProposal(p, "")
+	}
+	return out
+}
+
+type decisionRequest struct {
+	Decision string `json:"decision" enum:"accepted,rejected,deferred"`
+	Note     string `json:"note"`
+}
+
+type reviseRequest struct {
+	Rounds []int64 `json:"rounds"`
+	Notes  string  `json:"notes"`
+}
+
+type countDTO struct {
+	Value int `json:"value"`
+	N     int `json:"n"`
+}
+
+// itemChangeDTO is an item's statistics in the previous round and the
+// change since.
+type itemChangeDTO struct {
+	PreviousN            int      `json:"previous_n"`
+	PreviousMedian       *float64 `json:"previous_median"`
+	PreviousPercentAgree *float64 `json:"previous_percent_agree"`
+	PreviousConsensus    string   `json:"previous_consensus" enum:"in,out,none"`
+	MedianDelta          *float64 `json:"median_delta"`
+	PercentAgreeDelta    *float64 `json:"percent_agree_delta"`
+}
+
+type resultItemDTO struct {
+	Target       itemRefDTO `json:"target"`
+	Measure      string     `json:"measure" enum:"relevance,clarity,agreement"`
+	N            int        `json:"n"`
+	Median       *float64   `json:"median"`
+	Q1           *float64   `json:"q1"`
+	Q3           *float64   `json:"q3"`
+	IQR          *float64   `json:"iqr"`
+	Mean         *float64   `json:"mean"`
+	SD           *float64   `json:"sd"`
+	PercentAgree *float64   `json:"percent_agree"`
+	ICVI         *float64   `json:"i_cvi"`
+	KappaStar    *float64   `json:"kappa_star"`
+	Consensus    string     `json:"consensus" enum:"in,out,none"`
+	Reason       string     `json:"reason"`
+	Distribution []countDTO `json:"distribution"`
+	// Stability (total variation distance between the two rounds'
+	// distributions, 0-1) and Change: from the second round on, for items
+	// the previous round rated.
+	Stability *float64       `json:"stability,omitempty"`
+	Change    *itemChangeDTO `json:"change,omitempty"`
+	// Own is the calling panelist's own rating (after close).
+	Own *int `json:"own,omitempty"`
+}
+
+type droppedDTO struct {
+	Target itemRefDTO `json:"target"`
+	Reason string     `json:"reason" enum:"consensus,removed,not_selected"`
+}
+
+type kendallDTO struct {
+	W            float64 `json:"w"`
+	ChiSquare    float64 `json:"chi_square"`
+	DF           int     `json:"df"`
+	P            float64 `json:"p"`
+	Raters       int     `json:"raters"`
+	Items        int     `json:"items"`
+	TieCorrected bool    `json:"tie_corrected"`
+}
+
+type resultsResponse struct {
+	Round          int64           `json:"round"`
+	RoundNumber    int             `json:"round_number"`
+	Status         string          `json:"status" enum:"draft,open,closed"`
+	Scale          scaleDTO        `json:"scale"`
+	Rule           consensusDTO    `json:"rule"`
+	QuantileMethod string          `json:"quantile_method"`
+	Invited        int             `json:"invited"`
+	Responded      int             `json:"responded"`
+	ResponseRate   *float64        `json:"response_rate"`
+	Items          []resultItemDTO `json:"items"`
+	SCVIAve        *float64        `json:"s_cvi_ave"`
+	SCVIUA         *float64        `json:"s_cvi_ua"`
+	KendallW       *float64        `json:"kendall_w"`
+	Kendall        *kendallDTO     `json:"kendall,omitempty"`
+	// From the second round on.
+	PreviousRound    *int64        `json:"previous_round,omitempty"`
+	ReachedConsensus *[]itemRefDTO `json:"reached_consensus,omitempty"`
+	Dropped          *[]droppedDTO `json:"dropped,omitempty"`
+	CarriedOver      *[]itemRefDTO `json:"carried_over,omitempty"`
+	// Own is the calling panelist's review (after close).
+	Own *reviewResponse `json:"own,omitempty"`
+}
+
+const quantileMethod = "R type 7 (Hyndman & Fan 1996): h = (n - 1)p, linear interpolation"
+
+func num(v float64) *float64 { return &v }
+
+func toResultItem(it workflow.ItemResult) resultItemDTO {
+	d := it.Desc
+	out := resultItemDTO{Target: itemRefDTO(it.Target), Measure: it.Measure, N: d.N, ICVI: it.Consensus.ICVI, KappaStar: it.Consensus.KappaStar,
+		Consensus: it.Consensus.Consensus, Reason: it.Consensus.Reason, Distribution: make([]countDTO, len(d.Distribution)),
+		Stability: it.Stability, Own: it.Own}
+	for i, c := range d.Distribution {
+		out.Distribution[i] = countDTO(c)
+	}
+	if d.N > 0 {
+		out.Median, out.Q1, out.Q3, out.IQR, out.Mean = num(d.Median), num(d.Q1), num(d.Q3), num(d.IQR), num(d.Mean)
+		out.PercentAgree = num(it.Consensus.PercentAgree)
+	}
+	if d.SDDefined {
+		out.SD = num(d.SD)
+	}
+	if p := it.Previous; p != nil {
+		ch := &itemChangeDTO{PreviousN: p.Desc.N, PreviousConsensus: p.Consensus.Consensus}
+		if p.Desc.N > 0 {
+			ch.PreviousMedian, ch.PreviousPercentAgree = num(p.Desc.Median), num(p.Consensus.PercentAgree)
+			if d.N > 0 {
+				ch.MedianDelta = num(d.Median - p.Desc.Median)
+				ch.PercentAgreeDelta = num(it.Consensus.PercentAgree - p.Consensus.PercentAgree)
+			}
+		}
+		out.Change = ch
+	}
+	return out
+}
+
+func toResults(r workflow.RoundResults) resultsResponse {
+	out := resultsResponse{Round: r.Round.ID, RoundNumber: r.Round.Number, Status: string(r.Round.Status),
+		Scale: scaleDTO{Min: r.Round.Scale.Min, Max: r.Round.Scale.Max}, Rule: consensusDTO(models.ConsensusRule(r.Rule)), QuantileMethod: quantileMethod,
+		Invited: r.Invited, Responded: r.Responded, Items: make([]resultItemDTO, len(r.Items)),
+		SCVIAve: r.SCVIAve, SCVIUA: r.SCVIUA, KendallW: r.KendallW}
+	if r.Invited > 0 {
+		out.ResponseRate = num(float64(r.Responded) / float64(r.Invited))
+	}
+	for i, it := range r.Items {
+		out.Items[i] = toResultItem(it)
+	}
+	if k := r.Kendall; k != nil {
+		out.Kendall = &kendallDTO{W: k.W, ChiSquare: k.ChiSquare, DF: k.DF, P: k.P, Raters: k.Raters, Items: k.Items, TieCorrected: k.TieCorrected}
+	}
+	if r.Previous != nil {
+		id := r.Previous.ID
+		out.PreviousRound = &id
+		reached, carried := toItemRefs(r.ReachedConsensus), toItemRefs(r.CarriedOver)
+		dropped := make([]droppedDTO, len(r.Dropped))
+		for i, d := range r.Dropped {
+			dropped[i] = droppedDTO{Target: itemRefDTO(d.Target), Reason: d.Reason}
+		}
+		out.ReachedConsensus, out.CarriedOver, out.Dropped = &reached, &carried, &dropped
+	}
+	if r.Own != nil {
+		own := toReview(*r.Own)
+		out.Own = &own
+	}
+	return out
+}
+
+// resultsCSV is one row per item and measure: aggregate statistics only,
+// with one count column per scale point.
+func resultsCSV(r workflow.RoundResults) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "median", "q1", "q3", "iqr", "mean", "sd",
+		"percent_agree", "i_cvi", "kappa_star", "consensus", "stability"}
+	for v := r.Round.Scale.Min; v <= r.Round.Scale.Max; v++ {
+		header = append(header, "n_"+strconv.Itoa(v))
+	}
+	if err := w.Write(header); err != nil {
+		return nil, err
+	}
+	f := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	for _, it := range r.Items {
+		d := toResultItem(it)
+		row := []string{strconv.FormatInt(r.Round.ID, 10), strconv.Itoa(r.Round.Number), d.Target.Type, d.Target.Key, d.Target.From, d.Target.To,
+			d.Measure, strconv.Itoa(d.N), f(d.Median), f(d.Q1), f(d.Q3), f(d.IQR), f(d.Mean), f(d.SD), f(d.PercentAgree), f(d.ICVI),
+			f(d.KappaStar), d.Consensus, f(d.Stability)}
+		for _, c := range d.Distribution {
+			row = append(row, strconv.Itoa(c.N))
+		}
+		if err := w.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// idParam parses a numeric path parameter; anything else names nothing.
+func idParam(c echo.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, models.Errf(models.ErrNotFound, "no %s %q", what, c.Param(name))
+	}
+	return id, nil
+}
+
+func (s *server) createRound(c echo.Context, u models.User) error {
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	var req roundCreateRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	in, err := req.toInput()
+	if err != nil {
+		return err
+	}
+	r, err := s.Service.CreateRound(c.Request().Context(), u, c.Param("slug"), n, in)
+	if err != nil {
+		return err
+	}
+	v, err := s.Service.Round(c.Request().Context(), u, r.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/rounds/"+strconv.FormatInt(r.ID, 10))
+	return respond(c, http.StatusCreated, toRound(v))
+}
+
+func (s *server) listRounds(c echo.Context, u models.User) error {
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.Service.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return int64(v.Round.Number) }))
+}
+
+func (s *server) getRound(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	v, err := s.Service.Round(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toRound(v))
+}
+
+func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u models.User) error {
+	return func(c echo.Context, u models.User) error {
+		id, err := idParam(c, "id", "round")
+		if err != nil {
+			return err
+		}
+		var req actionRequest
+		if c.Request().ContentLength != 0 {
+			if err := bindStrict(c, &req); err != nil {
+				return err
+			}
+		}
+		v, err := s.Service.TransitionRound(c.Request().Context(), u, id, action, req.Note)
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toRound(v))
+	}
+}
+
+func (s *server) putReview(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	var req reviewRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	rv, err := s.Service.SubmitReview(c.Request().Context(), u, id, req.toReview())
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toReview(rv))
+}
+
+func (s *server) getReview(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	rv, err := s.Service.MyReview(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toReview(rv))
+}
+
+func (s *server) roundResults(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		return models.InvalidField("format", "must be json or csv")
+	}
+	r, err := s.Service.Results(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		b, err := resultsCSV(r)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="round-`+strconv.FormatInt(id, 10)+`-results.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+	}
+	return respond(c, http.StatusOK, toResults(r))
+}
+
+func (s *server) listProposals(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.Service.Proposals(c.Request().Context(), u, id, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(ps, p, func(x workflow.PseudonymousProposal) proposalResponse { return toProposal(x.Proposal, x.Author) },
+		func(x workflow.PseudonymousProposal) int64 { return x.ID }))
+}
+
+func (s *server) decideProposal(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "round")
+	if err != nil {
+		return err
+	}
+	pid, err := idParam(c, "pid", "proposal")
+	if err != nil {
+		return err
+	}
+	var req decisionRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Service.Decide(c.Request().Context(), u, id, pid, req.Decision, req.Note)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toProposal(p.Proposal, p.Author))
+}
+
+func (s *server) reviseVersion(c echo.Context, u models.User) error {
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	var req reviseRequest
+	if c.Request().ContentLength != 0 {
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+	}
+	v, err := s.Service.Revise(c.Request().Context(), u, c.Param("slug"), n, workflow.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
+	b, err := marshal(toVersion(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etagOf(b))
+	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, b)
+}

@@ -1,0 +1,162 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/models/store"
+)
+
+// TestBatchIsolatesFailures: one batch holds reviews for an open round and
+// for a round that closed after they were queued; the late ones fail with
+// a conflict, the others are written, each with its audit entry.
+func TestBatchIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "b.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer s.StopBatching()
+	admin := models.User{ID: 0, Role: models.RoleAdmin}
+	pi, _, err := s.CreateUser(ctx, admin, NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panel []models.User
+	var ids []int64
+	for _, e := range []string{"a@x.invalid", "b@x.invalid", "c@x.invalid"} {
+		u, _, err := s.CreateUser(ctx, admin, NewUser{Name: e, Email: e, Role: models.RolePanelist})
+		if err != nil {
+			t.Fatal(err)
+		}
+		panel, ids = append(panel, u), append(ids, u.ID)
+	}
+	nm, in := DemoModel()
+	if _, err := s.CreateModel(ctx, pi, nm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, pi, nm.Slug, 1, ActionSubmit, ""); err != nil {
+		t.Fatal(err)
+	}
+	var rounds []models.Round
+	for i := 0; i < 2; i++ {
+		r, err := s.CreateRound(ctx, pi, nm.Slug, 1, RoundInput{Panelists: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TransitionRound(ctx, pi, r.ID, RoundActionOpen, ""); err != nil {
+			t.Fatal(err)
+		}
+		rounds = append(rounds, r)
+	}
+	rating := 8
+	job := func(r models.Round, u models.User) *reviewJob {
+		return &reviewJob{actor: u, done: make(chan struct{}), review: models.Review{RoundID: r.ID, PanelistID: u.ID,
+			Stages: []models.StageReview{{Key: "marker", Relevance: &rating}}}}
+	}
+	jobs := []*reviewJob{job(rounds[0], panel[0]), job(rounds[1], panel[0]), job(rounds[0], panel[1]), job(rounds[1], panel[2])}
+	// Round 2 closes after the reviews were validated and queued.
+	if _, err := s.TransitionRound(ctx, pi, rounds[1].ID, RoundActionClose, ""); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.AuditAfter(ctx, 0, 10000)
+	s.writeBatch(jobs)
+	for i, j := range jobs {
+		late := j.review.RoundID == rounds[1].ID
+		if late != errors.Is(j.err, models.ErrConflict) || (!late && j.err != nil) {
+			t.Errorf("job %d (late %v): %v", i, late, j.err)
+		}
+		select {
+		case <-j.done:
+		default:
+			t.Errorf("job %d not acknowledged", i)
+		}
+	}
+	for _, r := range rounds {
+		rvs, err := st.ReviewsOf(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2
+		if r.ID == rounds[1].ID {
+			want = 0
+		}
+		if len(rvs) != want {
+			t.Errorf("round %d holds %d reviews, want %d", r.ID, len(rvs), want)
+		}
+	}
+	after, _ := st.AuditAfter(ctx, 0, 10000)
+	if len(after)-len(before) != 2 {
+		t.Errorf("%d audit entries for 2 written reviews", len(after)-len(before))
+	}
+	v, err := s.VerifyAudit(ctx, admin)
+	if err != nil || !v.OK {
+		t.Errorf("audit chain: %+v %v", v, err)
+	}
+}
+
+// TestApplyProposalsConflicts: applying is sequential; a proposal whose
+// target is gone or that would leave the model invalid is named.
+func TestApplyProposalsConflicts(t *testing.T) {
+	_, in := DemoModel()
+	r := models.Round{ID: 7, Number: 1}
+	mk := func(id int64, kind, target string, payload map[string]any) roundProposal {
+		return roundProposal{round: r, p: models.Proposal{ID: id, Kind: kind, Target: target, Payload: payload, Rationale: "r", Decision: models.DecisionAccepted}}
+	}
+	_, _, err := applyProposals(in.Content, []roundProposal{
+		mk(1, models.ProposeRemoveStage, "validate", nil),
+		mk(2, models.ProposeRemoveStage, "validate", nil),
+		mk(3, models.ProposeRemoveStage, "reengage", nil),
+		mk(4, models.ProposeRenameStage, "explore", map[string]any{"name": "Invite exploration of the rupture"}),
+	})
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 2 || ve.Fields[0].Field != "proposal:2" || ve.Fields[1].Field != "proposal:3" {
+		t.Fatalf("got %v", err)
+	}
+	c, log, err := applyProposals(in.Content, []roundProposal{
+		mk(1, models.ProposeRemoveStage, "rationale", nil),
+		mk(2, models.ProposeMoveToCluster, "validate", map[string]any{"cluster": ""}),
+		mk(3, models.ProposeSplitStage, "explore", map[string]any{"into": []any{
+			map[string]any{"key": "explore_a", "name": "Ask", "actor": "therapist", "role": "process", "codes": []any{"RS04"}},
+			map[string]any{"key": "explore_b", "name": "Listen", "actor": "therapist", "role": "process", "codes": []any{"RS11"}},
+		}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, e := range log {
+		ops = append(ops, e.Op+" "+e.Target)
+	}
+	want := "remove_stage rationale|remove_transition validate->rationale|remove_transition rationale->renegotiate|move_to_cluster validate|remove_cluster repair|not_applied explore"
+	if got := join(ops); got != want {
+		t.Errorf("change log\n got %s\nwant %s", got, want)
+	}
+	if len(c.Clusters) != 0 || len(ValidateContent(c)) != 0 {
+		t.Errorf("content: clusters %v, errors %v", c.Clusters, ValidateContent(c))
+	}
+}
+
+func join(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += "|"
+		}
+		out += s
+	}
+	return out
+}
