@@ -57,17 +57,10 @@ type reviewBatcher struct {
 	wg      sync.WaitGroup
 }
 
-// batchers holds each Service's batcher. The Service struct is shared with
-// the other areas of the workflow; keeping the batcher beside it keeps
-// this feature in its own files.
-var batchers sync.Map // *Service → *reviewBatcher
-
+// batcher returns the Service's batcher, made on first use.
 func (s *Service) batcher() *reviewBatcher {
-	if b, ok := batchers.Load(s); ok {
-		return b.(*reviewBatcher)
-	}
-	b, _ := batchers.LoadOrStore(s, &reviewBatcher{write: s.writeBatch})
-	return b.(*reviewBatcher)
+	s.batchOnce.Do(func() { s.batch = &reviewBatcher{write: s.writeBatch} })
+	return s.batch
 }
 
 // StopBatching drains the review queue, waits for the writer and makes

@@ -7,6 +7,7 @@ package workflow
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
@@ -56,6 +57,10 @@ type Service struct {
 	ttl   time.Duration
 	auth  authCache
 	gen   generation
+
+	// batch group-commits panel reviews (see batch.go).
+	batchOnce sync.Once
+	batch     *reviewBatcher
 }
 
 // New builds a Service.

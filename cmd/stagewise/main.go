@@ -175,7 +175,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("shutting down")
 	shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shut); err != nil {
+	err = srv.Shutdown(shut)
+	// Reviews already queued for the group commit are written before the
+	// store closes.
+	svc.StopBatching()
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
