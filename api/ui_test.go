@@ -1,0 +1,25 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestUIServed: the embedded web UI is served without a token, with the
+// right content types, and its script is the one the page loads.
+func TestUIServed(t *testing.T) {
+	ev := newEnv(t)
+	for _, c := range []struct{ path, ctype, contains string }{
+		{"/", "text/html", `<script src="/ui/app.js">`},
+		{"/ui/app.js", "javascript", "function route()"},
+		{"/ui/app.css", "text/css", "--accent"},
+	} {
+		rec := httptest.NewRecorder()
+		ev.e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), c.ctype) || !strings.Contains(rec.Body.String(), c.contains) {
+			t.Errorf("%s: %d %q, body has %q: %v", c.path, rec.Code, rec.Header().Get("Content-Type"), c.contains, strings.Contains(rec.Body.String(), c.contains))
+		}
+	}
+}
