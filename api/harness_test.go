@@ -51,8 +51,15 @@ func init() {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	if freshEnv != nil {
+		return freshEnv(t)
+	}
 	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
 }
+
+// freshEnv, when set, replaces the SQLite file of newEnv: TestOnPostgres
+// sets it to run whole test functions on PostgreSQL.
+var freshEnv func(t *testing.T) *env
 
 // newEnvAt wires a server on the database file at path; two envs on one
 // path are two stagewise processes sharing a database.

@@ -80,6 +80,23 @@ func TestOnPostgres(t *testing.T) {
 	t.Run("AuditChain", func(t *testing.T) { testAuditChain(t, f) })
 	t.Run("TwoProcesses", func(t *testing.T) { testTwoProcesses(t, f) })
 	t.Run("ClientPullsLatest", func(t *testing.T) { testClientPullsLatest(t, f) })
+	// Whole test functions of the other areas, with newEnv on PostgreSQL.
+	freshEnv = f.fresh
+	defer func() { freshEnv = nil }()
+	for name, test := range map[string]func(*testing.T){
+		"RoundConcurrentReviews":   TestRoundConcurrentReviews,
+		"RoundLifecycleTable":      TestRoundLifecycleTable,
+		"RoundReviseAndNextRound":  TestRoundReviseAndNextRound,
+		"RoundValidationCatalogue": TestRoundValidationCatalogue,
+		"DatasetBadFiles":          TestDatasetBadFiles,
+		"DatasetImportRoundTrip":   TestDatasetImportRoundTrip,
+		"DatasetSelection":         TestDatasetSelection,
+		"DatasetReliability":       TestDatasetReliability,
+		"Comparison":               TestComparison,
+		"ComparisonErrors":         TestComparisonErrors,
+	} {
+		t.Run(name, test)
+	}
 }
 
 var _ = context.Background
