@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -40,20 +42,45 @@ type comparisonResponse struct {
 	Report    conformance.Report        `json:"report"`
 }
 
-// comparisonBody writes {id, created_at, inputs, report} around the stored
-// documents without decoding or re-encoding them (a report of 100,000
-// sessions is tens of megabytes).
-func comparisonBody(c models.Comparison) []byte {
-	b := make([]byte, 0, len(c.Report)+len(c.Inputs)+128)
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = append(b, `,"created_at":"`...)
-	b = c.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","inputs":`...)
-	b = append(b, c.Inputs...)
-	b = append(b, `,"report":`...)
-	b = append(b, c.Report...)
-	return append(b, "}\n"...)
+// comparisonParts are the pieces of {id, created_at, inputs, report}
+// around the stored documents, which are written as they are, never
+// decoded or re-encoded (a report of 100,000 sessions is tens of
+// megabytes).
+func comparisonParts(c models.Comparison) [][]byte {
+	head := []byte(`{"id":`)
+	head = strconv.AppendInt(head, c.ID, 10)
+	head = append(head, `,"created_at":"`...)
+	head = c.CreatedAt.UTC().AppendFormat(head, time.RFC3339Nano)
+	head = append(head, `","inputs":`...)
+	head = append(head, c.Inputs...)
+	head = append(head, `,"report":`...)
+	return [][]byte{head, c.Report, []byte("}\n")}
+}
+
+// writeComparison streams the parts with a strong ETag over all of them.
+func writeComparison(c echo.Context, status int, cmp models.Comparison, conditional bool) error {
+	parts := comparisonParts(cmp)
+	h := sha256.New()
+	n := 0
+	for _, p := range parts {
+		h.Write(p)
+		n += len(p)
+	}
+	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+	res := c.Response()
+	res.Header().Set("ETag", etag)
+	if inm := c.Request().Header.Get("If-None-Match"); conditional && inm != "" && etagMatches(inm, etag, true) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	res.Header().Set(echo.HeaderContentLength, strconv.Itoa(n))
+	res.WriteHeader(status)
+	for _, p := range parts {
+		if _, err := res.Write(p); err != nil {
+			return nil // the client went away; nothing to tell it
+		}
+	}
+	return nil
 }
 
 type comparisonSummaryResponse struct {
@@ -110,7 +137,7 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/comparisons/"+strconv.FormatInt(cmp.ID, 10))
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, comparisonBody(cmp))
+	return writeComparison(c, http.StatusCreated, cmp, false)
 }
 
 func (s *server) listComparisons(c echo.Context, u models.User) error {
@@ -138,13 +165,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	}
 	switch f := c.QueryParam("format"); f {
 	case "", "json":
-		body := comparisonBody(cmp)
-		etag := etagOf(body)
-		c.Response().Header().Set("ETag", etag)
-		if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag, true) {
-			return c.NoContent(http.StatusNotModified)
-		}
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+		return writeComparison(c, http.StatusOK, cmp, true)
 	case "csv":
 		rep, err := workflow.ComparisonReport(cmp)
 		if err != nil {

@@ -1,7 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
@@ -22,7 +26,7 @@ var comparisonsMigrations = []migration{
 				coder TEXT NOT NULL,
 				inputs TEXT NOT NULL,
 				inputs_hash TEXT NOT NULL,
-				report TEXT NOT NULL,
+				report {{blob}} NOT NULL,
 				summary TEXT NOT NULL,
 				created_by BIGINT NOT NULL REFERENCES users(id),
 				created_at {{ts}} NOT NULL
@@ -41,7 +45,7 @@ type comparisonRow struct {
 	Coder         string
 	Inputs        string
 	InputsHash    string
-	Report        string
+	Report        []byte // gzip of the report JSON
 	Summary       string
 	CreatedBy     int64
 	CreatedAt     time.Time
@@ -55,8 +59,12 @@ func (s *Store) CreateComparison(ctx context.Context, c *models.Comparison) erro
 	if err != nil {
 		return err
 	}
+	packed, err := gzipBytes(c.Report)
+	if err != nil {
+		return err
+	}
 	r := comparisonRow{ModelID: c.ModelID, VersionNumber: c.VersionNumber, DatasetID: c.DatasetID, Sessions: c.Sessions,
-		Coder: c.Coder, Inputs: string(c.Inputs), InputsHash: c.InputsHash, Report: string(c.Report), Summary: string(c.Summary),
+		Coder: c.Coder, Inputs: string(c.Inputs), InputsHash: c.InputsHash, Report: packed, Summary: string(c.Summary),
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt}
 	if err := db.Create(&r).Error; err != nil {
 		return conflict(err)
@@ -74,7 +82,11 @@ func (s *Store) comparisonFrom(ctx context.Context, r comparisonRow, withReport 
 		Sessions: r.Sessions, Coder: r.Coder, Inputs: []byte(r.Inputs), InputsHash: r.InputsHash, Summary: []byte(r.Summary),
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
 	if withReport {
-		c.Report = []byte(r.Report)
+		report, err := gunzipBytes(r.Report)
+		if err != nil {
+			return models.Comparison{}, fmt.Errorf("comparison %d report: %w", r.ID, err)
+		}
+		c.Report = report
 	}
 	return c, nil
 }
@@ -110,4 +122,32 @@ func (s *Store) ComparisonCount(ctx context.Context, modelID int64) (int64, erro
 	var n int64
 	err := s.db(ctx).Model(&comparisonRow{}).Where("model_id = ?", modelID).Count(&n).Error
 	return n, err
+}
+
+// Reports are stored gzipped: a report of 100,000 sessions is tens of
+// megabytes of very repetitive JSON, about a tenth of that compressed, and
+// writing (and fsyncing) less costs less than compressing at BestSpeed.
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/8 + 64)
+	w, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func gunzipBytes(b []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }

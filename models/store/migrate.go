@@ -24,8 +24,8 @@ type migration struct {
 
 // Placeholders in migration SQL, replaced per dialect.
 var dialectTypes = map[Dialect]*strings.Replacer{
-	SQLite:   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{ts}}", "TIMESTAMP", "{{bool}}", "BOOLEAN", "{{real}}", "REAL"),
-	Postgres: strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{ts}}", "TIMESTAMPTZ", "{{bool}}", "BOOLEAN", "{{real}}", "DOUBLE PRECISION"),
+	SQLite:   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{ts}}", "TIMESTAMP", "{{bool}}", "BOOLEAN", "{{real}}", "REAL", "{{blob}}", "BLOB"),
+	Postgres: strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{ts}}", "TIMESTAMPTZ", "{{bool}}", "BOOLEAN", "{{real}}", "DOUBLE PRECISION", "{{blob}}", "BYTEA"),
 }
 
 // migrations is the ordered schema history: each area of the product

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -73,7 +74,34 @@ func appendSequences(b []byte, rows []SequenceRow) []byte {
 		devs   *Deviation
 		m      int
 	}
+	keyOf := func(row *SequenceRow) variantKey {
+		k := variantKey{n: len(row.Stages), m: len(row.Deviations)}
+		if len(row.Stages) > 0 {
+			k.stages = &row.Stages[0]
+		}
+		if len(row.Deviations) > 0 {
+			k.devs = &row.Deviations[0]
+		}
+		return k
+	}
+	// First pass: encode each variant's tail once and size the output, so
+	// that the second pass writes tens of megabytes into one allocation
+	// instead of regrowing (and copying, and page-faulting) it repeatedly.
 	shared := map[variantKey][]byte{}
+	size := 2
+	for i := range rows {
+		row := &rows[i]
+		k := keyOf(row)
+		tail, ok := shared[k]
+		if !ok || k.stages == nil {
+			tail = appendTail(nil, row)
+			if k.stages != nil {
+				shared[k] = tail
+			}
+		}
+		size += len(tail) + len(row.Case) + 40
+	}
+	b = slices.Grow(b, size)
 	b = append(b, '[')
 	for i := range rows {
 		row := &rows[i]
@@ -85,21 +113,10 @@ func appendSequences(b []byte, rows []SequenceRow) []byte {
 		b = append(b, `,"session":`...)
 		b = strconv.AppendInt(b, int64(row.Session), 10)
 		b = append(b, `,"stages":`...)
-		key := variantKey{n: len(row.Stages), m: len(row.Deviations)}
-		if len(row.Stages) > 0 {
-			key.stages = &row.Stages[0]
-		}
-		if len(row.Deviations) > 0 {
-			key.devs = &row.Deviations[0]
-		}
-		if enc, ok := shared[key]; ok && key.stages != nil {
-			b = append(b, enc...)
+		if k := keyOf(row); k.stages != nil {
+			b = append(b, shared[k]...)
 		} else {
-			start := len(b)
 			b = appendTail(b, row)
-			if key.stages != nil {
-				shared[key] = append([]byte(nil), b[start:]...)
-			}
 		}
 		b = append(b, '}')
 	}
