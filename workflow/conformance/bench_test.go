@@ -115,3 +115,47 @@ func BenchmarkReport(b *testing.B) {
 		_ = a.Report()
 	}
 }
+
+// BenchmarkAlignments aligns every distinct variant of the benchmark
+// workload once (what PM4Py's DFG alignments do per variant), alone.
+func BenchmarkAlignments(b *testing.B) {
+	a, err := NewAnalyzer(benchModel(), Params{}.WithDefaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range benchSessions(100000) {
+		a.Add(s)
+	}
+	al := newAligner(a.d)
+	var moves []move
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		total := 0
+		for _, v := range a.variants {
+			var cost int
+			cost, moves = al.align(v.seq, moves[:0])
+			total += cost
+		}
+		if i == 0 {
+			b.ReportMetric(float64(len(a.variants)), "variants")
+		}
+	}
+}
+
+// BenchmarkPrecision is the ETConformance precision over the prefix tree
+// of the benchmark workload's variants, alone.
+func BenchmarkPrecision(b *testing.B) {
+	a, err := NewAnalyzer(benchModel(), Params{}.WithDefaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range benchSessions(100000) {
+		a.Add(s)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if a.precision() == nil {
+			b.Fatal("no precision")
+		}
+	}
+}
