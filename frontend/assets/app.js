@@ -462,7 +462,7 @@ async function datasetView(id) {
       } catch (err) { rel.replaceChildren(problemNode(err)); }
     } }, h("label", {}, "Coder A", a), h("label", {}, "Coder B", b), h("button", { class: "primary" }, "Compute")), rel] : h("p", { class: "muted" }, "Needs two coders."),
     h("h2", {}, "Sessions"), table([
-      { label: "Case", get: (s) => s.case }, { label: "Session", num: true, get: (s) => s.number },
+      { label: "Case", get: (s) => s.case }, { label: "Session", num: true, get: (s) => s.session },
       { label: "Patient WAI", num: true, get: (s) => { const r = rep(s, "patient"); return r ? fmt(r.wai_mean, 2) : "—"; } },
       { label: "Therapist WAI", num: true, get: (s) => { const r = rep(s, "therapist"); return r ? fmt(r.wai_mean, 2) : "—"; } },
       { label: "Rupture", get: (s) => s.reports.filter((r) => r.rupture).map((r) => r.rater).join(", ") },
