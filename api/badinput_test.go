@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -196,7 +195,6 @@ func testAuditChain(t *testing.T, f envFactory) {
 	if v.OK || v.FirstBadSeq == nil || *v.FirstBadSeq != 5 {
 		t.Fatalf("after tampering verify = %+v", v)
 	}
-	_ = context.Background()
 }
 
 func TestOperations(t *testing.T) {

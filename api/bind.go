@@ -23,7 +23,7 @@ import (
 var serverOwned = map[string]bool{
 	"id": true, "status": true, "number": true, "content_hash": true, "created_at": true, "updated_at": true,
 	"approved_at": true, "approved_by": true, "provenance": true, "change_log": true, "token": true, "owner": true,
-	"model": false, "status_note": true, "seq": true, "hash": true, "prev_hash": true,
+	"status_note": true, "seq": true, "hash": true, "prev_hash": true,
 }
 
 // readBody reads the whole request body, honouring the body limit.

@@ -20,7 +20,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/api"
-	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/models/store"
 	"github.com/stagewise/stagewise/workflow"
 	"github.com/stagewise/stagewise/workflow/diagram"
@@ -258,5 +257,3 @@ func (ev *env) snapshot() string {
 	b.Write(r.body)
 	return b.String()
 }
-
-var _ = models.ErrNotFound

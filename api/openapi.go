@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -124,12 +123,12 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		}
 		doc.AddOperation(r.path, r.method, op)
 	}
-	addStatic(doc, problemRef)
+	addStatic(doc)
 	return json.MarshalIndent(doc, "", "  ")
 }
 
 // addStatic documents the endpoints outside the route table.
-func addStatic(doc *openapi3.T, problemRef *openapi3.SchemaRef) {
+func addStatic(doc *openapi3.T) {
 	op := openapi3.NewOperation()
 	op.Summary, op.Tags, op.OperationID = "This document", []string{"operations"}, "getOpenAPI"
 	op.Security = &openapi3.SecurityRequirements{}
@@ -142,7 +141,6 @@ func addStatic(doc *openapi3.T, problemRef *openapi3.SchemaRef) {
 	resp.Content = openapi3.NewContentWithSchema(openapi3.NewStringSchema(), []string{"text/plain"})
 	m.AddResponse(200, resp)
 	doc.AddOperation("/metrics", http.MethodGet, m)
-	_ = problemRef
 }
 
 func operationID(r route) string {
@@ -190,5 +188,3 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, s *open
 	}
 	return nil
 }
-
-var _ = strconv.Itoa

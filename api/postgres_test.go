@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
@@ -98,5 +97,3 @@ func TestOnPostgres(t *testing.T) {
 		t.Run(name, test)
 	}
 }
-
-var _ = context.Background
