@@ -96,6 +96,18 @@ func (s *server) listUsers(c echo.Context, u models.User) error {
 	return respond(c, http.StatusOK, pageList(us, p, func(x models.User) userResponse { return toUser(x, "") }, func(x models.User) int64 { return x.ID }))
 }
 
+func (s *server) reissueToken(c echo.Context, u models.User) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return models.Errf(models.ErrNotFound, "no user %q", c.Param("id"))
+	}
+	target, token, err := s.Service.ReissueToken(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toUser(target, token))
+}
+
 func (s *server) me(c echo.Context, u models.User) error {
 	return respond(c, http.StatusOK, toUser(u, ""))
 }

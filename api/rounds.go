@@ -34,6 +34,8 @@ func (s *server) roundRoutes() []route {
 			h: s.listRounds, resp: list[roundResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: versionPath + "/revise", summary: "Draft the next version with the accepted mechanical proposals of closed rounds applied", tag: tag, auth: true,
 			h: s.reviseVersion, req: reviseRequest{}, resp: versionResponse{}, status: 201, errs: []int{400, 403, 404, 409, 422}},
+		{method: http.MethodGet, path: "/api/v1/rounds", summary: "The caller's rounds across models: invited (panelists), of their models (PIs), all (admins)", tag: tag, auth: true,
+			h: s.myRounds, resp: list[roundResponse]{}, status: 200, query: page, errs: []int{403, 422}},
 		{method: http.MethodGet, path: roundPath, summary: "One round (the PI sees who has responded, never what)", tag: tag, auth: true,
 			h: s.getRound, resp: roundResponse{}, status: 200, errs: []int{403, 404}},
 		action("open", "Open a draft round for reviews (draft → open)"),
@@ -506,6 +508,18 @@ func (s *server) listRounds(c echo.Context, u models.User) error {
 		return err
 	}
 	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return int64(v.Round.Number) }))
+}
+
+func (s *server) myRounds(c echo.Context, u models.User) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.Service.MyRounds(c.Request().Context(), u, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return v.Round.ID }))
 }
 
 func (s *server) getRound(c echo.Context, u models.User) error {

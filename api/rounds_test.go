@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -963,5 +964,55 @@ func TestRoundReviseAndNextRound(t *testing.T) {
 	}
 	if dropped["S1->"] != "consensus" || dropped["S2->S5"] != "removed" || dropped["S1->S2"] != "consensus" || len(dropped) != 9 {
 		t.Errorf("dropped %v", dropped)
+	}
+}
+
+// TestMyRounds: a panelist finds the rounds they are invited to across
+// models without knowing where they live; a PI sees the rounds of their
+// own models; clients and coders have none.
+func TestMyRounds(t *testing.T) {
+	ev := newEnv(t)
+	if _, err := ev.svc.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := ev.user("pi", "Other PI")
+	coder, _ := ev.user("coder", "Cody Coder")
+	type page struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			Model  string `json:"model"`
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	var all page
+	ev.do(http.MethodGet, "/api/v1/rounds", ev.admin, nil).json(t, &all)
+	if len(all.Items) != 2 || all.Items[0].Model != "renegotiating-tasks-goals" {
+		t.Fatalf("admin rounds = %+v", all.Items)
+	}
+	var mine page
+	ev.do(http.MethodGet, "/api/v1/rounds", other, nil).json(t, &mine)
+	if len(mine.Items) != 0 {
+		t.Fatalf("another PI sees rounds of a model they do not own: %+v", mine.Items)
+	}
+	if r := ev.do(http.MethodGet, "/api/v1/rounds", coder, nil); r.status != http.StatusForbidden {
+		t.Fatalf("coder: %d", r.status)
+	}
+	// A panelist invited to both demo rounds.
+	u, err := ev.st.UserByEmail(context.Background(), "panelist1@demo.stagewise.invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := ev.svc.ResetToken(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var theirs page
+	r := ev.do(http.MethodGet, "/api/v1/rounds", tok, nil)
+	r.json(t, &theirs)
+	if len(theirs.Items) != 2 {
+		t.Fatalf("panelist rounds = %+v", theirs.Items)
+	}
+	if strings.Contains(string(r.body), "panelist2@demo") {
+		t.Fatalf("a panelist's round list names other panelists: %s", r.body)
 	}
 }

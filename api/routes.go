@@ -72,6 +72,7 @@ func (s *server) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/users", summary: "Create a user; the token is shown once", tag: tagUsers, auth: true, h: s.createUser, req: userCreateRequest{}, resp: userResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/users", summary: "List users (admins and PIs)", tag: tagUsers, auth: true, h: s.listUsers, resp: list[userResponse]{}, status: 200, query: page, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/me", summary: "The caller", tag: tagUsers, auth: true, h: s.me, resp: userResponse{}, status: 200},
+		{method: http.MethodPost, path: "/api/v1/users/{id}/token", summary: "Reissue a user's token (admins: anyone; PIs: users they created); shown once, the old one stops working", tag: tagUsers, auth: true, h: s.reissueToken, resp: userResponse{}, status: 200, errs: []int{403, 404}},
 
 		{method: http.MethodPost, path: "/api/v1/models", summary: "Create a model (PIs and admins)", tag: tagModels, auth: true, h: s.createModel, req: modelCreateRequest{}, resp: modelResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/models", summary: "List models", tag: tagModels, auth: true, h: s.listModels, resp: list[modelResponse]{}, status: 200, query: page, errs: []int{422}},

@@ -34,4 +34,6 @@ type User struct {
 	Email     string
 	Role      Role
 	CreatedAt time.Time
+	// CreatedBy is the user who created this one (nil for bootstrap users).
+	CreatedBy *int64
 }

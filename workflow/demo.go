@@ -68,11 +68,11 @@ type DemoResult struct {
 // and the client fresh tokens each time, for the start-up banner.
 func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	var out DemoResult
-	pi, _, err := s.EnsureUser(ctx, NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
+	pi, _, err := s.EnsureUser(ctx, models.User{}, NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
 	if err != nil {
 		return out, err
 	}
-	client, _, err := s.EnsureUser(ctx, NewUser{Name: "Demo API client", Email: "client@demo.stagewise.invalid", Role: models.RoleClient})
+	client, _, err := s.EnsureUser(ctx, models.User{}, NewUser{Name: "Demo API client", Email: "client@demo.stagewise.invalid", Role: models.RoleClient})
 	if err != nil {
 		return out, err
 	}

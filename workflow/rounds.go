@@ -23,6 +23,7 @@ type RoundStore interface {
 	UpdateRoundStatus(ctx context.Context, r models.Round) error
 	RoundByID(ctx context.Context, id int64) (models.Round, error)
 	ListRounds(ctx context.Context, versionID int64, onlyFor int64, p models.Page) ([]models.Round, error)
+	ListRoundsFor(ctx context.Context, invitedUser, ownerID int64, p models.Page) ([]models.Round, error)
 	RoundsOfModel(ctx context.Context, modelID int64) ([]models.Round, error)
 	MaxRoundNumber(ctx context.Context, modelID int64) (int, error)
 	RoundPanelists(ctx context.Context, roundID int64) ([]models.RoundPanelist, error)
@@ -465,6 +466,35 @@ func (s *Service) ListRounds(ctx context.Context, actor models.User, slug string
 	out := make([]RoundView, 0, len(rs))
 	for _, r := range rs {
 		rv, err := s.roundView(ctx, actor, r, onlyFor == 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rv)
+	}
+	return out, nil
+}
+
+// MyRounds lists, across models, the rounds a panelist is invited to, the
+// rounds of a PI's models, or every round for an admin, so that nobody
+// has to know where a round lives to find it.
+func (s *Service) MyRounds(ctx context.Context, actor models.User, p models.Page) ([]RoundView, error) {
+	var invited, owner int64
+	switch actor.Role {
+	case models.RoleAdmin:
+	case models.RolePI:
+		owner = actor.ID
+	case models.RolePanelist:
+		invited = actor.ID
+	default:
+		return nil, models.Errf(models.ErrForbidden, "only PIs, admins and panelists have panel rounds")
+	}
+	rs, err := s.store.ListRoundsFor(ctx, invited, owner, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoundView, 0, len(rs))
+	for _, r := range rs {
+		rv, err := s.roundView(ctx, actor, r, invited == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -1139,7 +1169,7 @@ func (s *Service) seedDemoPanel(ctx context.Context, pi models.User, m models.Ta
 	var panel []models.User
 	var ids []int64
 	for i := 1; i <= 5; i++ {
-		u, _, err := s.EnsureUser(ctx, NewUser{Name: fmt.Sprintf("Panelist %d", i), Email: fmt.Sprintf("panelist%d@demo.stagewise.invalid", i), Role: models.RolePanelist})
+		u, _, err := s.EnsureUser(ctx, pi, NewUser{Name: fmt.Sprintf("Panelist %d", i), Email: fmt.Sprintf("panelist%d@demo.stagewise.invalid", i), Role: models.RolePanelist})
 		if err != nil {
 			return err
 		}

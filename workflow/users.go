@@ -112,8 +112,11 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 		} else if !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
-		id := actor.ID
-		if err := s.store.CreateUser(ctx, &u, HashToken(token), &id); err != nil {
+		var by *int64
+		if actor.ID != 0 {
+			by = &actor.ID
+		}
+		if err := s.store.CreateUser(ctx, &u, HashToken(token), by); err != nil {
 			return err
 		}
 		return s.audit(ctx, actor, "user.create", "user", itoa(u.ID), "role="+string(u.Role))
@@ -159,12 +162,15 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 
 // EnsureUser returns the user with email, creating it with a fresh token
 // when missing (for demonstration data); token is empty when the user
-// existed already.
-func (s *Service) EnsureUser(ctx context.Context, in NewUser) (models.User, string, error) {
+// existed already. A zero creator is the system, with an admin's rights.
+func (s *Service) EnsureUser(ctx context.Context, creator models.User, in NewUser) (models.User, string, error) {
 	if u, err := s.store.UserByEmail(ctx, in.Email); err == nil {
 		return u, "", nil
 	}
-	return s.CreateUser(ctx, models.User{ID: 0, Role: models.RoleAdmin}, in)
+	if creator.ID == 0 {
+		creator = models.User{Role: models.RoleAdmin}
+	}
+	return s.CreateUser(ctx, creator, in)
 }
 
 // ResetToken gives an existing user a new token (demo start-up prints it).
@@ -181,6 +187,38 @@ func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error)
 	})
 	s.auth.clear()
 	return token, err
+}
+
+// ReissueToken replaces a user's token with a fresh one and returns it (the
+// old one stops working). Admins reissue anyone's; a PI reissues the
+// tokens of the panelists, coders and clients they created, for the
+// panelist who lost theirs. Like a new user's, the token is shown once.
+func (s *Service) ReissueToken(ctx context.Context, actor models.User, id int64) (models.User, string, error) {
+	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
+		return models.User{}, "", models.Errf(models.ErrForbidden, "only admins and PIs reissue tokens")
+	}
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return models.User{}, "", err
+	}
+	if actor.Role == models.RolePI && (u.CreatedBy == nil || *u.CreatedBy != actor.ID || !canCreate(models.RolePI, u.Role)) {
+		return models.User{}, "", models.Errf(models.ErrForbidden, "a PI reissues only the tokens of users they created")
+	}
+	token, err := NewToken()
+	if err != nil {
+		return models.User{}, "", err
+	}
+	err = s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "user.token_reissue", "user", itoa(u.ID), "")
+	})
+	s.auth.clear()
+	if err != nil {
+		return models.User{}, "", err
+	}
+	return u, token, nil
 }
 
 // ListUsers lists users for admins and PIs.

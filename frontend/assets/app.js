@@ -313,6 +313,21 @@ async function roundsPanel(slug, v) {
   return nodes;
 }
 
+async function myRoundsView() {
+  const rs = await api("GET", "/rounds?limit=200");
+  const lead = state.me.role === "panelist" ? "The rounds you are invited to. Open rounds take your review until they close."
+    : "Panel rounds on your models.";
+  show(h("h1", {}, "Panel rounds"), h("p", { class: "muted" }, lead),
+    table([
+      { label: "Round", get: (r) => h("a", { href: `#/rounds/${r.id}` }, `${r.model} · round ${r.number}`) },
+      { label: "Version", get: (r) => h("a", { href: `#/models/${r.model}/versions/${r.version}` }, `v${r.version}`) },
+      { label: "Status", get: (r) => badge(r.status) },
+      { label: "Your review", get: (r) => (r.review_submitted === undefined ? "" : r.review_submitted ? badge("submitted", "yes") : badge("not yet", "no")) },
+      { label: "Responded", num: true, get: (r) => `${r.responded} / ${r.invited}` },
+      { label: "Deadline", get: (r) => when(r.closes_at) },
+    ], rs.items, "No panel rounds."));
+}
+
 async function roundView(id) {
   const r = await api("GET", `/rounds/${id}`);
   const out = h("div");
@@ -324,7 +339,14 @@ async function roundView(id) {
       stat("Deadline", r.closes_at ? when(r.closes_at) : "none")), out];
   if (r.panelists && r.panelists.length) {
     nodes.push(h("h2", {}, "Who has responded"), h("p", { class: "muted small" }, "For reminders only: answers are never shown under a name."),
-      table([{ label: "Panelist", get: (p) => p.name }, { label: "Email", get: (p) => p.email }, { label: "Responded", get: (p) => (p.responded ? badge("yes", "yes") : badge("not yet", "no")) }], r.panelists));
+      table([{ label: "Panelist", get: (p) => p.name }, { label: "Email", get: (p) => p.email }, { label: "Responded", get: (p) => (p.responded ? badge("yes", "yes") : badge("not yet", "no")) },
+        { label: "", get: (p) => h("button", { onclick: async () => {
+          if (!confirm(`Give ${p.name} a new token? Their old one stops working.`)) return;
+          try {
+            const u = await api("POST", `/users/${p.id}/token`);
+            out.replaceChildren(notice("ok", `New token for ${u.name} (shown once): `, h("span", { class: "mono" }, u.token)));
+          } catch (err) { out.replaceChildren(problemNode(err)); }
+        } }, "New token") }], r.panelists));
   }
   if (state.me.role === "panelist" && r.status === "open") nodes.push(h("h2", {}, "Your review"), await reviewForm(r, out));
   if (can("pi", "admin") || r.status === "closed") {
@@ -359,7 +381,7 @@ function resultsNode(res, id) {
 async function reviewForm(r, out) {
   const v = await api("GET", `/models/${r.model}/versions/${r.version}`);
   let mine = null;
-  try { mine = await api("GET", `/rounds/${r.id}/review`); } catch (_) { /* none yet */ }
+  try { mine = await api("GET", `/rounds/${r.id}/review`); } catch (_) { /* none yet: a 404 */ }
   const opts = (cur) => [h("option", { value: "" }, "—"), ...Array.from({ length: r.scale.max - r.scale.min + 1 }, (_, i) => r.scale.min + i).map((x) => h("option", { value: x, selected: cur === x }, x))];
   const inItems = (t) => !r.items || !r.items.length || r.items.some((i) => (i.type === "stage" ? t.key === i.key : i.from === t.from && i.to === t.to));
   const sRows = v.stages.filter((s) => inItems({ key: s.key })).map((s) => {
@@ -377,7 +399,9 @@ async function reviewForm(r, out) {
       const body = { stages: sRows.map((x) => ({ key: x.s.key, relevance: num(x.rel), clarity: num(x.cla), comment: x.com.value })),
         transitions: tRows.map((x) => ({ from: x.t.from, to: x.t.to, agreement: num(x.agr), comment: x.com.value })),
         proposals: mine ? mine.proposals.map((p) => ({ kind: p.kind, target: p.target, payload: p.payload, rationale: p.rationale })) : [] };
-      try { await api("PUT", `/rounds/${r.id}/review`, body); out.replaceChildren(notice("ok", "Saved. You can change your review until the round closes.")); } catch (err) { out.replaceChildren(problemNode(err)); }
+      try { await api("PUT", `/rounds/${r.id}/review`, body); out.replaceChildren(notice("ok", "Saved. You can change your review until the round closes.")); e.submitter && (e.submitter.textContent = "Replace my review"); }
+      catch (err) { out.replaceChildren(problemNode(err)); }
+      out.scrollIntoView({ behavior: "smooth", block: "center" });
     },
   }, h("p", { class: "muted small" }, `Rate on ${r.scale.min}-${r.scale.max}; leave a rating empty to skip it. Other panelists never see your name.`),
   table([{ label: "Stage", get: (x) => x.s.name }, { label: "Relevance", get: (x) => x.rel }, { label: "Clarity", get: (x) => x.cla }, { label: "Comment", get: (x) => x.com }], sRows),
@@ -529,6 +553,7 @@ const routes = [
   [/^#\/models$/, modelsView],
   [/^#\/models\/([^/]+)$/, modelView],
   [/^#\/models\/([^/]+)\/versions\/(\d+|latest)(?:\/(overview|diff|panel|changes))?$/, versionView],
+  [/^#\/rounds$/, myRoundsView],
   [/^#\/rounds\/(\d+)$/, roundView],
   [/^#\/datasets$/, datasetsView],
   [/^#\/datasets\/(\d+)$/, datasetView],

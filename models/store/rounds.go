@@ -317,6 +317,24 @@ func (s *Store) ListRounds(ctx context.Context, versionID int64, onlyFor int64, 
 	return rowsToRounds(hs)
 }
 
+// ListRoundsFor lists rounds across models in id order after the cursor
+// id: invitedUser, when non-zero, keeps the rounds that user is invited
+// to; ownerID, when non-zero, keeps the rounds of that PI's models.
+func (s *Store) ListRoundsFor(ctx context.Context, invitedUser, ownerID int64, p models.Page) ([]models.Round, error) {
+	q := s.roundQuery(ctx).Where("rounds.id > ?", p.Cursor)
+	if invitedUser != 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM round_panelists rp WHERE rp.round_id = rounds.id AND rp.user_id = ?)", invitedUser)
+	}
+	if ownerID != 0 {
+		q = q.Where("task_models.owner_id = ?", ownerID)
+	}
+	var hs []roundRow
+	if err := q.Order("rounds.id").Limit(p.Limit).Find(&hs).Error; err != nil {
+		return nil, err
+	}
+	return rowsToRounds(hs)
+}
+
 // RoundsOfModel lists every round of a model in number order.
 func (s *Store) RoundsOfModel(ctx context.Context, modelID int64) ([]models.Round, error) {
 	var hs []roundRow

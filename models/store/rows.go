@@ -40,7 +40,7 @@ type userRow struct {
 func (userRow) TableName() string { return "users" }
 
 func (r userRow) toModel() models.User {
-	return models.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: models.Role(r.Role), CreatedAt: r.CreatedAt.UTC()}
+	return models.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: models.Role(r.Role), CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy}
 }
 
 type modelRow struct {
