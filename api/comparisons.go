@@ -83,6 +83,20 @@ func writeComparison(c echo.Context, status int, cmp models.Comparison, conditio
 	return nil
 }
 
+type synthesisParamsDTO struct {
+	SupportThreshold    *float64 `json:"support_threshold"`
+	MinAdjustedResidual *float64 `json:"min_adjusted_residual"`
+	AddObserved         *bool    `json:"add_observed"`
+	DemoteUnsupported   *bool    `json:"demote_unsupported"`
+	OptionalUnsupported *bool    `json:"optional_unsupported"`
+	ClusterReversals    *bool    `json:"cluster_reversals"`
+}
+
+type synthesisRequest struct {
+	Params synthesisParamsDTO `json:"params"`
+	Notes  *string            `json:"notes"`
+}
+
 type comparisonSummaryResponse struct {
 	ID        int64                     `json:"id"`
 	CreatedAt time.Time                 `json:"created_at"`
@@ -105,6 +119,8 @@ func (s *server) comparisonRoutes() []route {
 		{method: http.MethodGet, path: "/api/v1/comparisons", summary: "List comparisons (summaries)", tag: tag, auth: true,
 			h: s.listComparisons, resp: list[comparisonSummaryResponse]{}, status: 200, errs: []int{403, 422},
 			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
+		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
+			h: s.synthesize, req: synthesisRequest{}, resp: versionResponse{}, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonResponse{}, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{403, 404, 422},
 			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv or svg", enum: []string{"json", "csv", "svg"}}}},
@@ -206,4 +222,27 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	default:
 		return models.InvalidField("format", "must be one of json, csv, svg")
 	}
+}
+
+func (s *server) synthesize(c echo.Context, u models.User) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return models.Errf(models.ErrNotFound, "no comparison %q", c.Param("id"))
+	}
+	var req synthesisRequest
+	if c.Request().ContentLength != 0 {
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+	}
+	v, err := s.Service.Synthesize(c.Request().Context(), u, id, workflow.SynthesisInput{
+		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
+		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
+		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
+	return respond(c, http.StatusCreated, toVersion(v))
 }

@@ -526,7 +526,11 @@ async function comparisonView(id) {
   show(h("div", { class: "crumbs" }, h("a", { href: "#/comparisons" }, "Comparisons"), ` / #${c.id}`),
     h("div", { class: "spread" }, h("div", {}, h("h1", {}, `${c.inputs.model} v${c.inputs.version} against dataset ${c.inputs.dataset}`),
       h("p", { class: "muted small" }, `${c.inputs.sessions} sessions, coder ${c.inputs.coder}; threshold ${th} per ${unit}; lag ${r.params.lag}; repeats ${r.params.allow_repeats ? "kept" : "collapsed"}; ${c.inputs.engine_version}`)),
-    h("div", { class: "row" }, h("button", { onclick: () => download(`/comparisons/${id}?format=csv`, `comparison-${id}-sessions.csv`) }, "Sessions CSV"),
+    h("div", { class: "row" }, can("pi", "admin") ? h("button", { class: "primary", title: "Draft a rational-empirical version from this comparison; every change cites its evidence", onclick: async () => {
+      try { const v = await api("POST", `/comparisons/${id}/synthesis`, { params: {} }); location.hash = `#/models/${v.model}/versions/${v.number}/changes`; }
+      catch (err) { main().prepend(problemNode(err)); }
+    } }, "Draft synthesis") : null,
+      h("button", { onclick: () => download(`/comparisons/${id}?format=csv`, `comparison-${id}-sessions.csv`) }, "Sessions CSV"),
       h("button", { onclick: () => download(`/comparisons/${id}`, `comparison-${id}.json`) }, "JSON"))),
     h("div", { class: "stats" }, stat("Sessions", s.sessions), stat("Cases", s.cases), stat("Log fitness", fmt(s.fitness)), stat("Precision", fmt(s.precision)),
       stat("Order conforming", `${s.order_conforming} / ${s.sessions}`), stat("Resolved", `${s.resolved} / ${s.sessions}`), stat("Allowed transitions", pct(s.allowed_transition_share)),
