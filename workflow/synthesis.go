@@ -189,7 +189,7 @@ func clusterReversals(out *models.Content, supported map[[2]string]conformance.T
 				continue
 			}
 			evidence := map[string]any{"comparison": comparison, "threshold": p.SupportThreshold, "unit": rep.Params.Unit,
-				"rule": "two process stages observed, with support, in both orders",
+				"rule":              "two process stages observed, with support, in both orders",
 				a.Key + "→" + b.Key: transitionEvidence(comparison, rep, ab), b.Key + "→" + a.Key: transitionEvidence(comparison, rep, ba)}
 			switch {
 			case a.Cluster == "" && b.Cluster == "":
