@@ -270,11 +270,23 @@ async function versionView(slug, n, tab) {
   } else {
     show(header, table([
       { label: "Change", get: (e) => h("span", { class: "mono" }, e.op) }, { label: "Target", get: (e) => e.target },
-      { label: "Evidence", get: (e) => h("span", { class: "small mono" }, JSON.stringify(e.evidence)) },
+      { label: "Evidence", get: (e) => evidenceNode(e.evidence) },
     ], v.change_log, "No recorded changes: this version was drafted by hand."),
     v.provenance.rounds.length || v.provenance.comparison ? h("p", { class: "muted" }, "Provenance: ",
-      v.provenance.rounds.length ? `panel rounds ${v.provenance.rounds.join(", ")}` : "", v.provenance.comparison ? ` · comparison ${v.provenance.comparison}` : "") : null);
+      [v.provenance.rounds.length ? `panel rounds ${v.provenance.rounds.join(", ")}` : null,
+        v.provenance.comparison ? h("a", { href: `#/comparisons/${v.provenance.comparison}` }, `comparison ${v.provenance.comparison}`) : null]
+        .filter(Boolean).flatMap((x, i) => (i ? [" · ", x] : [x]))) : null);
   }
+}
+
+// evidenceNode shows a change's evidence: the rule in words, then each
+// number, nested objects (e.g. both directions of a reversal) indented.
+function evidenceNode(ev) {
+  if (!ev || typeof ev !== "object") return "";
+  const { rule, ...rest } = ev;
+  const val = (v) => (v && typeof v === "object" ? evidenceNode(v) : typeof v === "number" ? fmt(v) : String(v));
+  return h("div", { class: "small" }, rule ? h("div", {}, rule) : null,
+    h("div", { class: "muted" }, Object.entries(rest).map(([k, v], i) => [i ? " · " : "", h("span", { class: "mono" }, k), " ", val(v)])));
 }
 
 // ---------- panel rounds ----------
