@@ -22,6 +22,7 @@ type comparisonParamsDTO struct {
 	Unit             *string  `json:"unit" enum:"session,case"`
 	Lag              *int     `json:"lag"`
 	AllowRepeats     *bool    `json:"allow_repeats"`
+	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore"`
 }
 
 type comparisonRequest struct {
@@ -148,6 +149,7 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
 		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
 		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
+		Unmapped: req.Params.Unmapped,
 	})
 	if err != nil {
 		return err

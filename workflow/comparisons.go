@@ -29,7 +29,8 @@ type ComparisonStore interface {
 }
 
 // ComparisonInput asks for a comparison. Nil parameters take their
-// defaults (support threshold 0.5, unit session, lag 1, repeats collapsed).
+// defaults (support threshold 0.5, unit session, lag 1, repeats collapsed,
+// unmapped events as deviations).
 type ComparisonInput struct {
 	Model            string
 	Version          int
@@ -40,6 +41,7 @@ type ComparisonInput struct {
 	Unit             *string
 	Lag              *int
 	AllowRepeats     *bool
+	Unmapped         *string
 }
 
 // ComparisonInputs is what a report was computed from; equal inputs give
@@ -94,6 +96,9 @@ func (in ComparisonInput) params() (conformance.Params, []models.FieldError) {
 	}
 	if in.AllowRepeats != nil {
 		p.AllowRepeats = *in.AllowRepeats
+	}
+	if in.Unmapped != nil {
+		p.Unmapped = *in.Unmapped
 	}
 	for _, e := range p.Validate() {
 		errs = append(errs, models.FieldError{Field: e.Field, Message: e.Message})

@@ -537,7 +537,7 @@ async function comparisonView(id) {
   const sup = (x) => (unit === "case" ? x.case_support : x.session_support);
   show(h("div", { class: "crumbs" }, h("a", { href: "#/comparisons" }, "Comparisons"), ` / #${c.id}`),
     h("div", { class: "spread" }, h("div", {}, h("h1", {}, `${c.inputs.model} v${c.inputs.version} against dataset ${c.inputs.dataset}`),
-      h("p", { class: "muted small" }, `${c.inputs.sessions} sessions, coder ${c.inputs.coder}; threshold ${th} per ${unit}; lag ${r.params.lag}; repeats ${r.params.allow_repeats ? "kept" : "collapsed"}; ${c.inputs.engine_version}`)),
+      h("p", { class: "muted small" }, `${c.inputs.sessions} sessions, coder ${c.inputs.coder}; threshold ${th} per ${unit}; lag ${r.params.lag}; repeats ${r.params.allow_repeats ? "kept" : "collapsed"}; unmapped codes ${r.params.unmapped === "ignore" ? "ignored" : "count as deviations"}; ${c.inputs.engine_version}`)),
     h("div", { class: "row" }, can("pi", "admin") ? h("button", { class: "primary", title: "Draft a rational-empirical version from this comparison; every change cites its evidence", onclick: async () => {
       try { const v = await api("POST", `/comparisons/${id}/synthesis`, { params: {} }); location.hash = `#/models/${v.model}/versions/${v.number}/changes`; }
       catch (err) { main().prepend(problemNode(err)); }
@@ -560,7 +560,7 @@ async function comparisonView(id) {
     h("h2", {}, "Sessions"), h("p", { class: "muted small" }, r.sequences.length > 300 ? `The first 300 of ${r.sequences.length}; download the CSV for all.` : ""),
     table([{ label: "Case", get: (x) => x.case }, { label: "Session", num: true, get: (x) => x.session }, { label: "Stages", get: (x) => h("span", { class: "seq" }, x.stages.join(" › ")) },
       { label: "Fitness", num: true, get: (x) => fmt(x.fitness) }, { label: "Order", get: (x) => (x.conforms ? "conforms" : "deviates") }, { label: "Resolved", get: (x) => (x.resolved ? "yes" : "no") },
-      { label: "Deviations", get: (x) => x.deviations.map((d) => h("div", { class: "dev " + d.type }, `${d.type === "log_move" ? "extra" : "missing"} ${d.stage} @${d.position}`)) }], r.sequences.slice(0, 300)));
+      { label: "Deviations", get: (x) => x.deviations.map((d) => h("div", { class: "dev " + d.type }, `${d.type === "log_move" ? "extra" : "missing"} ${d.code ? "code " + d.code : d.stage} @${d.position}`)) }], r.sequences.slice(0, 300)));
 }
 
 // ---------- routing ----------

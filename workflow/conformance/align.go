@@ -17,6 +17,10 @@ type Deviation struct {
 	Type     string `json:"type"`
 	Stage    string `json:"stage"`
 	Position int    `json:"position"`
+	// Code is set, and Stage empty, for the log move of an event whose code
+	// indicates no stage (Params.Unmapped "deviation"); its Position is the
+	// number of stages of the sequence before it.
+	Code string `json:"code,omitempty"`
 }
 
 type move struct {

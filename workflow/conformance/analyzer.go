@@ -41,10 +41,14 @@ type Analyzer struct {
 	cases      []string
 	recs       []record
 	unmapped   map[string]int
-	lag        []int64
-	skipped    int
-	events     int
-	unmappedEv int
+	// unmappedID numbers the unmapped codes for variant keys and extras.
+	unmappedID    map[string]int32
+	unmappedNames []string
+	extra         []extraEvent
+	lag           []int64
+	skipped       int
+	events        int
+	unmappedEv    int
 
 	raw, col []int32
 	key      []byte
@@ -52,6 +56,13 @@ type Analyzer struct {
 	moves    []move
 	stamp    []int32 // per stage, for distinct stages of a variant
 	pstamp   []int32 // per pair, for distinct pairs of a variant
+}
+
+// extraEvent is an unmapped event kept for the alignment: code is its index
+// in unmappedNames, pos the number of stages of the collapsed sequence
+// before it.
+type extraEvent struct {
+	pos, code int32
 }
 
 type record struct {
@@ -62,6 +73,7 @@ type record struct {
 
 type variant struct {
 	seq   []int32
+	extra []extraEvent // unmapped events as log moves (Params.Unmapped "deviation")
 	count int
 
 	analyzed bool
@@ -101,6 +113,7 @@ func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
 		variantIdx: map[string]int32{},
 		caseIdx:    map[string]int32{},
 		unmapped:   map[string]int{},
+		unmappedID: map[string]int32{},
 		lag:        make([]int64, n*n),
 		al:         newAligner(d),
 		stamp:      make([]int32, n),
@@ -142,22 +155,34 @@ func (a *Analyzer) DFG() *DFG { return a.d }
 func (a *Analyzer) Add(s Session) {
 	raw := a.raw[:0]
 	col := a.col[:0]
+	extra := a.extra[:0]
+	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
 	for _, c := range s.Codes {
 		st, ok := a.codeStage[c]
 		if !ok {
-			if _, seen := a.unmapped[c]; !seen {
+			id, seen := a.unmappedID[c]
+			if !seen {
 				c = strings.Clone(c) // do not retain the caller's backing memory
+				id = int32(len(a.unmappedNames))
+				a.unmappedID[c] = id
+				a.unmappedNames = append(a.unmappedNames, c)
 			}
 			a.unmapped[c]++
 			a.unmappedEv++
+			// Consecutive repeats of one code collapse, like stages.
+			if a.p.Unmapped == UnmappedDeviation && id != lastUnmapped {
+				extra = append(extra, extraEvent{pos: int32(len(col)), code: id})
+			}
+			lastUnmapped = id
 			continue
 		}
+		lastUnmapped = -1
 		raw = append(raw, st)
 		if len(col) == 0 || col[len(col)-1] != st {
 			col = append(col, st)
 		}
 	}
-	a.raw, a.col = raw, col
+	a.raw, a.col, a.extra = raw, col, extra
 	a.events += len(raw)
 	if len(col) == 0 {
 		a.skipped++
@@ -171,7 +196,15 @@ func (a *Analyzer) Add(s Session) {
 	for t := 0; t+k < len(lagSeq); t++ {
 		a.lag[int(lagSeq[t])*n+int(lagSeq[t+k])]++
 	}
+	// The variant key: a tag byte, then (with unmapped events) the stage
+	// count, the stages and the unmapped events; so no two kinds of key can
+	// spell the same bytes.
 	key := a.key[:0]
+	if len(extra) == 0 {
+		key = append(key, 0)
+	} else {
+		key = append(key, 1, byte(len(col)>>24), byte(len(col)>>16), byte(len(col)>>8), byte(len(col)))
+	}
 	if n <= 256 {
 		for _, st := range col {
 			key = append(key, byte(st))
@@ -181,12 +214,16 @@ func (a *Analyzer) Add(s Session) {
 			key = append(key, byte(st>>8), byte(st))
 		}
 	}
+	for _, e := range extra {
+		key = append(key, byte(e.pos>>24), byte(e.pos>>16), byte(e.pos>>8), byte(e.pos),
+			byte(e.code>>24), byte(e.code>>16), byte(e.code>>8), byte(e.code))
+	}
 	a.key = key
 	vi, ok := a.variantIdx[string(key)]
 	if !ok {
 		vi = int32(len(a.variants))
 		a.variantIdx[string(key)] = vi
-		a.variants = append(a.variants, variant{seq: slices.Clone(col)})
+		a.variants = append(a.variants, variant{seq: slices.Clone(col), extra: slices.Clone(extra)})
 	}
 	a.variants[vi].count++
 	ci, ok := a.caseIdx[s.Case]
@@ -210,16 +247,28 @@ func (a *Analyzer) analyze(vi int) {
 	seq := v.seq
 	var cost int
 	cost, a.moves = a.al.align(seq, a.moves[:0])
+	// Unmapped events are outside the model: each is a log move wherever it
+	// stands, so it adds exactly one to the optimal cost of the stages.
+	cost += len(v.extra)
 	v.cost = cost
-	v.denom = d.ShortestPath + len(seq)
+	v.denom = d.ShortestPath + len(seq) + len(v.extra)
 	v.fitness = 1 - float64(cost)/float64(v.denom)
-	v.devs = make([]Deviation, len(a.moves))
-	for i, m := range a.moves {
+	v.devs = make([]Deviation, 0, len(a.moves)+len(v.extra))
+	x := 0
+	for _, m := range a.moves {
+		// An unmapped event before stage p comes before the moves at p.
+		for x < len(v.extra) && int(v.extra[x].pos) <= int(m.pos) {
+			v.devs = append(v.devs, Deviation{Type: LogMove, Position: int(v.extra[x].pos), Code: a.unmappedNames[v.extra[x].code]})
+			x++
+		}
 		t := LogMove
 		if m.model {
 			t = ModelMove
 		}
-		v.devs[i] = Deviation{Type: t, Stage: d.Stages[m.stage], Position: int(m.pos)}
+		v.devs = append(v.devs, Deviation{Type: t, Stage: d.Stages[m.stage], Position: int(m.pos)})
+	}
+	for ; x < len(v.extra); x++ {
+		v.devs = append(v.devs, Deviation{Type: LogMove, Position: int(v.extra[x].pos), Code: a.unmappedNames[v.extra[x].code]})
 	}
 	v.stages = make([]string, len(seq))
 	for i, s := range seq {
@@ -295,7 +344,18 @@ func (a *Analyzer) Report() Report {
 	for i := range vorder {
 		vorder[i] = int32(i)
 	}
-	slices.SortFunc(vorder, func(x, y int32) int { return slices.Compare(a.variants[x].seq, a.variants[y].seq) })
+	// Ties of the stage sequence (variants that differ only in their
+	// unmapped events) are broken by those events, by position and code
+	// name, so that the order never depends on the order of Add.
+	slices.SortFunc(vorder, func(x, y int32) int {
+		vx, vy := &a.variants[x], &a.variants[y]
+		if c := slices.Compare(vx.seq, vy.seq); c != 0 {
+			return c
+		}
+		return slices.CompareFunc(vx.extra, vy.extra, func(ex, ey extraEvent) int {
+			return cmp.Or(cmp.Compare(ex.pos, ey.pos), strings.Compare(a.unmappedNames[ex.code], a.unmappedNames[ey.code]))
+		})
+	})
 	vrank := make([]int32, len(a.variants))
 	for r, vi := range vorder {
 		vrank[vi] = int32(r)
@@ -315,7 +375,15 @@ func (a *Analyzer) Report() Report {
 	nCases := len(a.cases)
 	rep := Report{Params: p, Model: d}
 	sum := &rep.Summary
-	sum.Sessions, sum.Cases, sum.Variants = nSess, nCases, len(a.variants)
+	sum.Sessions, sum.Cases, sum.Variants = nSess, nCases, 0
+	// Variants are distinct stage sequences; the analyzer's own table also
+	// tells apart sequences whose unmapped events differ (their alignments
+	// do), so count the distinct stage sequences in rank order.
+	for r, vi := range vorder {
+		if r == 0 || !slices.Equal(a.variants[vi].seq, a.variants[vorder[r-1]].seq) {
+			sum.Variants++
+		}
+	}
 	sum.SkippedEmpty = a.skipped
 	sum.Events, sum.UnmappedEvents = a.events, a.unmappedEv
 

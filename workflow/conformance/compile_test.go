@@ -163,18 +163,18 @@ func TestCompileErrors(t *testing.T) {
 // TestParams: defaults and validation fields.
 func TestParams(t *testing.T) {
 	p := Params{}.WithDefaults()
-	if p != (Params{SupportThreshold: 0.5, Unit: "session", Lag: 1}) {
+	if p != (Params{SupportThreshold: 0.5, Unit: "session", Lag: 1, Unmapped: "deviation"}) {
 		t.Errorf("defaults %+v", p)
 	}
 	if errs := p.Validate(); len(errs) != 0 {
 		t.Errorf("defaults invalid: %v", errs)
 	}
-	bad := Params{SupportThreshold: 1.5, Unit: "dyad", Lag: 6}.Validate()
+	bad := Params{SupportThreshold: 1.5, Unit: "dyad", Lag: 6, Unmapped: "drop"}.Validate()
 	var fields []string
 	for _, e := range bad {
 		fields = append(fields, e.Field)
 	}
-	if diff := cmp.Diff([]string{"params.support_threshold", "params.unit", "params.lag"}, fields); diff != "" {
+	if diff := cmp.Diff([]string{"params.support_threshold", "params.unit", "params.lag", "params.unmapped"}, fields); diff != "" {
 		t.Errorf("fields: %s", diff)
 	}
 	if _, err := NewAnalyzer(ruptureModel(), Params{SupportThreshold: -1}); err == nil {

@@ -11,7 +11,8 @@ import (
 // the header case, session, stages, fitness, conforms, kendall_tau, resolved,
 // deviations. Stages are joined by " > "; numbers use the shortest decimal
 // form; an undefined kendall_tau is empty; deviations are joined by "; ", each
-// written type:stage@position (e.g. "model_move:S2@0; log_move:S5@3").
+// written type:stage@position (e.g. "model_move:S2@0; log_move:S5@3"), an
+// unmapped event as "log_move:code X9@2".
 func WriteSequencesCSV(w io.Writer, r Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"case", "session", "stages", "fitness", "conforms", "kendall_tau", "resolved", "deviations"}); err != nil {
@@ -30,7 +31,11 @@ func WriteSequencesCSV(w io.Writer, r Report) error {
 			}
 			b.WriteString(d.Type)
 			b.WriteByte(':')
-			b.WriteString(d.Stage)
+			if d.Code != "" {
+				b.WriteString("code " + d.Code)
+			} else {
+				b.WriteString(d.Stage)
+			}
 			b.WriteByte('@')
 			b.WriteString(strconv.Itoa(d.Position))
 		}

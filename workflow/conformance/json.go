@@ -165,6 +165,10 @@ func appendTail(b []byte, row *SequenceRow) []byte {
 		b = appendString(b, d.Stage)
 		b = append(b, `,"position":`...)
 		b = strconv.AppendInt(b, int64(d.Position), 10)
+		if d.Code != "" {
+			b = append(b, `,"code":`...)
+			b = appendString(b, d.Code)
+		}
 		b = append(b, '}')
 	}
 	return append(b, ']')

@@ -64,7 +64,7 @@ func checkNum(t *testing.T, name string, got *float64, want float64) {
 // TestRuptureDatasetMetrics checks every metric of the rupture dataset against
 // the hand computation below (DFG edges: see TestCompileRuptureModel).
 func TestRuptureDatasetMetrics(t *testing.T) {
-	r := analyze(t, ruptureModel(), Params{}, ruptureSessions())
+	r := analyze(t, ruptureModel(), Params{Unmapped: UnmappedIgnore}, ruptureSessions())
 	s := r.Summary
 
 	// Counts: 5 non-empty sessions in cases c1, c2, c3; S5 skipped; variants
@@ -133,8 +133,8 @@ func TestRuptureDatasetMetrics(t *testing.T) {
 	want := []seqRow{
 		{"c1", 1, []string{"M", "A", "C1", "C2", "O", "R"}, 0, 1, true, math.Sqrt(14.0 / 15), true, []Deviation{}},
 		{"c1", 2, []string{"M", "A", "R"}, 0, 1, true, 1, true, []Deviation{}},
-		{"c2", 1, []string{"A", "C3", "C1", "R"}, 1, 6.0 / 7, true, math.Sqrt(5.0 / 6), true, []Deviation{{ModelMove, "M", 0}}},
-		{"c2", 2, []string{"M", "R", "A"}, 2, 2.0 / 3, false, 1.0 / 3, false, []Deviation{{LogMove, "R", 1}, {ModelMove, "R", 3}}},
+		{"c2", 1, []string{"A", "C3", "C1", "R"}, 1, 6.0 / 7, true, math.Sqrt(5.0 / 6), true, []Deviation{{ModelMove, "M", 0, ""}}},
+		{"c2", 2, []string{"M", "R", "A"}, 2, 2.0 / 3, false, 1.0 / 3, false, []Deviation{{LogMove, "R", 1, ""}, {ModelMove, "R", 3, ""}}},
 		{"c3", 2, []string{"M", "A", "R"}, 0, 1, true, 1, true, []Deviation{}},
 	}
 	var got []seqRow
@@ -285,7 +285,7 @@ func checkQuasiMargins(t *testing.T, lt LagTable) {
 // transition case shares M→A 2/3 and A→R 2/3 → both in the model and
 // supported.
 func TestRuptureDatasetCaseUnit(t *testing.T) {
-	r := analyze(t, ruptureModel(), Params{Unit: UnitCase}, ruptureSessions())
+	r := analyze(t, ruptureModel(), Params{Unit: UnitCase, Unmapped: UnmappedIgnore}, ruptureSessions())
 	if r.Summary.StagesSupported != 4 || r.Summary.TransitionsSupported != 2 || r.Summary.DeclaredSupported != 1 {
 		t.Errorf("supported: %+v", r.Summary)
 	}
@@ -299,8 +299,8 @@ func TestRuptureDatasetCaseUnit(t *testing.T) {
 // W1 W1 (M→M once) and uses the independence table with the closed form; all
 // other metrics are unchanged.
 func TestRuptureDatasetRepeats(t *testing.T) {
-	base := analyze(t, ruptureModel(), Params{}, ruptureSessions())
-	r := analyze(t, ruptureModel(), Params{AllowRepeats: true}, ruptureSessions())
+	base := analyze(t, ruptureModel(), Params{Unmapped: UnmappedIgnore}, ruptureSessions())
+	r := analyze(t, ruptureModel(), Params{AllowRepeats: true, Unmapped: UnmappedIgnore}, ruptureSessions())
 	lt := r.LagTable
 	if lt.Counts[0][0] != 1 || lt.N != 15 || lt.Table != TableIndependence {
 		t.Fatalf("lag table: %+v", lt)
@@ -355,5 +355,62 @@ func TestEmptyAnalyzer(t *testing.T) {
 	}
 	if r.LagTable.Expected[0][1] != nil {
 		t.Errorf("expected should be null when N = 0")
+	}
+}
+
+// TestUnmappedEventsAreDeviations, by hand on the rupture dataset with the
+// default Unmapped "deviation" (domain.md: events outside the model are
+// always deviations). Only c1/2 (W1 RS04 X9 RS10 → M A [X9] R) changes
+// from TestRuptureDatasetMetrics: its X9 is one more log move (cost 0 → 1)
+// and one more event (denominator 3 + 3 → 3 + 3 + 1), so its fitness is
+// 6/7, and the log fitness 1 − 3/34 becomes 1 − 4/35 = 31/35. c3/1 has
+// only X9 and stays skipped; stage variants stay 4 (c1/2 and c3/2 are
+// both M A R).
+func TestUnmappedEventsAreDeviations(t *testing.T) {
+	r := analyze(t, ruptureModel(), Params{}, ruptureSessions())
+	if r.Params.Unmapped != UnmappedDeviation {
+		t.Fatalf("default unmapped = %q", r.Params.Unmapped)
+	}
+	checkNum(t, "log fitness", r.Summary.Fitness, 31.0/35)
+	if r.Summary.Variants != 4 || r.Summary.SkippedEmpty != 1 {
+		t.Errorf("variants %d skipped %d", r.Summary.Variants, r.Summary.SkippedEmpty)
+	}
+	for _, s := range r.Sequences {
+		switch {
+		case s.Case == "c1" && s.Session == 2:
+			if s.Cost != 1 || !near(s.Fitness, 6.0/7) {
+				t.Errorf("c1/2 cost %d fitness %v", s.Cost, s.Fitness)
+			}
+			if diff := cmp.Diff([]Deviation{{LogMove, "", 2, "X9"}}, s.Deviations); diff != "" {
+				t.Errorf("c1/2 deviations: %s", diff)
+			}
+		case s.Case == "c3" && s.Session == 2:
+			if s.Cost != 0 || len(s.Deviations) != 0 {
+				t.Errorf("c3/2 changed: %+v", s)
+			}
+		}
+	}
+	// Consecutive repeats of one unmapped code collapse; different codes,
+	// or the same code apart, do not. A model move at a position comes
+	// after an unmapped event before that position's stage.
+	r = analyze(t, ruptureModel(), Params{}, []Session{
+		{Case: "x", Session: 1, Codes: []string{"X9", "X9", "W1", "RS04", "RS10"}},
+		{Case: "x", Session: 2, Codes: []string{"W1", "X9", "Y8", "RS04", "X9", "RS10"}},
+		{Case: "x", Session: 3, Codes: []string{"X9", "RS04", "RS10"}},
+	})
+	want := map[int][]Deviation{
+		1: {{LogMove, "", 0, "X9"}},
+		2: {{LogMove, "", 1, "X9"}, {LogMove, "", 1, "Y8"}, {LogMove, "", 2, "X9"}},
+		3: {{LogMove, "", 0, "X9"}, {ModelMove, "M", 0, ""}},
+	}
+	for _, s := range r.Sequences {
+		if diff := cmp.Diff(want[s.Session], s.Deviations); diff != "" {
+			t.Errorf("x/%d deviations (-want +got):\n%s", s.Session, diff)
+		}
+	}
+	// "ignore" leaves them out of the alignment.
+	r = analyze(t, ruptureModel(), Params{Unmapped: UnmappedIgnore}, []Session{{Case: "x", Session: 1, Codes: []string{"X9", "W1", "RS04", "RS10"}}})
+	if r.Sequences[0].Cost != 0 || r.Summary.UnmappedEvents != 1 {
+		t.Errorf("ignore: %+v", r.Sequences[0])
 	}
 }

@@ -21,7 +21,21 @@ type Params struct {
 	// AllowRepeats keeps consecutive repeats in the lag table only (every other
 	// metric always collapses them). Default false.
 	AllowRepeats bool `json:"allow_repeats"`
+	// Unmapped says what an event whose code indicates no stage does to the
+	// alignment. "deviation" (default): it is an event outside the model,
+	// so always a log move (domain.md: PM4Py's token replay ignores such
+	// events; we do not) and it counts in the fitness denominator; listed
+	// in deviations with its code. "ignore": it only counts in
+	// unmapped_codes. Either way it is left out of the stage sequence and
+	// of every other metric.
+	Unmapped string `json:"unmapped"`
 }
+
+// What unmapped events do to the alignment.
+const (
+	UnmappedDeviation = "deviation"
+	UnmappedIgnore    = "ignore"
+)
 
 // Parameter defaults.
 const (
@@ -43,6 +57,9 @@ func (p Params) WithDefaults() Params {
 	if p.Lag == 0 {
 		p.Lag = DefaultLag
 	}
+	if p.Unmapped == "" {
+		p.Unmapped = UnmappedDeviation
+	}
 	return p
 }
 
@@ -60,6 +77,9 @@ func (p Params) Validate() []FieldError {
 	}
 	if p.Lag < 1 || p.Lag > MaxLag {
 		errs = append(errs, FieldError{Field: "params.lag", Message: "must be between 1 and 5"})
+	}
+	if p.Unmapped != UnmappedDeviation && p.Unmapped != UnmappedIgnore {
+		errs = append(errs, FieldError{Field: "params.unmapped", Message: `must be "deviation" or "ignore"`})
 	}
 	return errs
 }
