@@ -957,9 +957,29 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 		return nil, err
 	}
 	const sep = "\x1f" // codes are printable, so this never occurs in one
-	rows, err := s.db(ctx).Raw(`SELECT session_id, COUNT(*) - COUNT(onset),
-			string_agg(code, ? ORDER BY onset, seq), string_agg(code, ? ORDER BY segment, seq)
-		FROM events WHERE dataset_id = ? AND coder = ? GROUP BY session_id`, sep, sep, datasetID, coder).Rows()
+	// Most datasets give onsets for every event or for none; then one of the
+	// two orders is enough, and the database sorts each session once.
+	var withOnset, total int64
+	if err := s.db(ctx).Raw(`SELECT COUNT(onset), COUNT(*) FROM events WHERE dataset_id = ? AND coder = ?`, datasetID, coder).
+		Row().Scan(&withOnset, &total); err != nil {
+		return nil, err
+	}
+	onsetOrder, segmentOrder := "string_agg(code, ? ORDER BY onset, seq)", "string_agg(code, ? ORDER BY segment, seq)"
+	switch {
+	case withOnset == total:
+		segmentOrder = "''"
+	case withOnset == 0:
+		onsetOrder = "''"
+	}
+	var args []any
+	for _, agg := range []string{onsetOrder, segmentOrder} {
+		if agg != "''" {
+			args = append(args, sep)
+		}
+	}
+	args = append(args, datasetID, coder)
+	rows, err := s.db(ctx).Raw(`SELECT session_id, COUNT(*) - COUNT(onset), `+onsetOrder+`, `+segmentOrder+`
+		FROM events WHERE dataset_id = ? AND coder = ? GROUP BY session_id`, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
