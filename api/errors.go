@@ -53,6 +53,10 @@ func problemFor(err error) Problem {
 	if errors.As(err, &ve) {
 		p := Problem{Type: problemBase + "validation-error", Title: "Invalid input", Status: http.StatusUnprocessableEntity,
 			Detail: "the request is well-formed but breaks the rules named in errors"}
+		if ve.Malformed {
+			p = Problem{Type: problemBase + "malformed-request", Title: "Malformed request", Status: http.StatusBadRequest,
+				Detail: "the request body could not be read; errors names where"}
+		}
 		for _, f := range ve.Fields {
 			p.Errors = append(p.Errors, ProblemField(f))
 		}

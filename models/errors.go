@@ -33,6 +33,10 @@ type FieldError struct {
 // every violation found, not just the first.
 type ValidationError struct {
 	Fields []FieldError
+	// Malformed marks input that could not be read at all (a CSV syntax
+	// error, invalid UTF-8, a NUL byte): it is answered 400, not 422, but
+	// still names every place.
+	Malformed bool
 }
 
 func (e *ValidationError) Error() string {

@@ -275,7 +275,7 @@ func importProblems(err error, format string) error {
 		}
 		fields = append(fields, models.FieldError{Field: top, Message: fmt.Sprintf("has more problems; only the first %d are listed", dataset.MaxProblems)})
 	}
-	return &models.ValidationError{Fields: fields}
+	return &models.ValidationError{Fields: fields, Malformed: ie.Malformed()}
 }
 
 // lineRe rewrites "duplicate of line N" (a CSV line of the JSON rows

@@ -52,7 +52,14 @@ func (p Problem) String() string {
 type ImportError struct {
 	Problems  []Problem
 	Truncated bool
+	// Unreadable: some problem is a place where the file could not be read
+	// as CSV at all (a syntax error, invalid UTF-8, a NUL byte, an
+	// over-long row), as opposed to a readable file that breaks the rules.
+	Unreadable bool
 }
+
+// Malformed reports whether the file could not be read as CSV at all.
+func (e *ImportError) Malformed() bool { return e.Unreadable }
 
 func (e *ImportError) Error() string {
 	var b strings.Builder
@@ -235,6 +242,7 @@ type scanner struct {
 	nfields    int
 	problems   []Problem
 	truncated  bool
+	unreadable bool // some problem is one of reading, not of the rules
 	stopped    bool // nothing more can be read
 	fatal      bool // a CSV syntax error ended the scan
 	headerLine int
@@ -260,12 +268,22 @@ func newScanner(r io.Reader, cols []column) *scanner {
 // problem records a problem; it returns false once the scan must stop
 // because the cap has been passed.
 func (s *scanner) problem(row int, col, msg string) bool {
+	return s.add(Problem{Row: row, Column: col, Message: msg})
+}
+
+// malformed records a place where the file cannot be read as CSV.
+func (s *scanner) malformed(row int, col, msg string) bool {
+	s.unreadable = true
+	return s.add(Problem{Row: row, Column: col, Message: msg})
+}
+
+func (s *scanner) add(p Problem) bool {
 	if len(s.problems) >= MaxProblems {
 		s.truncated = true
 		s.stopped = true
 		return false
 	}
-	s.problems = append(s.problems, Problem{Row: row, Column: col, Message: msg})
+	s.problems = append(s.problems, p)
 	return true
 }
 
@@ -282,7 +300,7 @@ func (s *scanner) read() []string {
 			case err == io.EOF:
 				s.stopped = true
 			case errors.Is(err, errRowTooLong):
-				s.problem(s.lr.longRow, "", fmt.Sprintf("row is longer than %d bytes", MaxRowBytes))
+				s.malformed(s.lr.longRow, "", fmt.Sprintf("row is longer than %d bytes", MaxRowBytes))
 				if s.names == nil {
 					// Without a header nothing else can be checked.
 					s.stopped = true
@@ -297,7 +315,7 @@ func (s *scanner) read() []string {
 				if pe.StartLine != pe.Line {
 					msg += fmt.Sprintf(" (in the row starting on line %d)", pe.StartLine)
 				}
-				s.problem(pe.Line, "", fmt.Sprintf("CSV syntax error at byte %d of the line: %s; the rest of the file was not read", pe.Column, msg))
+				s.malformed(pe.Line, "", fmt.Sprintf("CSV syntax error at byte %d of the line: %s; the rest of the file was not read", pe.Column, msg))
 			default:
 				s.stopped = true
 				s.ioErr = err
@@ -346,7 +364,7 @@ func (s *scanner) header() bool {
 		switch {
 		case !utf8.ValidString(f):
 			s.names[i] = label
-			s.problem(line, label, "column name is not valid UTF-8")
+			s.malformed(line, label, "column name is not valid UTF-8")
 			continue
 		case strings.IndexFunc(f, unicode.IsControl) >= 0:
 			s.names[i] = label
@@ -412,7 +430,7 @@ func (s *scanner) next() []string {
 				continue
 			}
 			good = false
-			if !s.problem(s.line, s.names[i], msg) {
+			if !s.malformed(s.line, s.names[i], msg) {
 				return nil
 			}
 		}
@@ -431,7 +449,7 @@ func (s *scanner) finish(n int) (int, error) {
 		s.problem(s.headerLine, "", "no data rows")
 	}
 	if len(s.problems) > 0 {
-		return n, &ImportError{Problems: s.problems, Truncated: s.truncated}
+		return n, &ImportError{Problems: s.problems, Truncated: s.truncated, Unreadable: s.unreadable}
 	}
 	return n, nil
 }

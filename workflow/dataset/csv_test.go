@@ -83,3 +83,32 @@ func TestQuoteValue(t *testing.T) {
 		t.Errorf("quote(long) = %s", got)
 	}
 }
+
+// TestMalformedVersusInvalid: a file that cannot be read as CSV (syntax,
+// encoding, NUL, an over-long row) is Malformed, so the API answers 400;
+// a readable file that breaks the rules is not (422).
+func TestMalformedVersusInvalid(t *testing.T) {
+	known := func(string) bool { return true }
+	head := "case,session,coder,segment,code\n"
+	for _, c := range []struct {
+		name, in  string
+		malformed bool
+	}{
+		{"bare quote", head + "P1,1,c,1,W\"1\n", true},
+		{"invalid UTF-8", head + "P1,1,c\xff,1,W1\n", true},
+		{"NUL byte", head + "P1,1,c\x00,1,W1\n", true},
+		{"over-long row", head + "P1,1,c,1," + strings.Repeat("x", MaxRowBytes+10) + "\n", true},
+		{"out of range", head + "P1,0,c,1,W1\n", false},
+		{"unknown column", "case,session,coder,segment,code,x\nP1,1,c,1,W1,2\n", false},
+		{"header only", head, false},
+	} {
+		_, err := ParseEvents(strings.NewReader(c.in), known, func(EventRow) error { return nil })
+		var ie *ImportError
+		if !errors.As(err, &ie) {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if ie.Malformed() != c.malformed {
+			t.Errorf("%s: Malformed() = %v, want %v (%v)", c.name, ie.Malformed(), c.malformed, ie.Problems)
+		}
+	}
+}
