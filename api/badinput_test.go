@@ -277,4 +277,11 @@ func TestUsers(t *testing.T) {
 	if seen != 7 { // admin, PI, panelist, 4 coders
 		t.Fatalf("pages saw %d users, want 7", seen)
 	}
+	// A last page that is exactly full carries no cursor (api.md).
+	page.NextCursor = ""
+	r = ev.do(http.MethodGet, "/api/v1/users?limit=7", ev.admin, nil)
+	r.json(t, &page)
+	if len(page.Items) != 7 || page.NextCursor != "" || strings.Contains(string(r.body), "next_cursor") {
+		t.Fatalf("exactly full last page: %d items, cursor %q", len(page.Items), page.NextCursor)
+	}
 }

@@ -34,8 +34,16 @@ func (s *server) readyz(c echo.Context) error {
 	return respond(c, http.StatusOK, r)
 }
 
-// pageOf reads cursor and limit; the cursor is opaque to clients.
+// pageOf reads cursor and limit; the cursor is opaque to clients. The
+// page it returns asks the store for one item more than the client wants,
+// so that pageList knows whether another page follows.
 func pageOf(c echo.Context) (models.Page, error) {
+	p, err := requestedPage(c)
+	p.Limit++
+	return p, err
+}
+
+func requestedPage(c echo.Context) (models.Page, error) {
 	p := models.Page{Limit: 50}
 	var errs []models.FieldError
 	if l := c.QueryParam("limit"); l != "" {
@@ -60,13 +68,20 @@ func cursorOf(n int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("c1:" + strconv.FormatInt(n, 10)))
 }
 
-// pageList builds the list envelope: a full page gets a next cursor.
+// pageList builds the list envelope from a page fetched by pageOf (one
+// item more than asked for): only when that extra item came back does
+// another page follow, so the last page never carries a cursor.
 func pageList[T any, M any](items []M, p models.Page, conv func(M) T, key func(M) int64) list[T] {
+	want := p.Limit - 1
+	more := len(items) > want
+	if more {
+		items = items[:want]
+	}
 	out := list[T]{Items: make([]T, 0, len(items))}
 	for _, it := range items {
 		out.Items = append(out.Items, conv(it))
 	}
-	if len(items) == p.Limit && len(items) > 0 {
+	if more && len(items) > 0 {
 		out.NextCursor = cursorOf(key(items[len(items)-1]))
 	}
 	return out
@@ -330,15 +345,19 @@ func (s *server) listAudit(c echo.Context, u models.User) error {
 	if err := models.Invalid(errs); err != nil {
 		return err
 	}
-	es, err := s.Service.Audit(c.Request().Context(), u, after, limit)
+	es, err := s.Service.Audit(c.Request().Context(), u, after, limit+1)
 	if err != nil {
 		return err
+	}
+	more := len(es) > limit
+	if more {
+		es = es[:limit]
 	}
 	out := list[auditEntryResponse]{Items: make([]auditEntryResponse, 0, len(es))}
 	for _, e := range es {
 		out.Items = append(out.Items, toAudit(e))
 	}
-	if len(es) == limit {
+	if more {
 		out.NextCursor = strconv.FormatInt(es[len(es)-1].Seq, 10)
 	}
 	return respond(c, http.StatusOK, out)
