@@ -93,6 +93,9 @@ func TestOnPostgres(t *testing.T) {
 		"DatasetReliability":       TestDatasetReliability,
 		"Comparison":               TestComparison,
 		"ComparisonErrors":         TestComparisonErrors,
+		"Synthesis":                TestSynthesis,
+		"MyRounds":                 TestMyRounds,
+		"ReissueToken":             TestReissueToken,
 	} {
 		t.Run(name, test)
 	}
