@@ -61,6 +61,9 @@ type DemoResult struct {
 	Client  models.User
 	// ClientToken is fresh on every start, like PIToken.
 	ClientToken string
+	// PanelistToken belongs to Panelist 1 of the demo rounds (empty when
+	// that user does not exist).
+	PanelistToken string
 }
 
 // SeedDemo creates, idempotently, the demonstration study: a PI, a client
@@ -122,6 +125,11 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	}
 	if out.ClientToken, err = s.ResetToken(ctx, client); err != nil {
 		return out, err
+	}
+	if p1, err := s.store.UserByEmail(ctx, "panelist1@demo.stagewise.invalid"); err == nil {
+		if out.PanelistToken, err = s.ResetToken(ctx, p1); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

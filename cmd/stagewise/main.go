@@ -158,7 +158,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("serving", "addr", ln.Addr().String(), "database", string(st.Dialect()), "version", version)
 	if demo != nil {
 		fmt.Fprintf(stdout, "Stagewise is running at %s/ with the demonstration study %q.\n\n", base, workflow.DemoSlug)
-		fmt.Fprintf(stdout, "  PI token (Demo PI):      %s\n  client token (read-only): %s\n\n", demo.PIToken, demo.ClientToken)
+		fmt.Fprintf(stdout, "  PI token (Demo PI):          %s\n  panelist token (Panelist 1): %s\n  client token (read-only):    %s\n\n",
+			demo.PIToken, demo.PanelistToken, demo.ClientToken)
 		fmt.Fprintf(stdout, "Try:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/models/%s/versions/latest\n\n", demo.ClientToken, base, workflow.DemoSlug)
 		fmt.Fprintf(stdout, "Tokens are new on every start with --demo. Press Ctrl-C to stop.\n")
 	}
