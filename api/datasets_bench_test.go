@@ -19,7 +19,7 @@ import (
 )
 
 // benchEnv is the fully wired server on a fresh SQLite file, without the
-// OpenAPI response validation of newEnv.
+// OpenAPI response validation of newEnv; every benchmark starts from it.
 func benchEnv(b *testing.B) *env {
 	b.Helper()
 	ctx := context.Background()
@@ -27,6 +27,7 @@ func benchEnv(b *testing.B) *env {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -2,23 +2,16 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/stagewise/stagewise/api"
-	"github.com/stagewise/stagewise/models/store"
-	"github.com/stagewise/stagewise/workflow"
 )
 
 // benchServer is the fully wired API on a SQLite file (WAL,
@@ -32,28 +25,11 @@ type benchServer struct {
 
 func newBenchServer(b *testing.B) *benchServer {
 	b.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(b.TempDir(), "bench.db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := workflow.New(st, log)
-	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
-		b.Fatal(err)
-	}
-	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: sharedRenderer, EngineVersion: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
+	ev := benchEnv(b)
+	srv := httptest.NewServer(ev.e)
 	b.Cleanup(func() {
 		srv.Close()
-		svc.StopBatching()
-		st.Close()
+		ev.svc.StopBatching()
 	})
 	tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}
 	return &benchServer{b: b, srv: srv, client: &http.Client{Transport: tr}}
