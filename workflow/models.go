@@ -13,7 +13,11 @@ var slugRe = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
 // NewModel is the input of CreateModel.
 type NewModel struct {
-	Slug, Title, Marker, Resolution, Context string
+	Slug       string `field:"slug" validate:"max=80,slug"`
+	Title      string `field:"title" validate:"notblank,max=300"`
+	Marker     string `field:"marker" validate:"notblank,max=2000"`
+	Resolution string `field:"resolution" validate:"notblank,max=2000"`
+	Context    string `field:"context" validate:"max=5000"`
 }
 
 func checkText(errs *[]models.FieldError, field, v string, required bool, max int) {
@@ -31,15 +35,7 @@ func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewMode
 	if actor.Role != models.RolePI && actor.Role != models.RoleAdmin {
 		return models.TaskModel{}, models.Errf(models.ErrForbidden, "only PIs and admins create models")
 	}
-	var errs []models.FieldError
-	if !slugRe.MatchString(in.Slug) || len(in.Slug) > 80 {
-		errs = append(errs, models.FieldError{Field: "slug", Message: "must be 1-80 lower-case letters, digits and single hyphens, such as renegotiating-tasks-goals"})
-	}
-	checkText(&errs, "title", in.Title, true, 300)
-	checkText(&errs, "marker", in.Marker, true, 2000)
-	checkText(&errs, "resolution", in.Resolution, true, 2000)
-	checkText(&errs, "context", in.Context, false, 5000)
-	if err := models.Invalid(errs); err != nil {
+	if err := models.Invalid(s.check.check(in)); err != nil {
 		return models.TaskModel{}, err
 	}
 	now := s.now()

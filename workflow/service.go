@@ -57,6 +57,7 @@ type Service struct {
 	ttl   time.Duration
 	auth  authCache
 	gen   generation
+	check *checker
 
 	// batch group-commits panel reviews (see batch.go).
 	batchOnce sync.Once
@@ -65,7 +66,7 @@ type Service struct {
 
 // New builds a Service.
 func New(store Store, log *slog.Logger) *Service {
-	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, check: newChecker()}
 	s.SetCacheTTL(DefaultCacheTTL)
 	return s
 }

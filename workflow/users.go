@@ -7,11 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stagewise/stagewise/models"
 )
@@ -55,9 +53,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 
 // NewUser is the input of CreateUser.
 type NewUser struct {
-	Name  string
-	Email string
-	Role  models.Role
+	Name  string      `field:"name" validate:"notblank,max=200"`
+	Email string      `field:"email" validate:"required,email,max=254"`
+	Role  models.Role `field:"role" validate:"oneof=admin pi panelist coder client"`
 }
 
 // canCreate says which roles a role may hand out: admins any, PIs the
@@ -72,21 +70,9 @@ func canCreate(actor, role models.Role) bool {
 	return false
 }
 
-func validateUser(in NewUser) []models.FieldError {
-	var errs []models.FieldError
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		errs = append(errs, models.FieldError{Field: "name", Message: "is required"})
-	} else if utf8.RuneCountInString(name) > 200 {
-		errs = append(errs, models.FieldError{Field: "name", Message: "must be at most 200 characters"})
-	}
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
-		errs = append(errs, models.FieldError{Field: "email", Message: "must be a plain email address such as ana@example.org"})
-	}
-	if !in.Role.Valid() {
-		errs = append(errs, models.FieldError{Field: "role", Message: "must be one of admin, pi, panelist, coder, client"})
-	}
-	return errs
+func (s *Service) validateUser(in NewUser) []models.FieldError {
+	in.Name = strings.TrimSpace(in.Name)
+	return s.check.check(in)
 }
 
 // CreateUser creates a user and returns it with its token, which is shown
@@ -95,7 +81,7 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
 		return models.User{}, "", models.Errf(models.ErrForbidden, "only admins and PIs create users")
 	}
-	if err := models.Invalid(validateUser(in)); err != nil {
+	if err := models.Invalid(s.validateUser(in)); err != nil {
 		return models.User{}, "", err
 	}
 	if !canCreate(actor.Role, in.Role) {
