@@ -78,9 +78,6 @@ func benchSessions(n int) []Session {
 // TestBenchGeneratorShape: the benchmark data has about 790,000 events and
 // 11,000 variants.
 func TestBenchGeneratorShape(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
-	}
 	ss := benchSessions(100000)
 	a, err := NewAnalyzer(benchModel(), Params{})
 	if err != nil {
