@@ -30,17 +30,18 @@ var serverOwned = map[string]bool{
 func readBody(c echo.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
-			return nil, echo.ErrStatusRequestEntityTooLarge
-		}
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return nil, he
-		}
-		return nil, models.Errf(models.ErrMalformed, "could not read the request body")
+		return nil, readFailure(err)
 	}
 	return b, nil
+}
+
+// readFailure maps a failed body read to 413 (over the limit) or 400.
+func readFailure(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return models.Errf(models.ErrMalformed, "could not read the request body")
 }
 
 // bindStrict decodes a JSON body into dst, strictly: the body must be one
@@ -57,6 +58,15 @@ func bindStrict(c echo.Context, dst any) error {
 		return err
 	}
 	return decodeStrict(body, dst)
+}
+
+// bindOptional is bindStrict for bodies that may be left out entirely (a
+// lifecycle action's note, parameters that all have defaults).
+func bindOptional(c echo.Context, dst any) error {
+	if c.Request().ContentLength == 0 {
+		return nil
+	}
+	return bindStrict(c, dst)
 }
 
 func decodeStrict(body []byte, dst any) error {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -366,13 +365,7 @@ type statsResponse struct {
 // ---- handlers ----
 
 // datasetID parses {id}; anything but a positive number names no dataset.
-func datasetID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, models.Errf(models.ErrNotFound, "no dataset %q", c.Param("id"))
-	}
-	return id, nil
-}
+func datasetID(c echo.Context) (int64, error) { return idParam(c, "id", "dataset") }
 
 func (s *server) createDataset(c echo.Context, u models.User) error {
 	var req datasetCreateRequest
@@ -494,15 +487,6 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readFailure maps a failed body read to 413 (over the limit) or 400.
-func readFailure(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
-		return echo.ErrStatusRequestEntityTooLarge
-	}
-	return models.Errf(models.ErrMalformed, "could not read the request body")
-}
-
 // importBody says how an import is sent: "csv" (text/csv or
 // application/csv) or "json" (application/json); anything else is 415.
 func importBody(c echo.Context) (string, error) {
@@ -521,12 +505,23 @@ func importBody(c echo.Context) (string, error) {
 	return "", echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Type %q: send text/csv (or JSON rows with application/json)", mt))
 }
 
-// runImport streams a CSV body into importer and maps read failures.
-func runImport(c echo.Context, importer func(r io.Reader) (models.ImportCounts, error)) error {
-	body := &bodyReader{r: c.Request().Body}
-	counts, err := importer(body)
-	if body.err != nil {
-		return readFailure(body.err)
+// runImport answers an import: a CSV body is streamed into fromCSV
+// (read failures mapped to 413 or 400), JSON rows go to fromJSON, which
+// binds them itself.
+func runImport(c echo.Context, fromCSV func(r io.Reader) (models.ImportCounts, error), fromJSON func() (models.ImportCounts, error)) error {
+	kind, err := importBody(c)
+	if err != nil {
+		return err
+	}
+	var counts models.ImportCounts
+	if kind == "json" {
+		counts, err = fromJSON()
+	} else {
+		body := &bodyReader{r: c.Request().Body}
+		counts, err = fromCSV(body)
+		if body.err != nil {
+			return readFailure(body.err)
+		}
 	}
 	if err != nil {
 		return err
@@ -539,27 +534,19 @@ func (s *server) importSessions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	kind, err := importBody(c)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	if kind == "json" {
-		var req sessionRowsRequest
-		if err := bindStrict(c, &req); err != nil {
-			return err
-		}
-		rows := make([]workflow.SessionRowInput, len(req.Rows))
-		for i, r := range req.Rows {
-			rows[i] = r.toInput()
-		}
-		counts, err := s.Service.ImportSessionRows(ctx, u, id, rows)
-		if err != nil {
-			return err
-		}
-		return respond(c, http.StatusOK, toImport(counts))
-	}
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportSessions(ctx, u, id, r) })
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportSessions(ctx, u, id, r) },
+		func() (models.ImportCounts, error) {
+			var req sessionRowsRequest
+			if err := bindStrict(c, &req); err != nil {
+				return models.ImportCounts{}, err
+			}
+			rows := make([]workflow.SessionRowInput, len(req.Rows))
+			for i, r := range req.Rows {
+				rows[i] = r.toInput()
+			}
+			return s.Service.ImportSessionRows(ctx, u, id, rows)
+		})
 }
 
 func (s *server) importEvents(c echo.Context, u models.User) error {
@@ -567,27 +554,19 @@ func (s *server) importEvents(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	kind, err := importBody(c)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	if kind == "json" {
-		var req eventRowsRequest
-		if err := bindStrict(c, &req); err != nil {
-			return err
-		}
-		rows := make([]workflow.EventRowInput, len(req.Rows))
-		for i, r := range req.Rows {
-			rows[i] = workflow.EventRowInput(r)
-		}
-		counts, err := s.Service.ImportEventRows(ctx, u, id, rows)
-		if err != nil {
-			return err
-		}
-		return respond(c, http.StatusOK, toImport(counts))
-	}
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportEvents(ctx, u, id, r) })
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportEvents(ctx, u, id, r) },
+		func() (models.ImportCounts, error) {
+			var req eventRowsRequest
+			if err := bindStrict(c, &req); err != nil {
+				return models.ImportCounts{}, err
+			}
+			rows := make([]workflow.EventRowInput, len(req.Rows))
+			for i, r := range req.Rows {
+				rows[i] = workflow.EventRowInput(r)
+			}
+			return s.Service.ImportEventRows(ctx, u, id, rows)
+		})
 }
 
 // exportFormat reads ?format: false for JSON, true for CSV.
@@ -752,10 +731,8 @@ func (s *server) createSelection(c echo.Context, u models.User) error {
 		return err
 	}
 	var req selectionRequest
-	if c.Request().ContentLength != 0 {
-		if err := bindStrict(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	sel, err := s.Service.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
 	if err != nil {

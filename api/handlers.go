@@ -111,10 +111,19 @@ func (s *server) listUsers(c echo.Context, u models.User) error {
 	return respond(c, http.StatusOK, pageList(us, p, func(x models.User) userResponse { return toUser(x, "") }, func(x models.User) int64 { return x.ID }))
 }
 
-func (s *server) reissueToken(c echo.Context, u models.User) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+// idParam parses a numeric path parameter; anything else names nothing.
+func idParam(c echo.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id < 1 {
-		return models.Errf(models.ErrNotFound, "no user %q", c.Param("id"))
+		return 0, models.Errf(models.ErrNotFound, "no %s %q", what, c.Param(name))
+	}
+	return id, nil
+}
+
+func (s *server) reissueToken(c echo.Context, u models.User) error {
+	id, err := idParam(c, "id", "user")
+	if err != nil {
+		return err
 	}
 	target, token, err := s.Service.ReissueToken(c.Request().Context(), u, id)
 	if err != nil {
@@ -169,13 +178,21 @@ func (s *server) createVersion(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
+	return respondVersion(c, http.StatusCreated, v)
+}
+
+// respondVersion writes a version just created or changed with its ETag
+// (and, when created, its Location), so a client can go on with If-Match.
+func respondVersion(c echo.Context, status int, v models.Version) error {
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
+	}
 	b, err := marshal(toVersion(v))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("ETag", etagOf(b))
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, b)
+	return c.Blob(status, echo.MIMEApplicationJSON, b)
 }
 
 func (s *server) listVersions(c echo.Context, u models.User) error {
@@ -248,12 +265,7 @@ func (s *server) replaceVersion(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	b, err := marshal(toVersion(v))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("ETag", etagOf(b))
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	return respondVersion(c, http.StatusOK, v)
 }
 
 func (s *server) versionAction(name string) func(c echo.Context, u models.User) error {
@@ -263,10 +275,8 @@ func (s *server) versionAction(name string) func(c echo.Context, u models.User) 
 			return err
 		}
 		var req actionRequest
-		if c.Request().ContentLength != 0 {
-			if err := bindStrict(c, &req); err != nil {
-				return err
-			}
+		if err := bindOptional(c, &req); err != nil {
+			return err
 		}
 		v, err := s.Service.Transition(c.Request().Context(), u, c.Param("slug"), n, workflow.Action(name), req.Note)
 		if err != nil {

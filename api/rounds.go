@@ -460,15 +460,6 @@ func resultsCSV(r workflow.RoundResults) ([]byte, error) {
 	return buf.Bytes(), w.Error()
 }
 
-// idParam parses a numeric path parameter; anything else names nothing.
-func idParam(c echo.Context, name, what string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, models.Errf(models.ErrNotFound, "no %s %q", what, c.Param(name))
-	}
-	return id, nil
-}
-
 func (s *server) createRound(c echo.Context, u models.User) error {
 	n, err := versionNumber(c)
 	if err != nil {
@@ -541,10 +532,8 @@ func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u
 			return err
 		}
 		var req actionRequest
-		if c.Request().ContentLength != 0 {
-			if err := bindStrict(c, &req); err != nil {
-				return err
-			}
+		if err := bindOptional(c, &req); err != nil {
+			return err
 		}
 		v, err := s.Service.TransitionRound(c.Request().Context(), u, id, action, req.Note)
 		if err != nil {
@@ -649,20 +638,12 @@ func (s *server) reviseVersion(c echo.Context, u models.User) error {
 		return err
 	}
 	var req reviseRequest
-	if c.Request().ContentLength != 0 {
-		if err := bindStrict(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	v, err := s.Service.Revise(c.Request().Context(), u, c.Param("slug"), n, workflow.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/models/"+v.ModelSlug+"/versions/"+strconv.Itoa(v.Number))
-	b, err := marshal(toVersion(v))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("ETag", etagOf(b))
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, b)
+	return respondVersion(c, http.StatusCreated, v)
 }

@@ -282,8 +282,6 @@ func respondCached(c echo.Context, v any) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
-const ctxUser = "stagewise.user"
-
 // authenticate resolves the bearer token to a user.
 func (s *server) authenticate(c echo.Context) (models.User, error) {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)

@@ -234,7 +234,7 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	c := models.Comparison{ModelID: m.ID, ModelSlug: m.Slug, VersionNumber: v.Number, DatasetID: d.ID, Sessions: in.Sessions,
 		Coder: in.Coder, Inputs: ib, InputsHash: "sha256:" + hex.EncodeToString(ih[:]), Report: rb, Summary: sb,
 		CreatedBy: actor.ID, CreatedAt: s.now()}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateComparison(ctx, &c); err != nil {
 			return err
 		}

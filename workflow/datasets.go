@@ -138,7 +138,7 @@ func (s *Service) CreateDataset(ctx context.Context, actor models.User, in NewDa
 	slices.Sort(d.ReverseKeyed)
 	now := s.now()
 	d.CreatedAt, d.UpdatedAt = now, now
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateDataset(ctx, &d); err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (s *Service) changeDataset(ctx context.Context, actor models.User, id int64
 	if err := canReadDatasets(actor); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
+	return s.inTx(ctx, func(ctx context.Context) error {
 		d, err := s.store.DatasetByID(ctx, id)
 		if err != nil {
 			return err
@@ -691,7 +691,7 @@ func (s *Service) seedDemoDataset(ctx context.Context, pi models.User) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
+	return s.inTx(ctx, func(ctx context.Context) error {
 		d, err := s.CreateDataset(ctx, pi, NewDataset{Name: DemoDatasetName, Builtin: models.CodebookBuiltin3RS2015})
 		if err != nil {
 			return err

@@ -421,7 +421,7 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 		return models.Version{}, err
 	}
 	var out models.Version
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		m, v, err := s.loadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err

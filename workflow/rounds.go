@@ -204,7 +204,7 @@ func (s *Service) manageRound(ctx context.Context, actor models.User, id int64) 
 // CreateRound creates a draft round on version n, which must be in review.
 func (s *Service) CreateRound(ctx context.Context, actor models.User, slug string, n int, in RoundInput) (models.Round, error) {
 	var out models.Round
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		m, v, err := s.loadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -529,7 +529,7 @@ func (s *Service) TransitionRound(ctx context.Context, actor models.User, id int
 		return RoundView{}, models.Errf(models.ErrNotFound, "no round action %q", action)
 	}
 	var out RoundView
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		r, err := s.manageRound(ctx, actor, id)
 		if err != nil {
 			return err
@@ -1102,7 +1102,7 @@ func (s *Service) Decide(ctx context.Context, actor models.User, roundID, propos
 	}
 	checkText(&errs, "note", note, false, maxComment)
 	var out PseudonymousProposal
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		r, err := s.manageRound(ctx, actor, roundID)
 		if err != nil {
 			return err

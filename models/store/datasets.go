@@ -161,15 +161,6 @@ type caseRow struct {
 
 func (caseRow) TableName() string { return "cases" }
 
-type sessionRow struct {
-	ID        int64 `gorm:"primaryKey"`
-	DatasetID int64
-	CaseID    int64
-	Number    int
-}
-
-func (sessionRow) TableName() string { return "sessions" }
-
 type selectionRow struct {
 	ID        int64 `gorm:"primaryKey"`
 	DatasetID int64
@@ -902,14 +893,6 @@ func (s *Store) EachCodedUnit(ctx context.Context, datasetID int64, a, b string,
 		}
 	}
 	return rows.Err()
-}
-
-// sessionEvent is one event of the session EachSessionCodes is reading.
-type sessionEvent struct {
-	code    string
-	onset   sql.NullFloat64
-	segment int
-	seq     int64
 }
 
 // EachSessionCodes streams every session of the dataset that has events by

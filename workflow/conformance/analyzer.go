@@ -147,9 +147,6 @@ func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
 	return a, nil
 }
 
-// DFG returns the compiled graph (read-only).
-func (a *Analyzer) DFG() *DFG { return a.d }
-
 // Add adds one session. Sessions may come in any order; the report does not
 // depend on it.
 func (a *Analyzer) Add(s Session) {
