@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/sheet"
 	"github.com/stagewise/stagewise/workflow/stats"
 )
 
@@ -588,7 +588,7 @@ type csvExport struct {
 	header  []string
 	started bool
 	bw      *bufio.Writer
-	w       *csv.Writer
+	w       *sheet.Writer
 }
 
 func (x *csvExport) write(rec []string) error {
@@ -599,7 +599,7 @@ func (x *csvExport) write(rec []string) error {
 		h.Set(echo.HeaderContentDisposition, `attachment; filename="`+x.name+`"`)
 		x.c.Response().WriteHeader(http.StatusOK)
 		x.bw = bufio.NewWriterSize(x.c.Response(), 64<<10)
-		x.w = csv.NewWriter(x.bw)
+		x.w = sheet.NewWriter(x.bw)
 		if err := x.w.Write(x.header); err != nil {
 			return err
 		}

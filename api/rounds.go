@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/sheet"
 )
 
 // Expert-panel rounds (api.md, "Expert-panel rounds"). Rounds are
@@ -429,7 +429,7 @@ func toResults(r workflow.RoundResults) resultsResponse {
 // with one count column per scale point.
 func resultsCSV(r workflow.RoundResults) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := sheet.NewWriter(&buf)
 	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "median", "q1", "q3", "iqr", "mean", "sd",
 		"percent_agree", "i_cvi", "kappa_star", "consensus", "stability"}
 	for v := r.Round.Scale.Min; v <= r.Round.Scale.Max; v++ {

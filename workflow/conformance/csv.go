@@ -1,10 +1,11 @@
 package conformance
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/stagewise/stagewise/workflow/sheet"
 )
 
 // WriteSequencesCSV writes one row per session of r, in report order, under
@@ -12,9 +13,10 @@ import (
 // deviations. Stages are joined by " > "; numbers use the shortest decimal
 // form; an undefined kendall_tau is empty; deviations are joined by "; ", each
 // written type:stage@position (e.g. "model_move:S2@0; log_move:S5@3"), an
-// unmapped event as "log_move:code X9@2".
+// unmapped event as "log_move:code X9@2". Text cells that a spreadsheet
+// would take for a formula are escaped (package sheet).
 func WriteSequencesCSV(w io.Writer, r Report) error {
-	cw := csv.NewWriter(w)
+	cw := sheet.NewWriter(w)
 	if err := cw.Write([]string{"case", "session", "stages", "fitness", "conforms", "kendall_tau", "resolved", "deviations"}); err != nil {
 		return err
 	}
