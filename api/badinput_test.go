@@ -156,7 +156,8 @@ func testAuditChain(t *testing.T, f envFactory) {
 		}
 		actions = append(actions, e.Action)
 	}
-	want := "user.create user.create user.create model.create version.create version.submit version.approve"
+	// The coder is invited and claims the invitation (the harness does, as the coder would).
+	want := "user.create user.create user.create invitation.issue invitation.claim model.create version.create version.submit version.approve"
 	if got := strings.Join(actions, " "); got != want {
 		t.Fatalf("actions = %s\nwant      %s", got, want)
 	}
@@ -169,7 +170,7 @@ func testAuditChain(t *testing.T, f envFactory) {
 		FirstBadSeq *int64 `json:"first_bad_seq"`
 	}
 	ev.do(http.MethodGet, "/api/v1/audit/verify", ev.admin, nil).json(t, &v)
-	if !v.OK || v.Entries != 7 || v.FirstBadSeq != nil {
+	if !v.OK || v.Entries != 9 || v.FirstBadSeq != nil {
 		t.Fatalf("verify = %+v", v)
 	}
 	// The log refuses updates and deletes.
@@ -233,10 +234,18 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("PI creates panelist: %d %s", r.status, r.body)
 	}
 	var u struct {
-		ID    int64  `json:"id"`
-		Token string `json:"token"`
+		ID         int64  `json:"id"`
+		Token      string `json:"token"`
+		Invitation struct {
+			Code string `json:"code"`
+		} `json:"invitation"`
 	}
 	r.json(t, &u)
+	// A panelist is invited: the PI never sees the panelist's token.
+	if u.Token != "" || !strings.HasPrefix(u.Invitation.Code, "inv_") {
+		t.Fatalf("created panelist: %s", r.body)
+	}
+	u.Token = ev.claim(u.Invitation.Code)
 	if !strings.HasPrefix(u.Token, "sw_") || len(u.Token) < 40 {
 		t.Fatalf("token %q", u.Token)
 	}

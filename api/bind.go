@@ -85,6 +85,12 @@ func decodeStrict(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return models.Errf(models.ErrMalformed, "invalid JSON: unexpected data after the JSON value at offset %d", dec.InputOffset())
 	}
+	// encoding/json keeps the last of two equal keys; a body that says
+	// {"role":"panelist","role":"admin"} must not mean whichever one a
+	// parser happens to keep, so duplicates are refused, by path.
+	if dups := duplicateKeys(body); len(dups) > 0 {
+		return &models.ValidationError{Fields: dups, Malformed: true}
+	}
 	var errs []models.FieldError
 	checkShape(generic, reflect.TypeOf(dst).Elem(), "", &errs)
 	if len(errs) > 0 {
@@ -281,4 +287,81 @@ func checkStrings(v any, path string, errs *[]models.FieldError) {
 			checkStrings(y, joinPath(path, k), errs)
 		}
 	}
+}
+
+// duplicateKeys names every object key that appears twice in the same
+// object of body (which must be valid JSON), by path: "stages[2].key". The
+// path is formatted only for a duplicate, so a large matrix costs one
+// token walk.
+func duplicateKeys(body []byte) []models.FieldError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type step struct {
+		key   string
+		index int // -1 for an object member
+	}
+	var stack []step
+	var errs []models.FieldError
+	pathOf := func() string {
+		var b strings.Builder
+		for _, st := range stack {
+			if st.index >= 0 {
+				fmt.Fprintf(&b, "[%d]", st.index)
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(st.key)
+		}
+		return b.String()
+	}
+	var walk func() error
+	walk = func() error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return nil
+		}
+		switch d {
+		case '{':
+			var seen map[string]bool
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				stack = append(stack, step{key: k, index: -1})
+				if seen[k] && len(errs) < 100 {
+					errs = append(errs, models.FieldError{Field: pathOf(), Message: "duplicate key: each key may appear once in an object"})
+				}
+				seen[k] = true
+				err = walk()
+				stack = stack[:len(stack)-1]
+				if err != nil {
+					return err
+				}
+			}
+		case '[':
+			for i := 0; dec.More(); i++ {
+				stack = append(stack, step{index: i})
+				err := walk()
+				stack = stack[:len(stack)-1]
+				if err != nil {
+					return err
+				}
+			}
+		}
+		_, err = dec.Token() // the closing delimiter
+		return err
+	}
+	_ = walk() // the body was decoded before, so it is valid JSON
+	return errs
 }

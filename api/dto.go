@@ -23,12 +23,30 @@ type userResponse struct {
 	Email     string    `json:"email"`
 	Role      string    `json:"role" enum:"admin,pi,panelist,coder,client"`
 	CreatedAt time.Time `json:"created_at"`
-	// Token is present only in the response that creates the user.
+	// Token is present only in the response that creates an admin, PI or
+	// client (and in a rotation or a claim): shown once.
 	Token string `json:"token,omitempty"`
+	// Invitation is present only when a panelist or coder is created or
+	// re-invited: they claim their own token with its code.
+	Invitation *invitationResponse `json:"invitation,omitempty"`
+}
+
+// invitationResponse is a one-use code, shown once, valid until expires_at.
+type invitationResponse struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 func toUser(u models.User, token string) userResponse {
 	return userResponse{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt, Token: token}
+}
+
+func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
+	out := toUser(u, cred.Token)
+	if cred.Invitation != nil {
+		out.Invitation = &invitationResponse{Code: cred.Invitation.Code, ExpiresAt: cred.Invitation.ExpiresAt}
+	}
+	return out
 }
 
 type modelCreateRequest struct {

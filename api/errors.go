@@ -83,6 +83,8 @@ func problemFor(err error) Problem {
 			code, detail = "payload-too-large", "the request body is larger than this endpoint accepts"
 		case http.StatusUnsupportedMediaType:
 			code = "unsupported-media-type"
+		case http.StatusTooManyRequests:
+			code = "too-many-requests"
 		}
 		if he.Code >= 500 {
 			return internalProblem()

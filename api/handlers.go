@@ -92,11 +92,11 @@ func (s *server) createUser(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	nu, token, err := s.Service.CreateUser(c.Request().Context(), u, workflow.NewUser{Name: req.Name, Email: req.Email, Role: models.Role(req.Role)})
+	nu, cred, err := s.Service.CreateUser(c.Request().Context(), u, workflow.NewUser{Name: req.Name, Email: req.Email, Role: models.Role(req.Role)})
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusCreated, toUser(nu, token))
+	return respond(c, http.StatusCreated, toCreatedUser(nu, cred))
 }
 
 func (s *server) listUsers(c echo.Context, u models.User) error {
@@ -118,18 +118,6 @@ func idParam(c echo.Context, name, what string) (int64, error) {
 		return 0, models.Errf(models.ErrNotFound, "no %s %q", what, c.Param(name))
 	}
 	return id, nil
-}
-
-func (s *server) reissueToken(c echo.Context, u models.User) error {
-	id, err := idParam(c, "id", "user")
-	if err != nil {
-		return err
-	}
-	target, token, err := s.Service.ReissueToken(c.Request().Context(), u, id)
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, toUser(target, token))
 }
 
 func (s *server) me(c echo.Context, u models.User) error {

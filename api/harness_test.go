@@ -192,7 +192,9 @@ func (ev *env) validate(req *http.Request, r resp) {
 	}
 }
 
-// user creates a user of role through the admin and returns its token and id.
+// user creates a user of role through the admin and returns its token and
+// id. A panelist or coder gets an invitation, not a token: the helper
+// claims it, as the invitee would, and returns the claimed token.
 func (ev *env) user(role, name string) (string, int64) {
 	ev.t.Helper()
 	r := ev.do(http.MethodPost, "/api/v1/users", ev.admin, map[string]any{"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", "role": role})
@@ -200,11 +202,34 @@ func (ev *env) user(role, name string) (string, int64) {
 		ev.t.Fatalf("create user: %d %s", r.status, r.body)
 	}
 	var u struct {
-		ID    int64  `json:"id"`
-		Token string `json:"token"`
+		ID         int64  `json:"id"`
+		Token      string `json:"token"`
+		Invitation *struct {
+			Code string `json:"code"`
+		} `json:"invitation"`
 	}
 	r.json(ev.t, &u)
+	if u.Invitation != nil {
+		if u.Token != "" {
+			ev.t.Fatalf("created %s with both a token and an invitation", role)
+		}
+		return ev.claim(u.Invitation.Code), u.ID
+	}
 	return u.Token, u.ID
+}
+
+// claim exchanges an invitation code for its token.
+func (ev *env) claim(code string) string {
+	ev.t.Helper()
+	r := ev.do(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": code})
+	if r.status != http.StatusOK {
+		ev.t.Fatalf("claim invitation: %d %s", r.status, r.body)
+	}
+	var c struct {
+		Token string `json:"token"`
+	}
+	r.json(ev.t, &c)
+	return c.Token
 }
 
 func sampleVersion() map[string]any {

@@ -97,7 +97,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		op.AddResponse(r.status, okResp)
 		codes := append([]int{}, r.errs...)
 		if r.auth {
-			codes = append(codes, 401)
+			codes = append(codes, 401, 429)
 		}
 		if r.req != nil || r.reqCSV {
 			codes = append(codes, 400, 413, 415, 422)

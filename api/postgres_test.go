@@ -105,7 +105,8 @@ func TestOnPostgres(t *testing.T) {
 		"ComparisonErrors":         TestComparisonErrors,
 		"Synthesis":                TestSynthesis,
 		"MyRounds":                 TestMyRounds,
-		"ReissueToken":             TestReissueToken,
+		"Invitations":              TestInvitations,
+		"OwnToken":                 TestOwnToken,
 	} {
 		t.Run(name, test)
 	}

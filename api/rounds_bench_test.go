@@ -125,11 +125,18 @@ func (s *benchServer) benchRound(n int) (int64, string, []string) {
 	var ids []int64
 	for i := 0; i < n; i++ {
 		var u struct {
-			ID    int64  `json:"id"`
-			Token string `json:"token"`
+			ID         int64 `json:"id"`
+			Invitation struct {
+				Code string `json:"code"`
+			} `json:"invitation"`
 		}
 		s.must(http.MethodPost, "/api/v1/users", pi.Token, map[string]any{"name": fmt.Sprintf("Bench panelist %d", i), "email": fmt.Sprintf("p%d@bench.invalid", i), "role": "panelist"}, 201, &u)
-		tokens, ids = append(tokens, u.Token), append(ids, u.ID)
+		// A panelist claims their own token with the invitation's code.
+		var claimed struct {
+			Token string `json:"token"`
+		}
+		s.must(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": u.Invitation.Code}, 200, &claimed)
+		tokens, ids = append(tokens, claimed.Token), append(ids, u.ID)
 	}
 	var r struct {
 		ID int64 `json:"id"`

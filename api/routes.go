@@ -69,10 +69,9 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/healthz", summary: "Liveness: the process is up", tag: tagOps, public: s.healthz, resp: healthResponse{}, status: 200},
 		{method: http.MethodGet, path: "/readyz", summary: "Readiness: database reachable and migrations current", tag: tagOps, public: s.readyz, resp: readyResponse{}, status: 200, errs: []int{503}},
 
-		{method: http.MethodPost, path: "/api/v1/users", summary: "Create a user; the token is shown once", tag: tagUsers, auth: true, h: s.createUser, req: userCreateRequest{}, resp: userResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
+		{method: http.MethodPost, path: "/api/v1/users", summary: "Create a user; an admin, PI or client gets a token, a panelist or coder an invitation (each shown once)", tag: tagUsers, auth: true, h: s.createUser, req: userCreateRequest{}, resp: userResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/users", summary: "List users (admins and PIs)", tag: tagUsers, auth: true, h: s.listUsers, resp: list[userResponse]{}, status: 200, query: page, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/me", summary: "The caller", tag: tagUsers, auth: true, h: s.me, resp: userResponse{}, status: 200},
-		{method: http.MethodPost, path: "/api/v1/users/{id}/token", summary: "Reissue a user's token (admins: anyone; PIs: users they created); shown once, the old one stops working", tag: tagUsers, auth: true, h: s.reissueToken, resp: userResponse{}, status: 200, errs: []int{403, 404}},
 
 		{method: http.MethodPost, path: "/api/v1/models", summary: "Create a model (PIs and admins)", tag: tagModels, auth: true, h: s.createModel, req: modelCreateRequest{}, resp: modelResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/models", summary: "List models", tag: tagModels, auth: true, h: s.listModels, resp: list[modelResponse]{}, status: 200, query: page, errs: []int{422}},
@@ -94,6 +93,7 @@ func (s *server) routes() []route {
 			query: []queryParam{{name: "after", desc: "list entries with seq greater than this", typ: "integer"}, {name: "limit", desc: limitDesc, typ: "integer"}}, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/audit/verify", summary: "Recompute the SHA-256 chain of the audit log", tag: tagAudit, auth: true, h: s.verifyAudit, resp: auditVerifyResponse{}, status: 200, errs: []int{403}},
 	}
+	base = append(base, s.invitationRoutes()...)
 	base = append(base, s.roundRoutes()...)
 	base = append(base, s.datasetRoutes()...)
 	return append(base, s.comparisonRoutes()...)

@@ -44,12 +44,17 @@ type Deps struct {
 	BodyLimit int64
 	// EngineVersion is the build's version string.
 	EngineVersion string
+	// TrustProxy takes the client address from X-Forwarded-For/X-Real-IP
+	// (set it only behind a proxy that sets them); otherwise the socket's
+	// peer is the client, for the failed-authentication limit and logs.
+	TrustProxy bool
 }
 
 type server struct {
 	Deps
 	openapi []byte
 	latest  latestCache
+	limiter *authLimiter
 }
 
 // New builds the fully wired Echo instance.
@@ -60,7 +65,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &server{Deps: d}
+	s := &server{Deps: d, limiter: newAuthLimiter(d.Log, d.TrustProxy)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
@@ -200,6 +205,7 @@ func (s *server) observe(m *metrics) echo.MiddlewareFunc {
 				s.Log.LogAttrs(c.Request().Context(), levelFor(c.Response().Status), "request",
 					slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 					slog.String("method", c.Request().Method), slog.String("route", route),
+					slog.String("client", clientAddr(c, s.TrustProxy)),
 					slog.Int("status", c.Response().Status), slog.Duration("latency", d))
 			}
 			return nil
@@ -290,8 +296,16 @@ func (s *server) authenticate(c echo.Context) (models.User, error) {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="stagewise"`)
 		return models.User{}, models.Errf(models.ErrUnauthorized, "send Authorization: Bearer <token>")
 	}
+	// An address over the failed-authentication limit is refused before
+	// its token is looked at (limit.go).
+	if err := s.limiter.check(c); err != nil {
+		return models.User{}, err
+	}
 	u, err := s.Service.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 	if err != nil {
+		if isUnauthorized(err) {
+			s.limiter.fail(c)
+		}
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="stagewise", error="invalid_token"`)
 		return models.User{}, err
 	}

@@ -324,38 +324,3 @@ func TestExports(t *testing.T) {
 		t.Fatalf("bad format: %d %s", r.status, r.body)
 	}
 }
-
-func TestReissueToken(t *testing.T) {
-	ev := newEnv(t)
-	pi, _ := ev.user("pi", "Pat PI")
-	other, _ := ev.user("pi", "Other PI")
-	r := ev.do(http.MethodPost, "/api/v1/users", pi, map[string]any{"name": "Pan Elist", "email": "pan@example.org", "role": "panelist"})
-	var u struct {
-		ID    int64  `json:"id"`
-		Token string `json:"token"`
-	}
-	r.json(t, &u)
-	path := fmt.Sprintf("/api/v1/users/%d/token", u.ID)
-	if r := ev.do(http.MethodPost, path, other, nil); r.status != http.StatusForbidden {
-		t.Fatalf("another PI reissues: %d", r.status)
-	}
-	if r := ev.do(http.MethodPost, path, u.Token, nil); r.status != http.StatusForbidden {
-		t.Fatalf("the panelist reissues: %d", r.status)
-	}
-	var fresh struct {
-		Token string `json:"token"`
-	}
-	ev.do(http.MethodPost, path, pi, nil).json(t, &fresh)
-	if fresh.Token == "" || fresh.Token == u.Token {
-		t.Fatalf("no new token")
-	}
-	if r := ev.do(http.MethodGet, "/api/v1/me", u.Token, nil); r.status != http.StatusUnauthorized {
-		t.Fatalf("the old token still works: %d", r.status)
-	}
-	if r := ev.do(http.MethodGet, "/api/v1/me", fresh.Token, nil); r.status != 200 {
-		t.Fatalf("the new token does not work: %d", r.status)
-	}
-	if r := ev.do(http.MethodPost, "/api/v1/users/999/token", ev.admin, nil); r.status != http.StatusNotFound {
-		t.Fatalf("unknown user: %d", r.status)
-	}
-}

@@ -28,6 +28,17 @@ type authCache struct {
 	mu  sync.RWMutex
 	ttl time.Duration
 	m   map[string]authEntry
+	// epoch counts clears: a lookup that began before a token change must
+	// not cache what it read, or a rotated or ended token would keep
+	// working here for a TTL.
+	epoch uint64
+}
+
+// begin returns the epoch a lookup starts in, for put.
+func (c *authCache) begin() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.epoch
 }
 
 func (c *authCache) get(hash string, now time.Time) (models.User, bool) {
@@ -43,12 +54,15 @@ func (c *authCache) get(hash string, now time.Time) (models.User, bool) {
 	return e.user, true
 }
 
-func (c *authCache) put(hash string, u models.User, now time.Time) {
+func (c *authCache) put(hash string, u models.User, now time.Time, epoch uint64) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if epoch != c.epoch {
+		return
+	}
 	if len(c.m) > 10000 { // bound memory; a full cache simply starts over
 		c.m = map[string]authEntry{}
 	}
@@ -58,6 +72,7 @@ func (c *authCache) put(hash string, u models.User, now time.Time) {
 func (c *authCache) clear() {
 	c.mu.Lock()
 	c.m = map[string]authEntry{}
+	c.epoch++
 	c.mu.Unlock()
 }
 

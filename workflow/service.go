@@ -20,6 +20,7 @@ type Store interface {
 	RoundStore
 	DatasetStore
 	ComparisonStore
+	InvitationStore
 
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
@@ -58,6 +59,8 @@ type Service struct {
 	auth  authCache
 	gen   generation
 	check *checker
+	// inviteTTL is how long new invitations last (0: the default).
+	inviteTTL time.Duration
 
 	// batch group-commits panel reviews (see batch.go).
 	batchOnce sync.Once

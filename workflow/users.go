@@ -41,12 +41,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 	if u, ok := s.auth.get(hash, now); ok {
 		return u, nil
 	}
+	epoch := s.auth.begin()
 	u, err := s.store.UserByTokenHash(ctx, hash)
 	if errors.Is(err, models.ErrNotFound) {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "unknown token")
 	}
 	if err == nil {
-		s.auth.put(hash, u, now)
+		s.auth.put(hash, u, now, epoch)
 	}
 	return u, err
 }
@@ -75,24 +76,37 @@ func (s *Service) validateUser(in NewUser) []models.FieldError {
 	return s.check.check(in)
 }
 
-// CreateUser creates a user and returns it with its token, which is shown
-// this once and stored only as a hash.
-func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser) (models.User, string, error) {
+// CreateUser creates a user. Admins, PIs and clients get a token, shown
+// this once and stored only as a hash. Panelists and coders get an
+// invitation instead (see invitations.go): whoever creates them never sees
+// their token, so a PI cannot act as one of their panelists.
+func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser) (models.User, Credentials, error) {
 	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
-		return models.User{}, "", models.Errf(models.ErrForbidden, "only admins and PIs create users")
+		return models.User{}, Credentials{}, models.Errf(models.ErrForbidden, "only admins and PIs create users")
 	}
 	if err := models.Invalid(s.validateUser(in)); err != nil {
-		return models.User{}, "", err
+		return models.User{}, Credentials{}, err
 	}
 	if !canCreate(actor.Role, in.Role) {
-		return models.User{}, "", models.Errf(models.ErrForbidden, "a %s cannot create a %s", actor.Role, in.Role)
+		return models.User{}, Credentials{}, models.Errf(models.ErrForbidden, "a %s cannot create a %s", actor.Role, in.Role)
 	}
-	token, err := NewToken()
-	if err != nil {
-		return models.User{}, "", err
+	var cred Credentials
+	var hash string
+	if invited(in.Role) {
+		none, err := noToken()
+		if err != nil {
+			return models.User{}, Credentials{}, err
+		}
+		hash = none
+	} else {
+		token, err := NewToken()
+		if err != nil {
+			return models.User{}, Credentials{}, err
+		}
+		cred.Token, hash = token, HashToken(token)
 	}
 	u := models.User{Name: strings.TrimSpace(in.Name), Email: in.Email, Role: in.Role, CreatedAt: s.now()}
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.UserByEmail(ctx, in.Email); err == nil {
 			return models.Errf(models.ErrConflict, "a user with email %s exists", in.Email)
 		} else if !errors.Is(err, models.ErrNotFound) {
@@ -102,16 +116,27 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 		if actor.ID != 0 {
 			by = &actor.ID
 		}
-		if err := s.store.CreateUser(ctx, &u, HashToken(token), by); err != nil {
+		if err := s.store.CreateUser(ctx, &u, hash, by); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "user.create", "user", itoa(u.ID), "role="+string(u.Role))
+		u.CreatedBy = by
+		if err := s.audit(ctx, actor, "user.create", "user", itoa(u.ID), "role="+string(u.Role)); err != nil {
+			return err
+		}
+		if invited(u.Role) {
+			inv, err := s.issue(ctx, actor, u)
+			if err != nil {
+				return err
+			}
+			cred.Invitation = &inv
+		}
+		return nil
 	})
 	s.auth.clear()
 	if err != nil {
-		return models.User{}, "", err
+		return models.User{}, Credentials{}, err
 	}
-	return u, token, nil
+	return u, cred, nil
 }
 
 // EnsureAdmin makes sure an admin holding token exists (bootstrap through
@@ -146,12 +171,12 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 	return out, err
 }
 
-// EnsureUser returns the user with email, creating it with a fresh token
-// when missing (for demonstration data); token is empty when the user
-// existed already. A zero creator is the system, with an admin's rights.
-func (s *Service) EnsureUser(ctx context.Context, creator models.User, in NewUser) (models.User, string, error) {
+// EnsureUser returns the user with email, creating it when missing (for
+// demonstration data); the credentials are empty when the user existed
+// already. A zero creator is the system, with an admin's rights.
+func (s *Service) EnsureUser(ctx context.Context, creator models.User, in NewUser) (models.User, Credentials, error) {
 	if u, err := s.store.UserByEmail(ctx, in.Email); err == nil {
-		return u, "", nil
+		return u, Credentials{}, nil
 	}
 	if creator.ID == 0 {
 		creator = models.User{Role: models.RoleAdmin}
@@ -173,38 +198,6 @@ func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error)
 	})
 	s.auth.clear()
 	return token, err
-}
-
-// ReissueToken replaces a user's token with a fresh one and returns it (the
-// old one stops working). Admins reissue anyone's; a PI reissues the
-// tokens of the panelists, coders and clients they created, for the
-// panelist who lost theirs. Like a new user's, the token is shown once.
-func (s *Service) ReissueToken(ctx context.Context, actor models.User, id int64) (models.User, string, error) {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
-		return models.User{}, "", models.Errf(models.ErrForbidden, "only admins and PIs reissue tokens")
-	}
-	u, err := s.store.UserByID(ctx, id)
-	if err != nil {
-		return models.User{}, "", err
-	}
-	if actor.Role == models.RolePI && (u.CreatedBy == nil || *u.CreatedBy != actor.ID || !canCreate(models.RolePI, u.Role)) {
-		return models.User{}, "", models.Errf(models.ErrForbidden, "a PI reissues only the tokens of users they created")
-	}
-	token, err := NewToken()
-	if err != nil {
-		return models.User{}, "", err
-	}
-	err = s.inTx(ctx, func(ctx context.Context) error {
-		if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
-			return err
-		}
-		return s.audit(ctx, actor, "user.token_reissue", "user", itoa(u.ID), "")
-	})
-	s.auth.clear()
-	if err != nil {
-		return models.User{}, "", err
-	}
-	return u, token, nil
 }
 
 // ListUsers lists users for admins and PIs.
