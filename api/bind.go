@@ -49,15 +49,23 @@ func readFailure(err error) error {
 // unknown fields, server-owned fields and wrong types are named by path.
 // Syntax errors are ErrMalformed (400); the rest a ValidationError (422).
 func bindStrict(c echo.Context, dst any) error {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") && !strings.Contains(strings.ToLower(ct), "+json") {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
+	if err := jsonContentType(c); err != nil {
+		return err
 	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
 	}
 	return decodeStrict(body, dst)
+}
+
+// jsonContentType refuses a body declared as anything but JSON.
+func jsonContentType(c echo.Context) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") && !strings.Contains(strings.ToLower(ct), "+json") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
+	}
+	return nil
 }
 
 // bindOptional is bindStrict for bodies that may be left out entirely (a

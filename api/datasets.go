@@ -67,8 +67,8 @@ func (s *server) datasetRoutes() []route {
 		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", tag: tag, auth: true,
 			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
 			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string"}}, errs: []int{403, 404, 422}},
-		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)", tag: tagStats, auth: true,
-			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 422}, bodyLimit: statsBodyLimit},
+		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing); at most 100 raters × 10,000 units (more → 413 naming data)", tag: tagStats, auth: true,
+			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 413, 422}, bodyLimit: statsBodyLimit},
 	}
 }
 
@@ -773,7 +773,7 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 
 func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	var req statsRequest
-	if err := bindStrict(c, &req); err != nil {
+	if err := bindMatrix(c, &req, maxRaters, maxUnits); err != nil {
 		return err
 	}
 	sr := stats.Request{Method: req.Method, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,

@@ -62,6 +62,11 @@ func problemFor(err error) Problem {
 		}
 		return p
 	}
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		return Problem{Type: problemBase + "payload-too-large", Title: "Payload too large", Status: http.StatusRequestEntityTooLarge,
+			Detail: "the request is larger than this endpoint accepts; errors names what", Errors: []ProblemField{{Field: tl.field, Message: tl.message}}}
+	}
 	for _, k := range errorKinds {
 		if errors.Is(err, k.kind) {
 			return Problem{Type: problemBase + k.code, Title: k.title, Status: k.status, Detail: models.Detail(err)}

@@ -341,3 +341,46 @@ func TestCSVExportsEscapeFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestReliabilityMatrixLimit: POST /stats/reliability takes at most 100
+// raters × 10,000 units; more is 413 naming data, decided while the body
+// streams (the garbage after the 101st row is never read).
+func TestReliabilityMatrixLimit(t *testing.T) {
+	ev := newEnv(t)
+	tok, _ := ev.user("client", "Api Client")
+	row := func(n int) string {
+		return "[" + strings.TrimSuffix(strings.Repeat("1,2,", n/2), ",") + "]"
+	}
+	matrix := func(rows, cols int) string {
+		rs := make([]string, rows)
+		for i := range rs {
+			rs[i] = row(cols)
+		}
+		return strings.Join(rs, ",")
+	}
+	for _, c := range []struct {
+		name, body string
+		status     int
+	}{
+		// Each bound at its limit (the full 100 × 10,000 costs seconds of CPU).
+		{"100 raters", `{"method":"percent_agreement","data":[` + matrix(100, 4) + `]}`, 200},
+		{"10,000 units", `{"method":"percent_agreement","data":[` + matrix(2, 10000) + `]}`, 200},
+		{"101 raters", `{"method":"krippendorff_alpha","data":[` + matrix(101, 4) + `]}`, 413},
+		{"10,002 units", `{"data":[` + matrix(2, 10002) + `],"method":"percent_agreement"}`, 413},
+		{"stops reading at the 101st rater", `{"method":"fleiss_kappa","data":[` + matrix(101, 2) + `, this is not JSON`, 413},
+		{"other errors still 400", `{"method":"fleiss_kappa","data":[[1,2],[1,2]], }`, 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := ev.do(http.MethodPost, "/api/v1/stats/reliability", tok, []byte(c.body))
+			if r.status != c.status {
+				t.Fatalf("%d, want %d: %.300s", r.status, c.status, r.body)
+			}
+			if c.status == 413 {
+				p := r.problem(t)
+				if len(p.Errors) != 1 || p.Errors[0].Field != "data" {
+					t.Fatalf("413 does not name data: %+v", p)
+				}
+			}
+		})
+	}
+}

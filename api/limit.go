@@ -1,7 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -139,3 +143,105 @@ func (l *authLimiter) evict(now time.Time) {
 func isNotFound(err error) bool { return errors.Is(err, models.ErrNotFound) }
 
 func isUnauthorized(err error) bool { return errors.Is(err, models.ErrUnauthorized) }
+
+// Size limit of POST /api/v1/stats/reliability (api.md "Abuse"): a raw
+// matrix of at most maxRaters rows and maxUnits columns. A larger one is
+// 413 naming data, found while the body streams in, so the server stops
+// reading at the first row too many or the first unit too many.
+const (
+	maxRaters = 100
+	maxUnits  = 10000
+)
+
+// tooLargeError is a 413 that names the field that is too large.
+type tooLargeError struct {
+	field, message string
+}
+
+func (e *tooLargeError) Error() string { return e.field + ": " + e.message }
+
+// bindMatrix is bindStrict for a body whose top-level "data" is a matrix
+// (an array of rows): it scans the body as it arrives and answers 413 as
+// soon as data has more than maxRows rows or a row more than maxCols
+// values; anything the scan does not understand is left to bindStrict's
+// rules, which then see the whole body.
+func bindMatrix(c echo.Context, dst any, maxRows, maxCols int) error {
+	if err := jsonContentType(c); err != nil {
+		return err
+	}
+	body := c.Request().Body
+	var buf bytes.Buffer
+	if err := scanMatrix(io.TeeReader(body, &buf), maxRows, maxCols); err != nil {
+		var tl *tooLargeError
+		if errors.As(err, &tl) {
+			return err
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return readFailure(err)
+		}
+	}
+	if _, err := io.Copy(&buf, body); err != nil {
+		return readFailure(err)
+	}
+	return decodeStrict(buf.Bytes(), dst)
+}
+
+// errScanStop ends a scan that found nothing too large (or a shape that
+// decodeStrict will judge).
+var errScanStop = errors.New("scan stopped")
+
+func scanMatrix(r io.Reader, maxRows, maxCols int) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('{') {
+		return errScanStop
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key != "data" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		if tok, err := dec.Token(); err != nil {
+			return err
+		} else if tok != json.Delim('[') {
+			return errScanStop
+		}
+		for rows := 0; dec.More(); rows++ {
+			if rows == maxRows {
+				return &tooLargeError{field: "data", message: fmt.Sprintf("has more than %d raters (rows); at most %d raters × %d units are accepted", maxRows, maxRows, maxCols)}
+			}
+			if tok, err := dec.Token(); err != nil {
+				return err
+			} else if tok != json.Delim('[') {
+				return errScanStop
+			}
+			for cols := 0; dec.More(); cols++ {
+				if cols == maxCols {
+					return &tooLargeError{field: "data", message: fmt.Sprintf("row %d has more than %d units (columns); at most %d raters × %d units are accepted", rows, maxCols, maxRows, maxCols)}
+				}
+				tok, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				if _, nested := tok.(json.Delim); nested {
+					return errScanStop
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+		}
+		return errScanStop
+	}
+	return errScanStop
+}
