@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -382,5 +384,39 @@ func TestReliabilityMatrixLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDemoInvitations: the demo's panelists are invited, not handed
+// tokens; each start gives new codes, replacing unclaimed ones, and a
+// claimed code signs the panelist in to their rounds.
+func TestDemoInvitations(t *testing.T) {
+	ev := newEnv(t)
+	first, err := ev.svc.SeedDemo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ev.svc.SeedDemo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Invitations) < 5 || len(second.Invitations) != len(first.Invitations) {
+		t.Fatalf("demo invitations: %d then %d", len(first.Invitations), len(second.Invitations))
+	}
+	for _, inv := range second.Invitations {
+		if inv.User.Role != "panelist" && inv.User.Role != "coder" {
+			t.Fatalf("invitation for a %s", inv.User.Role)
+		}
+	}
+	if r := ev.do(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": first.Invitations[0].Code}); r.status != 404 {
+		t.Fatalf("a replaced demo code: %d", r.status)
+	}
+	tok := ev.claim(second.Invitations[0].Code)
+	var rounds struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	ev.do(http.MethodGet, "/api/v1/rounds", tok, nil).json(t, &rounds)
+	if len(rounds.Items) != 2 {
+		t.Fatalf("the claimed demo panelist sees %d rounds", len(rounds.Items))
 	}
 }

@@ -61,9 +61,16 @@ type DemoResult struct {
 	Client  models.User
 	// ClientToken is fresh on every start, like PIToken.
 	ClientToken string
-	// PanelistToken belongs to Panelist 1 of the demo rounds (empty when
-	// that user does not exist).
-	PanelistToken string
+	// Invitations are fresh on every start too, one for each panelist and
+	// coder of the demo (they sign in by claiming it, like real invitees;
+	// nobody is handed their token).
+	Invitations []DemoInvitation
+}
+
+// DemoInvitation is a demo invitee and their new invitation code.
+type DemoInvitation struct {
+	User models.User
+	Code string
 }
 
 // SeedDemo creates, idempotently, the demonstration study: a PI, a client
@@ -126,10 +133,30 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	if out.ClientToken, err = s.ResetToken(ctx, client); err != nil {
 		return out, err
 	}
-	if p1, err := s.store.UserByEmail(ctx, "panelist1@demo.stagewise.invalid"); err == nil {
-		if out.PanelistToken, err = s.ResetToken(ctx, p1); err != nil {
-			return out, err
+	if out.Invitations, err = s.demoInvitations(ctx, pi); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// demoInvitations issues a new invitation to every panelist and coder the
+// demo PI created (replacing an unclaimed one; a claimed one's token keeps
+// working until the new invitation is claimed).
+func (s *Service) demoInvitations(ctx context.Context, pi models.User) ([]DemoInvitation, error) {
+	users, err := s.store.UsersCreatedBy(ctx, pi.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []DemoInvitation
+	for _, u := range users {
+		if !invited(u.Role) {
+			continue
 		}
+		_, inv, err := s.IssueInvitation(ctx, models.User{Role: models.RoleAdmin}, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, DemoInvitation{User: u, Code: inv.Code})
 	}
 	return out, nil
 }

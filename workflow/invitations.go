@@ -16,6 +16,7 @@ type InvitationStore interface {
 	InvitationByCodeHash(ctx context.Context, hash string) (models.Invitation, error)
 	ClaimInvitation(ctx context.Context, id int64, now time.Time) (bool, error)
 	UserClaimedInvitation(ctx context.Context, userID int64) (bool, error)
+	UsersCreatedBy(ctx context.Context, creatorID int64) ([]models.User, error)
 }
 
 // DefaultInvitationTTL is how long an invitation can be claimed.

@@ -34,6 +34,10 @@ var version = "dev"
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "stagewise:", err)
+		var ec exitCoder
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }
@@ -51,6 +55,7 @@ type config struct {
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 	ReadConns    int
+	TrustProxy   bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -76,6 +81,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP read timeout, body included")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP write timeout")
 	fs.IntVar(&c.ReadConns, "read-conns", 8, "database read connections")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("TRUST_PROXY", "") == "1" || env("TRUST_PROXY", "") == "true",
+		"take client addresses from X-Forwarded-For/X-Real-IP; only behind a proxy that sets them (STAGEWISE_TRUST_PROXY=1)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -88,13 +95,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, "usage: stagewise serve [--addr 127.0.0.1:8080] [--db ./stagewise.db | --database-url postgres://…] [--demo]\n       stagewise version")
+		fmt.Fprintln(stdout, "usage: stagewise serve [--addr 127.0.0.1:8080] [--db ./stagewise.db | --database-url postgres://…] [--demo]\n       stagewise backup --db ./stagewise.db --to FILE\n       stagewise version")
 		return nil
 	}
 	switch args[0] {
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
+	case "backup":
+		return backup(ctx, args[1:], getenv, stdout, stderr)
 	case "serve":
 	default:
 		return fmt.Errorf("unknown command %q (try: stagewise serve)", args[0])
@@ -138,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	renderer := &diagram.Renderer{}
 	defer renderer.Close()
-	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: renderer, Registry: reg, BodyLimit: cfg.BodyLimit, EngineVersion: version})
+	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: renderer, Registry: reg, BodyLimit: cfg.BodyLimit, EngineVersion: version, TrustProxy: cfg.TrustProxy})
 	if err != nil {
 		return err
 	}
@@ -158,10 +167,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("serving", "addr", ln.Addr().String(), "database", string(st.Dialect()), "version", version)
 	if demo != nil {
 		fmt.Fprintf(stdout, "Stagewise is running at %s/ with the demonstration study %q.\n\n", base, workflow.DemoSlug)
-		fmt.Fprintf(stdout, "  PI token (Demo PI):          %s\n  panelist token (Panelist 1): %s\n  client token (read-only):    %s\n\n",
-			demo.PIToken, demo.PanelistToken, demo.ClientToken)
+		fmt.Fprintf(stdout, "  PI token (Demo PI):          %s\n  client token (read-only):    %s\n\n", demo.PIToken, demo.ClientToken)
+		if len(demo.Invitations) > 0 {
+			fmt.Fprintf(stdout, "Panelists and coders sign in by claiming their invitation (one use each):\n")
+			for _, inv := range demo.Invitations {
+				fmt.Fprintf(stdout, "  %-12s %-11s %s/#/claim/%s\n", inv.User.Role, inv.User.Name, base, inv.Code)
+			}
+			fmt.Fprintln(stdout)
+		}
 		fmt.Fprintf(stdout, "Try:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/models/%s/versions/latest\n\n", demo.ClientToken, base, workflow.DemoSlug)
-		fmt.Fprintf(stdout, "Tokens are new on every start with --demo. Press Ctrl-C to stop.\n")
+		fmt.Fprintf(stdout, "Tokens and invitations are new on every start with --demo. Press Ctrl-C to stop.\n")
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -183,5 +198,58 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	return nil
+}
+
+// exitCoder is an error that chooses the process's exit status.
+type exitCoder interface{ ExitCode() int }
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+func (e exitError) ExitCode() int { return e.code }
+
+// Exit statuses of stagewise backup (README "Backups and restore").
+const (
+	exitBackupFailed = 1 // the database could not be read or the copy failed its integrity check
+	exitUsage        = 2 // wrong flags or arguments
+	exitExists       = 3 // the destination exists; nothing was written
+)
+
+// backup writes a consistent copy of a live SQLite database (stagewise
+// backup --db ./stagewise.db --to FILE); stagewise serve may go on
+// writing meanwhile. Serving from the copy is the restore.
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := getenv("STAGEWISE_DB")
+	if def == "" {
+		def = "./stagewise.db"
+	}
+	db := fs.String("db", def, "the SQLite database file to back up (STAGEWISE_DB)")
+	to := fs.String("to", "", "the backup file to write; must not exist")
+	if err := fs.Parse(args); err != nil {
+		return exitError{exitUsage, err}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return exitError{exitUsage, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
+	case *to == "":
+		return exitError{exitUsage, errors.New("backup: --to FILE is required")}
+	case getenv("STAGEWISE_DATABASE_URL") != "":
+		fmt.Fprintln(stderr, "stagewise: note: STAGEWISE_DATABASE_URL is set, but backup copies the SQLite file --db; back up PostgreSQL with pg_dump")
+	}
+	info, err := store.BackupSQLite(ctx, *db, *to)
+	if errors.Is(err, store.ErrDestinationExists) {
+		return exitError{exitExists, err}
+	}
+	if err != nil {
+		return exitError{exitBackupFailed, err}
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s: %d bytes in %s, integrity check ok\n", *db, *to, info.Bytes, info.Duration.Round(time.Millisecond))
 	return nil
 }

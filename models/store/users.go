@@ -85,3 +85,16 @@ func (s *Store) SetUserToken(ctx context.Context, id int64, tokenHash string) er
 	}
 	return conflict(db.Model(&userRow{}).Where("id = ?", id).Update("token_hash", tokenHash).Error)
 }
+
+// UsersCreatedBy returns the users creatorID created, in id order.
+func (s *Store) UsersCreatedBy(ctx context.Context, creatorID int64) ([]models.User, error) {
+	var rows []userRow
+	if err := s.db(ctx).Where("created_by = ?", creatorID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]models.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.toModel()
+	}
+	return out, nil
+}
