@@ -97,6 +97,11 @@ type synthesisParamsDTO struct {
 	DemoteUnsupported   *bool    `json:"demote_unsupported"`
 	OptionalUnsupported *bool    `json:"optional_unsupported"`
 	ClusterReversals    *bool    `json:"cluster_reversals"`
+	MakeUnordered       *bool    `json:"make_unordered"`
+	MinCooccur          *int     `json:"min_cooccur"`
+	MinReversalShare    *float64 `json:"min_reversal_share"`
+	ProposeStages       *bool    `json:"propose_stages"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share"`
 }
 
 type synthesisRequest struct {
@@ -245,6 +250,8 @@ func (s *server) synthesize(c echo.Context, u models.User) error {
 		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
 		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
 		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,
+		MakeUnordered: req.Params.MakeUnordered, MinCooccur: req.Params.MinCooccur, MinReversalShare: req.Params.MinReversalShare,
+		ProposeStages: req.Params.ProposeStages, MinUnmappedShare: req.Params.MinUnmappedShare,
 	})
 	if err != nil {
 		return err
