@@ -147,7 +147,7 @@ func orderFreeStudy(t *testing.T, ev *env) (string, int64) {
 		return map[string]any{"key": key, "name": key, "actor": "therapist", "role": role, "codes": []string{code}}
 	}
 	ev.draft(pi, "order", map[string]any{
-		"stages": []map[string]any{st("M", "marker", "W1"), st("A", "process", "RS01"), st("B", "process", "RS09"), st("C", "process", "RS03"), st("R", "resolution", "RS10")},
+		"stages":      []map[string]any{st("M", "marker", "W1"), st("A", "process", "RS01"), st("B", "process", "RS09"), st("C", "process", "RS03"), st("R", "resolution", "RS10")},
 		"transitions": []map[string]any{{"from": "M", "to": "A"}, {"from": "A", "to": "B"}, {"from": "B", "to": "C"}, {"from": "C", "to": "R"}, {"from": "B", "to": "R", "kind": "alternative"}},
 	})
 	var d struct {
