@@ -135,7 +135,7 @@ func (s *server) comparisonRoutes() []route {
 			h: s.synthesize, req: synthesisRequest{}, resp: versionResponse{}, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonResponse{}, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv or svg", enum: []string{"json", "csv", "svg"}}}},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv, svg, or index.svg (the sequence index plot)", enum: []string{"json", "csv", "svg", "index.svg"}}}},
 	}
 }
 
@@ -232,8 +232,25 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 			return err
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
+	case "index.svg":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		if err != nil {
+			return err
+		}
+		plot := diagram.IndexPlot{Title: cmp.ModelSlug + " v" + strconv.Itoa(cmp.VersionNumber) + " on dataset " + strconv.FormatInt(cmp.DatasetID, 10) + " (comparison " + c.Param("id") + ")"}
+		for _, st := range v.Content.Stages {
+			plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Name})
+		}
+		for _, row := range rep.Sequences {
+			plot.Rows = append(plot.Rows, diagram.IndexRow{Label: row.Case + " s" + strconv.Itoa(row.Session), Stages: row.Stages})
+		}
+		return c.Blob(http.StatusOK, "image/svg+xml", diagram.IndexSVG(plot))
 	default:
-		return models.InvalidField("format", "must be one of json, csv, svg")
+		return models.InvalidField("format", "must be one of json, csv, svg, index.svg")
 	}
 }
 
