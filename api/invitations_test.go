@@ -420,3 +420,58 @@ func TestDemoInvitations(t *testing.T) {
 		t.Fatalf("the claimed demo panelist sees %d rounds", len(rounds.Items))
 	}
 }
+
+// TestClaimEndsWebSessions: a claim ends the user's web sessions as well
+// as their tokens, and so does ending one's token; failed sign-ins count
+// against the failed-authentication limit.
+func TestClaimEndsWebSessions(t *testing.T) {
+	ev := newEnv(t)
+	tok, id := ev.user("panelist", "Pan Elist")
+	signIn := func(token string) *http.Cookie {
+		r := ev.do(http.MethodPost, "/api/v1/session", "", map[string]any{"token": token})
+		if r.status != 201 {
+			t.Fatalf("sign in: %d %s", r.status, r.body)
+		}
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Value != "" {
+				return c
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil
+	}
+	me := func(c *http.Cookie) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+		req.AddCookie(c)
+		rec := httptest.NewRecorder()
+		ev.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	ck := signIn(tok)
+	if code := me(ck); code != 200 {
+		t.Fatalf("session: %d", code)
+	}
+	var inv createdUser
+	ev.do(http.MethodPost, fmt.Sprintf("/api/v1/users/%d/invitation", id), ev.admin, nil).json(t, &inv)
+	fresh := ev.claim(inv.Invitation.Code)
+	if code := me(ck); code != 401 {
+		t.Fatalf("the session outlived the claim: %d", code)
+	}
+	ck = signIn(fresh)
+	if r := ev.do(http.MethodDelete, "/api/v1/me/token", fresh, nil); r.status != 204 {
+		t.Fatalf("end token: %d", r.status)
+	}
+	if code := me(ck); code != 401 {
+		t.Fatalf("the session outlived the ended token: %d", code)
+	}
+	for i := 0; i < 21; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/session", strings.NewReader(`{"token":"sw_guess`+strconv.Itoa(i)+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "203.0.113.9:3"
+		rec := httptest.NewRecorder()
+		ev.e.ServeHTTP(rec, req)
+		if want := map[bool]int{true: 401, false: 429}[i < 20]; rec.Code != want {
+			t.Fatalf("sign-in guess #%d: %d, want %d", i, rec.Code, want)
+		}
+	}
+}

@@ -107,6 +107,9 @@ func TestOnPostgres(t *testing.T) {
 		"MyRounds":                 TestMyRounds,
 		"Invitations":              TestInvitations,
 		"OwnToken":                 TestOwnToken,
+		"SessionSignIn":            TestSessionSignIn,
+		"SessionIdleExpiry":        TestSessionIdleExpiry,
+		"SessionsEndForUser":       TestSessionsEndForUser,
 	} {
 		t.Run(name, test)
 	}

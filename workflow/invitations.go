@@ -137,8 +137,8 @@ func (s *Service) IssueInvitation(ctx context.Context, actor models.User, id int
 var errNoInvitation = models.Errf(models.ErrNotFound, "no usable invitation with this code: it is unknown, used, replaced or expired; ask for a new one")
 
 // ClaimInvitation exchanges an invitation code for a fresh token, shown
-// this once. It ends every earlier token of the user: a lost token is
-// replaced by claiming a new invitation.
+// this once. It ends every earlier token and web session of the user: a
+// lost token is replaced by claiming a new invitation.
 func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User, string, error) {
 	if code == "" || len(code) > 200 {
 		return models.User{}, "", errNoInvitation
@@ -172,7 +172,10 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 		if err := s.store.SetUserToken(ctx, u.ID, HashToken(token)); err != nil {
 			return err
 		}
-		return s.audit(ctx, u, "invitation.claim", "user", itoa(u.ID), "earlier tokens ended")
+		if err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, u, "invitation.claim", "user", itoa(u.ID), "earlier tokens and sessions ended")
 	})
 	s.auth.clear()
 	if err != nil {
@@ -205,7 +208,8 @@ func (s *Service) RotateToken(ctx context.Context, actor models.User) (string, e
 	return token, nil
 }
 
-// EndToken ends the caller's token (signing out everywhere). A panelist or
+// EndToken ends the caller's token and web sessions (signing out
+// everywhere). A panelist or
 // coder gets back in through a new invitation; the bootstrap admin through
 // STAGEWISE_ADMIN_TOKEN at the next start.
 func (s *Service) EndToken(ctx context.Context, actor models.User) error {
@@ -220,7 +224,10 @@ func (s *Service) EndToken(ctx context.Context, actor models.User) error {
 		if err := s.store.SetUserToken(ctx, actor.ID, none); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "user.token_end", "user", itoa(actor.ID), "")
+		if err := s.store.DeleteUserSessions(ctx, actor.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "user.token_end", "user", itoa(actor.ID), "web sessions ended too")
 	})
 	s.auth.clear()
 	return err
