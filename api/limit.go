@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -41,32 +40,23 @@ type bucket struct {
 }
 
 type authLimiter struct {
-	log        *slog.Logger
-	trustProxy bool
-	now        func() time.Time
+	log *slog.Logger
+	now func() time.Time
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
 }
 
-func newAuthLimiter(log *slog.Logger, trustProxy bool) *authLimiter {
-	return &authLimiter{log: log, trustProxy: trustProxy, now: time.Now, buckets: map[string]*bucket{}}
+func newAuthLimiter(log *slog.Logger) *authLimiter {
+	return &authLimiter{log: log, now: time.Now, buckets: map[string]*bucket{}}
 }
 
-// clientAddr is the address a request came from: the socket's peer, or,
-// only when proxies are trusted by configuration, what the proxy says
-// (X-Forwarded-For / X-Real-IP through Echo's RealIP). Trusting those
-// headers without a proxy would let every request pick its own address.
-func clientAddr(c echo.Context, trustProxy bool) string {
-	if trustProxy {
-		return c.RealIP()
-	}
-	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
-	if err != nil {
-		return c.Request().RemoteAddr
-	}
-	return host
-}
+// clientAddr is the address a request came from, as the server's
+// IPExtractor sees it (server.go): the socket's peer, or, only when
+// proxies are trusted by configuration, what they put in X-Forwarded-For.
+// Trusting that header without a proxy would let every request pick its
+// own address.
+func clientAddr(c echo.Context) string { return c.RealIP() }
 
 // refill brings b up to date at now and returns it.
 func refill(b *bucket, now time.Time) {
@@ -77,7 +67,7 @@ func refill(b *bucket, now time.Time) {
 
 // check answers 429 when the request's address has no failures left.
 func (l *authLimiter) check(c echo.Context) error {
-	addr := clientAddr(c, l.trustProxy)
+	addr := clientAddr(c)
 	now := l.now()
 	l.mu.Lock()
 	b, ok := l.buckets[addr]
@@ -101,7 +91,7 @@ func (l *authLimiter) check(c echo.Context) error {
 
 // fail records a failed authentication from the request's address.
 func (l *authLimiter) fail(c echo.Context) {
-	addr := clientAddr(c, l.trustProxy)
+	addr := clientAddr(c)
 	now := l.now()
 	l.mu.Lock()
 	b, ok := l.buckets[addr]

@@ -65,10 +65,18 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &server{Deps: d, limiter: newAuthLimiter(d.Log, d.TrustProxy)}
+	s := &server{Deps: d, limiter: newAuthLimiter(d.Log)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// The client address (failed-authentication limit, logs): the socket's
+	// peer, unless proxies are trusted by configuration; then the
+	// X-Forwarded-For entry just before the first proxy, read from the
+	// right, so a client cannot choose its address by sending the header.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if d.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: func() string { t, _ := workflow.NewToken(); return t[3:25] },
 	}))
@@ -205,7 +213,7 @@ func (s *server) observe(m *metrics) echo.MiddlewareFunc {
 				s.Log.LogAttrs(c.Request().Context(), levelFor(c.Response().Status), "request",
 					slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 					slog.String("method", c.Request().Method), slog.String("route", route),
-					slog.String("client", clientAddr(c, s.TrustProxy)),
+					slog.String("client", clientAddr(c)),
 					slog.Int("status", c.Response().Status), slog.Duration("latency", d))
 			}
 			return nil
