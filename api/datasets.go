@@ -385,7 +385,7 @@ type jointSessionDTO struct {
 // the segments either coded there, agreed those with the same set of codes.
 type disagreementsResponse struct {
 	Coders        []string          `json:"coders"`
-	Sessions      []jointSessionDTO   `json:"sessions"`
+	Sessions      []jointSessionDTO `json:"sessions"`
 	SessionsOnlyA int               `json:"sessions_only_a"`
 	SessionsOnlyB int               `json:"sessions_only_b"`
 	Segments      int               `json:"segments"`
@@ -425,14 +425,14 @@ type consensusCodingRequest struct {
 }
 
 type consensusCodingResponse struct {
-	Coders   []string        `json:"coders"`
-	Coder    string          `json:"coder"`
+	Coders   []string          `json:"coders"`
+	Coder    string            `json:"coder"`
 	Sessions []jointSessionDTO `json:"sessions"`
-	Segments int             `json:"segments"`
-	Agreed   int             `json:"agreed"`
-	Resolved int             `json:"resolved"`
-	Imported int             `json:"imported"`
-	Replaced int             `json:"replaced"`
+	Segments int               `json:"segments"`
+	Agreed   int               `json:"agreed"`
+	Resolved int               `json:"resolved"`
+	Imported int               `json:"imported"`
+	Replaced int               `json:"replaced"`
 }
 
 // agreementDTO is one line of a reliability report: the overall line has
