@@ -582,3 +582,136 @@ P2,1,consensus,1,2,W2,
 		t.Errorf("coders after consensus: %+v", got.Coders)
 	}
 }
+
+// TestComparisonVisibility: a comparison needs read access to the version
+// (the model's visibility rules) and membership of the dataset team; it
+// is visible to both teams and 404 to everyone else, lists likewise; a
+// blind coder compares and sees only their own events.
+func TestComparisonVisibility(t *testing.T) {
+	ev := newEnv(t)
+	modelPI, _ := ev.user("pi", "Model PI")
+	dataPI, _ := ev.user("pi", "Data PI")
+	coPI, coPIID := ev.user("pi", "Data Co PI")
+	otherPI, _ := ev.user("pi", "Other PI")
+	ana, anaID := ev.user("coder", "Ana Coder")
+	client, _ := ev.user("client", "A Client")
+
+	ev.model(modelPI, "vis")
+	ev.draft(modelPI, "vis", sampleVersion())
+	for _, a := range []string{"submit", "approve"} {
+		if r := ev.do(http.MethodPost, "/api/v1/models/vis/versions/1/"+a, modelPI, map[string]any{"note": a}); r.status != 200 {
+			t.Fatalf("%s: %d %s", a, r.status, r.body)
+		}
+	}
+	ev.draft(modelPI, "vis", sampleVersion()) // version 2 stays a draft
+
+	ds := ev.dataset(dataPI, map[string]any{"name": "Visibility", "codebook": "3rs-2015"})
+	ev.members(dataPI, ds, member{coPIID, "pi", ""}, member{anaID, "coder", "ana"})
+	if r := ev.csvPost(ds+"/events", dataPI, "case,session,coder,segment,code\nA,1,consensus,1,W1\nA,1,consensus,2,RS04\nA,1,consensus,3,RS02\n"); r.status != 200 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	if r := ev.csvPost(ds+"/events", ana, "case,session,coder,segment,code\nA,1,ana,1,W1\nA,1,ana,2,RS02\n"); r.status != 200 {
+		t.Fatalf("ana imports: %d %s", r.status, r.body)
+	}
+	var dsID int64
+	ev.do(http.MethodGet, ds, dataPI, nil).json(t, &struct {
+		ID *int64 `json:"id"`
+	}{&dsID})
+	req := func(version int, coder string) map[string]any {
+		return map[string]any{"model": "vis", "version": version, "dataset": dsID, "sessions": "all", "coder": coder}
+	}
+	comparisons := func() string {
+		return string(ev.do(http.MethodGet, "/api/v1/comparisons?limit=200", ev.admin, nil).body) + ev.snapshot()
+	}
+	before := comparisons()
+	refused := []struct {
+		name   string
+		token  string
+		body   map[string]any
+		want   int
+		fields []string
+	}{
+		{"the model's PI, not on the dataset team", modelPI, req(1, "consensus"), 422, []string{"dataset"}},
+		{"another PI", otherPI, req(1, "consensus"), 422, []string{"dataset"}},
+		{"a draft of another team's model", dataPI, req(2, "consensus"), 422, []string{"version"}},
+		{"a blind coder on the consensus", ana, req(1, "consensus"), 403, nil},
+		{"a blind coder on the default coder", ana, map[string]any{"model": "vis", "version": 1, "dataset": dsID, "sessions": "all"}, 403, nil},
+		{"a client", client, req(1, "consensus"), 403, nil},
+	}
+	for _, tt := range refused {
+		r := ev.do(http.MethodPost, "/api/v1/comparisons", tt.token, tt.body)
+		if r.status != tt.want {
+			t.Errorf("%s: got %d, want %d: %s", tt.name, r.status, tt.want, r.body)
+			continue
+		}
+		if tt.fields != nil && !cmp.Equal(tt.fields, fieldsOf(t, r)) {
+			t.Errorf("%s: fields %v", tt.name, fieldsOf(t, r))
+		}
+	}
+	if after := comparisons(); after != before {
+		t.Errorf("a refused comparison changed something")
+	}
+
+	create := func(token string, body map[string]any) string {
+		t.Helper()
+		r := ev.do(http.MethodPost, "/api/v1/comparisons", token, body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("compare: %d %s", r.status, r.body)
+		}
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		r.json(t, &c)
+		return "/api/v1/comparisons/" + strconv.FormatInt(c.ID, 10)
+	}
+	onConsensus := create(dataPI, req(1, "consensus"))
+	onAna := create(ana, req(1, "ana"))
+
+	for _, tt := range []struct {
+		who, token, path string
+		want             int
+	}{
+		{"data PI", dataPI, onConsensus, 200},
+		{"data co-PI", coPI, onConsensus, 200},
+		{"model PI", modelPI, onConsensus, 200},
+		{"other PI", otherPI, onConsensus, 404},
+		{"other PI, CSV", otherPI, onConsensus + "?format=csv", 404},
+		{"blind coder", ana, onConsensus, 404},
+		{"client", client, onConsensus, 403},
+		{"blind coder, own", ana, onAna, 200},
+		{"model PI, coder's", modelPI, onAna, 200},
+		{"other PI, coder's", otherPI, onAna, 404},
+		{"unknown", dataPI, "/api/v1/comparisons/999", 404},
+	} {
+		if r := ev.do(http.MethodGet, tt.path, tt.token, nil); r.status != tt.want {
+			t.Errorf("%s reads %s: got %d, want %d", tt.who, tt.path, r.status, tt.want)
+		}
+	}
+	listed := func(token string) int {
+		var l struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		ev.do(http.MethodGet, "/api/v1/comparisons?limit=1", token, nil) // paging past hidden ones must not fail
+		ev.do(http.MethodGet, "/api/v1/comparisons", token, nil).json(t, &l)
+		return len(l.Items)
+	}
+	for _, tt := range []struct {
+		who, token string
+		want       int
+	}{{"data PI", dataPI, 2}, {"model PI", modelPI, 2}, {"other PI", otherPI, 0}, {"blind coder", ana, 1}, {"admin", ev.admin, 2}} {
+		if got := listed(tt.token); got != tt.want {
+			t.Errorf("%s lists %d comparisons, want %d", tt.who, got, tt.want)
+		}
+	}
+	if r := ev.do(http.MethodPost, ds+"/unblind", coPI, nil); r.status != 200 {
+		t.Fatalf("unblind: %d %s", r.status, r.body)
+	}
+	if r := ev.do(http.MethodGet, onConsensus, ana, nil); r.status != 200 {
+		t.Errorf("coder reads the consensus comparison after unblinding: %d", r.status)
+	}
+	if got := listed(ana); got != 2 {
+		t.Errorf("coder lists %d comparisons after unblinding", got)
+	}
+}
