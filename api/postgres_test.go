@@ -109,6 +109,11 @@ func TestOnPostgres(t *testing.T) {
 		"SessionSignIn":            TestSessionSignIn,
 		"SessionIdleExpiry":        TestSessionIdleExpiry,
 		"SessionsEndForUser":       TestSessionsEndForUser,
+		"DatasetCreateAndRoles":    TestDatasetCreateAndRoles,
+		"DatasetTeams":             TestDatasetTeams,
+		"BlindCoding":              TestBlindCoding,
+		"ConsensusCoding":          TestConsensusCoding,
+		"ComparisonVisibility":     TestComparisonVisibility,
 	} {
 		t.Run(name, test)
 	}

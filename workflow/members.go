@@ -285,7 +285,15 @@ func (s *Service) Members(ctx context.Context, actor models.User, id int64) ([]m
 // conflict.
 func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (DatasetInfo, error) {
 	var out DatasetInfo
+	if err := canReadDatasets(actor); err != nil {
+		return DatasetInfo{}, err
+	}
 	err := s.inTx(ctx, func(ctx context.Context) error {
+		// Lock first, so that of two concurrent requests the second sees
+		// the first's unblinding (a refusal rolls the lock back).
+		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
+			return err
+		}
 		d, acc, err := s.datasetFor(ctx, actor, id)
 		if err != nil {
 			return err
@@ -295,9 +303,6 @@ func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (Dat
 		}
 		if d.UnblindedAt != nil {
 			return models.Errf(models.ErrConflict, "the dataset was unblinded at %s", d.UnblindedAt.Format(time.RFC3339))
-		}
-		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
-			return err
 		}
 		now := s.now()
 		if err := s.store.SetDatasetUnblinded(ctx, id, now, actor.ID); err != nil {
