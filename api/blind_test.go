@@ -170,6 +170,23 @@ func TestDatasetTeams(t *testing.T) {
 	if v.Access.Role != "coder" || v.Access.Coder != "ana" || !v.Access.Blind || v.Members != nil {
 		t.Errorf("coder's view: %+v", v)
 	}
+	var team struct {
+		Members []struct {
+			User  int64  `json:"user"`
+			Coder string `json:"coder"`
+		} `json:"members"`
+	}
+	if r := ev.do(http.MethodGet, ds+"/members", coPI, nil); r.status != 200 {
+		t.Errorf("co-PI reads the team: %d", r.status)
+	} else if r.json(t, &team); len(team.Members) != 4 || team.Members[3].Coder != "ben" {
+		t.Errorf("team: %s", r.body)
+	}
+	// A coder member reads what they need to code: the cases and sessions.
+	for _, p := range []string{"", "/cases", "/sessions", "/sessions?format=csv"} {
+		if r := ev.do(http.MethodGet, ds+p, ana, nil); r.status != 200 {
+			t.Errorf("coder reads %s: %d", p, r.status)
+		}
+	}
 	// A coder member is forbidden what only team PIs do.
 	before = ev.datasetSnapshot(ds)
 	for _, tt := range []struct{ method, path string }{{"PUT", "/members"}, {"GET", "/members"}, {"POST", "/unblind"}, {"POST", "/selection"}, {"PUT", "/cases"}} {
