@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -80,7 +81,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 		e.Add(r.method, echoPath(r.path), h, bodyLimit(limit))
 	}
-	doc, err := buildOpenAPI(routes, d.EngineVersion)
+	doc, err := openAPIDocument(routes, d.EngineVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +94,24 @@ func New(d Deps) (*echo.Echo, error) {
 	e.GET("/", ui)
 	e.GET("/ui/*", echo.WrapHandler(http.StripPrefix("/ui", http.FileServer(http.FS(frontend.Assets())))))
 	return e, nil
+}
+
+// openAPIDocs memoizes the OpenAPI document by engine version: the route
+// table is fixed at build time, so every server of one process serves the
+// same document, and generating it costs more than wiring the rest of a
+// server (the API tests wire hundreds).
+var openAPIDocs sync.Map // version → []byte
+
+func openAPIDocument(routes []route, version string) ([]byte, error) {
+	if doc, ok := openAPIDocs.Load(version); ok {
+		return doc.([]byte), nil
+	}
+	doc, err := buildOpenAPI(routes, version)
+	if err != nil {
+		return nil, err
+	}
+	openAPIDocs.Store(version, doc)
+	return doc, nil
 }
 
 // echoPath turns "/models/{slug}" into Echo's "/models/:slug".

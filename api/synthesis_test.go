@@ -53,6 +53,7 @@ func (v synthVersion) changes() []string {
 // threshold of 0.3 nothing is optional, S2→S3 stays, and the unmodelled
 // S1→S5 and S2→S1 are added as alternatives.
 func TestSynthesis(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	var c struct {

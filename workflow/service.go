@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
@@ -53,7 +54,7 @@ type Store interface {
 type Service struct {
 	store Store
 	log   *slog.Logger
-	now   func() time.Time
+	clock atomic.Pointer[func() time.Time]
 	ttl   time.Duration
 	auth  authCache
 	gen   generation
@@ -66,10 +67,30 @@ type Service struct {
 
 // New builds a Service.
 func New(store Store, log *slog.Logger) *Service {
-	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, check: newChecker()}
+	s := &Service{store: store, log: log, check: newChecker()}
+	s.SetClock(nil)
 	s.SetCacheTTL(DefaultCacheTTL)
 	return s
 }
+
+// SetClock replaces the clock the rules read (deadlines, timestamps, cache
+// ages); nil restores the system clock. It exists for tests, which move
+// time forward instead of sleeping, and is safe to call while serving.
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.clock.Store(&now)
+}
+
+// Now is the service's clock, in UTC to the microsecond (what both
+// databases store).
+func (s *Service) Now() time.Time {
+	return (*s.clock.Load())().UTC().Truncate(time.Microsecond)
+}
+
+// now is Now for the rules.
+func (s *Service) now() time.Time { return s.Now() }
 
 // audit appends one entry inside the caller's transaction. Every state
 // change passes here, so it also drops this process's cached answers.
