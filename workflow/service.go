@@ -67,7 +67,10 @@ type Service struct {
 
 // New builds a Service.
 func New(store Store, log *slog.Logger) *Service {
-	s := &Service{store: store, log: log, check: newChecker()}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: store, log: models.Logger(log), check: newChecker()}
 	s.SetClock(nil)
 	s.SetCacheTTL(DefaultCacheTTL)
 	return s
@@ -100,7 +103,14 @@ func (s *Service) audit(ctx context.Context, actor models.User, action, entity, 
 	if actor.ID != 0 {
 		name = "user:" + itoa(actor.ID)
 	}
-	return s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail})
+	if err := s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail}); err != nil {
+		return err
+	}
+	// One line per state change under the request's id (models.LogHandler);
+	// the request's own line says whether its transaction committed.
+	s.log.LogAttrs(ctx, slog.LevelInfo, "change", slog.String("action", action), slog.String("entity", entity),
+		slog.String("id", id), slog.String("actor", name))
+	return nil
 }
 
 // inTx runs fn in a write transaction and, after it ends, drops this
