@@ -182,6 +182,7 @@ func orderFreeStudy(t *testing.T, ev *env) (string, int64) {
 // stage. Raising min_cooccur to 5 or min_unmapped_share to 0.3 turns each
 // off; bad parameters are 422 naming each field and change nothing.
 func TestSynthesisOrderFree(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, id := orderFreeStudy(t, ev)
 	path := fmt.Sprintf("/api/v1/comparisons/%d/synthesis", id)
