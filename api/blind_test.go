@@ -94,6 +94,7 @@ func (ev *env) eventRows(path, token, query string) []string {
 // the team, every bad field named with nothing changed, what members and
 // non-members see.
 func TestDatasetTeams(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, piID := ev.user("pi", "Owner PI")
 	coPI, coPIID := ev.user("pi", "Co PI")
@@ -261,6 +262,7 @@ func TestDatasetTeams(t *testing.T) {
 // unblinds, imports only under their own name, and non-members learn
 // nothing.
 func TestBlindCoding(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	otherPI, _ := ev.user("pi", "Other PI")
@@ -406,6 +408,7 @@ func intp(n int) *int { return &n }
 // consensus request can be refused (nothing written), and the stored
 // consensus events row by row, replaced on repeat.
 func TestConsensusCoding(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	ana, anaID := ev.user("coder", "Ana Coder")
@@ -605,6 +608,7 @@ P2,1,consensus,1,2,W2,
 // is visible to both teams and 404 to everyone else, lists likewise; a
 // blind coder compares and sees only their own events.
 func TestComparisonVisibility(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	modelPI, _ := ev.user("pi", "Model PI")
 	dataPI, _ := ev.user("pi", "Data PI")
