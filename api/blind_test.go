@@ -736,3 +736,75 @@ func TestComparisonVisibility(t *testing.T) {
 		t.Errorf("coder lists %d comparisons after unblinding", got)
 	}
 }
+
+// TestDatasetNonMembers: every dataset endpoint answers 404 to a PI or a
+// coder who is not on the team, and nothing changes.
+func TestDatasetNonMembers(t *testing.T) {
+	t.Parallel()
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Owner PI")
+	otherPI, _ := ev.user("pi", "Other PI")
+	outsider, outsiderID := ev.user("coder", "Outside Coder")
+	ds := ev.dataset(pi, map[string]any{"name": "Private", "codebook": "3rs-2015"})
+	if r := ev.csvPost(ds+"/events", pi, "case,session,coder,segment,code\nP1,1,a,1,W1\nP1,1,b,1,W2\n"); r.status != 200 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	if r := ev.csvPost(ds+"/sessions", pi, sessionsHeader+waiRow("P1", 1, "patient", 48, false)); r.status != 200 {
+		t.Fatalf("import sessions: %d %s", r.status, r.body)
+	}
+	if r := ev.do(http.MethodPost, ds+"/selection", pi, map[string]any{}); r.status != 201 {
+		t.Fatalf("selection: %d %s", r.status, r.body)
+	}
+	eventsCSV := "case,session,coder,segment,code\nP1,1,x,1,W1\n"
+	endpoints := []struct {
+		method, path string
+		body         any
+		csv          bool
+	}{
+		{"GET", "", nil, false},
+		{"GET", "/members", nil, false},
+		{"PUT", "/members", membersBody(member{outsiderID, "coder", "x"}), false},
+		{"POST", "/unblind", nil, false},
+		{"PUT", "/cases", map[string]any{"rows": []map[string]any{{"label": "P9"}}}, false},
+		{"GET", "/cases", nil, false},
+		{"POST", "/sessions", sessionsHeader + waiRow("P9", 1, "patient", 48, false), true},
+		{"POST", "/sessions", map[string]any{"rows": []map[string]any{{}}}, false},
+		{"GET", "/sessions", nil, false},
+		{"GET", "/sessions?format=csv", nil, false},
+		{"POST", "/events", eventsCSV, true},
+		{"POST", "/events", map[string]any{"rows": []map[string]any{{"case": "P1", "session": 1, "coder": "x", "segment": 1, "code": "W1"}}}, false},
+		{"GET", "/events", nil, false},
+		{"GET", "/events?format=csv", nil, false},
+		{"POST", "/selection", map[string]any{}, false},
+		{"GET", "/selection", nil, false},
+		{"GET", "/reliability?coders=a,b", nil, false},
+		{"GET", "/disagreements?coders=a,b", nil, false},
+		{"POST", "/consensus", map[string]any{"coders": []string{"a", "b"}, "resolutions": []map[string]any{{"case": "P1", "session": 1, "segment": 1, "codes": []string{"W1"}}}}, false},
+	}
+	before := ev.datasetSnapshot(ds)
+	for _, who := range []struct{ name, token string }{{"other PI", otherPI}, {"outside coder", outsider}} {
+		for _, e := range endpoints {
+			var r resp
+			if e.csv {
+				r = ev.do(e.method, ds+e.path, who.token, []byte(e.body.(string)), "Content-Type", "text/csv")
+			} else {
+				r = ev.do(e.method, ds+e.path, who.token, e.body)
+			}
+			if r.status != http.StatusNotFound {
+				t.Errorf("%s %s %s: got %d, want 404: %s", who.name, e.method, e.path, r.status, r.body)
+			}
+		}
+	}
+	if after := ev.datasetSnapshot(ds); after != before {
+		t.Errorf("a non-member's request changed something")
+	}
+	// The admin reaches every one of them.
+	for _, e := range endpoints {
+		if e.method != "GET" {
+			continue
+		}
+		if r := ev.do(e.method, ds+e.path, ev.admin, nil); r.status != http.StatusOK {
+			t.Errorf("admin %s %s: %d %s", e.method, e.path, r.status, r.body)
+		}
+	}
+}

@@ -114,6 +114,7 @@ func TestOnPostgres(t *testing.T) {
 		"BlindCoding":              TestBlindCoding,
 		"ConsensusCoding":          TestConsensusCoding,
 		"ComparisonVisibility":     TestComparisonVisibility,
+		"DatasetNonMembers":        TestDatasetNonMembers,
 	} {
 		t.Run(name, test)
 	}
