@@ -251,6 +251,14 @@ func TestDatasetTeams(t *testing.T) {
 		!cmp.Equal(fieldsOf(t, r), []string{"members[1].coder"}) {
 		t.Errorf("shared coder name: %d %s", r.status, r.body)
 	}
+	r := ev.do(http.MethodPut, ds+"/members", pi, membersBody(member{piID, "pi", "lead"}, member{anaID, "coder", "ana"}))
+	var set datasetView
+	if r.status != 200 {
+		t.Fatalf("PI codes as lead: %d %s", r.status, r.body)
+	}
+	if r.json(t, &set); set.Access.Role != "pi" || set.Access.Coder != "lead" || len(set.Members) != 2 || set.Members[0].Coder != "lead" {
+		t.Errorf("team with the creator coding: %s", r.body)
+	}
 	// The audit trail records the team change.
 	if r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil); !strings.Contains(string(r.body), `"dataset.members"`) {
 		t.Errorf("no dataset.members audit entry")
