@@ -31,7 +31,7 @@ var dialectTypes = map[Dialect]*strings.Replacer{
 // migrations is the ordered schema history: each area of the product
 // owns its steps in its own file (rounds.go, datasets.go, comparisons.go).
 // Append; never edit a shipped step.
-var migrations = sortedMigrations(foundationMigrations, roundsMigrations, datasetsMigrations, comparisonsMigrations)
+var migrations = sortedMigrations(foundationMigrations, roundsMigrations, datasetsMigrations, comparisonsMigrations, teamsMigrations)
 
 func sortedMigrations(groups ...[]migration) []migration {
 	var out []migration
