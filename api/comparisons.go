@@ -101,11 +101,11 @@ type synthesisParamsDTO struct {
 	DemoteUnsupported   *bool    `json:"demote_unsupported" default:"true" doc:"turn unsupported hypothesized transitions into alternative"`
 	OptionalUnsupported *bool    `json:"optional_unsupported" default:"true" doc:"mark unsupported stages optional"`
 	ClusterReversals    *bool    `json:"cluster_reversals" default:"true" doc:"put two process stages observed with support in both orders into one cluster"`
-	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"turn each connected group of order-free process stages into one any-order cluster"`
-	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for the pair to be order-free (at least 1)"`
-	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of those sessions each order (by first occurrence) must reach, in (0, 0.5]"`
-	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note (never apply) a new stage for each frequent code that indicates no stage"`
-	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of the compared sessions in which such a code must occur, in (0, 1]"`
+	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"group process stages observed in both orders (order-free) into one any-order cluster"`
+	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
+	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
+	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note frequent unmapped codes as propose_stage entries (not applied)"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
 }
 
 type synthesisRequest struct {

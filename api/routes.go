@@ -106,5 +106,6 @@ func (s *server) routes() []route {
 	base = append(base, s.lineageRoutes()...)
 	base = append(base, s.roundRoutes()...)
 	base = append(base, s.datasetRoutes()...)
+	base = append(base, s.sessionRoutes()...)
 	return append(base, s.comparisonRoutes()...)
 }

@@ -21,6 +21,7 @@ type Store interface {
 	DatasetStore
 	ComparisonStore
 	TeamStore
+	SessionStore
 
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
