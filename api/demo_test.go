@@ -95,6 +95,7 @@ func demoReports(t *testing.T, f envFactory) []byte {
 }
 
 func TestDemoStudy(t *testing.T) {
+	t.Parallel()
 	rep := demoReports(t, sqliteFactory)
 	if os.Getenv("STAGEWISE_TEST_DATABASE_URL") == "" {
 		return

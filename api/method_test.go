@@ -54,6 +54,7 @@ func methodV1() map[string]any {
 // supported but both its ends are now in the cluster, so it is demoted.
 // RS07 occurs in 1 of 4 sessions (0.25): a proposed stage.
 func TestMethodEndToEnd(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Method PI")
 	client, _ := ev.user("client", "Method Client")
