@@ -163,6 +163,21 @@ func TestMethodEndToEnd(t *testing.T) {
 		t.Fatalf("v1 summary = %+v, want 4 sessions, 2 in model order", sum1)
 	}
 
+	// The sequence index plot of the comparison: four rows in two groups
+	// of two (A2 and B2 in the model's order, A4 and B4 with rationale
+	// first), blocks numbered by the legend.
+	r = ev.do(http.MethodGet, fmt.Sprintf("/api/v1/comparisons/%d?format=index.svg", cmp1), pi, nil)
+	ev.mustStatus(r, 200, "index plot")
+	svg := string(r.body)
+	if r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(svg, "<title") || strings.Count(svg, ">2 sessions<") != 2 {
+		t.Errorf("index plot: %s\n%.400s", r.header.Get("Content-Type"), svg)
+	}
+	for i, label := range []string{">A s2<", ">B s2<", ">A s4<", ">B s4<"} {
+		if at := strings.Index(svg, label); at < 0 || (i > 0 && at < strings.Index(svg, []string{">A s2<", ">B s2<", ">A s4<", ">B s4<"}[i-1])) {
+			t.Errorf("index plot rows: %s missing or out of order", label)
+		}
+	}
+
 	// Synthesis.
 	r = ev.do(http.MethodPost, fmt.Sprintf("/api/v1/comparisons/%d/synthesis", cmp1), pi, nil)
 	ev.mustStatus(r, http.StatusCreated, "synthesis")
