@@ -112,6 +112,12 @@ func TestOnPostgres(t *testing.T) {
 		"SessionSignIn":            TestSessionSignIn,
 		"SessionIdleExpiry":        TestSessionIdleExpiry,
 		"SessionsEndForUser":       TestSessionsEndForUser,
+		"DatasetCreateAndRoles":    TestDatasetCreateAndRoles,
+		"DatasetTeams":             TestDatasetTeams,
+		"BlindCoding":              TestBlindCoding,
+		"ConsensusCoding":          TestConsensusCoding,
+		"ComparisonVisibility":     TestComparisonVisibility,
+		"DatasetNonMembers":        TestDatasetNonMembers,
 	} {
 		t.Run(name, test)
 	}
