@@ -89,9 +89,12 @@ func New(d Deps) (*echo.Echo, error) {
 		return c.Blob(http.StatusOK, "application/json", s.openapi)
 	})
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
-	ui := echo.WrapHandler(http.FileServer(http.FS(frontend.Assets())))
-	e.GET("/", ui)
-	e.GET("/ui/*", echo.WrapHandler(http.StripPrefix("/ui", http.FileServer(http.FS(frontend.Assets())))))
+	assets, err := uiAssets(frontend.Assets())
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/", serveUI(assets))
+	e.GET("/ui/*", serveUI(assets))
 	return e, nil
 }
 
