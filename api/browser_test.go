@@ -146,6 +146,9 @@ func (b *browser) fail(format string, args ...any) {
 			msg += "\nscreenshot: " + name
 		}
 	}
+	if errs, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".notice.error, .field-error")].map((e) => e.innerText).join(" | ")`)); err == nil && errs != "" {
+		msg += "\nerrors shown: " + errs
+	}
 	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("main") ? document.getElementById("main").innerText.slice(0, 1500) : ""`)); err == nil {
 		msg += "\npage text: " + text
 	}

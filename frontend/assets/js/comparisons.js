@@ -95,7 +95,7 @@ export async function comparisonView(id) {
   // overlay with a support cut-off the user moves
   const cut = h("input", { type: "range", min: 0, max: 1, step: 0.05, value: Math.min(0.1, th), id: "cutoff" });
   const cutOut = h("output", { for: "cutoff" }, pct(Number(cut.value)));
-  const overlayBox = h("div", { class: "diagram-view" });
+  const overlayBox = h("div", { class: "diagram-view", tabindex: "0", role: "group", "aria-label": "Model with observed transition support (scroll to pan)" });
   const drawOverlay = () => { cutOut.textContent = pct(Number(cut.value)); overlayBox.replaceChildren(modelPreview(v, { observed: r.transitions, cutoff: Number(cut.value) })); };
   cut.addEventListener("input", drawOverlay);
   drawOverlay();

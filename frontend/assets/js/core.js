@@ -60,7 +60,9 @@ export function bar(v, threshold, label) {
 }
 export function table(cols, rows, empty = "Nothing here yet.", caption) {
   if (!rows.length) return h("div", { class: "empty" }, empty);
-  return h("div", { class: "tablewrap" }, h("table", {}, caption ? h("caption", { class: "sr" }, caption) : null,
+  // The wrapper scrolls on narrow screens, so it takes keyboard focus.
+  const name = caption || "Table of " + cols.map((c) => c.label).filter(Boolean).slice(0, 3).join(", ").toLowerCase();
+  return h("div", { class: "tablewrap", tabindex: "0", role: "region", "aria-label": name }, h("table", {}, caption ? h("caption", { class: "sr" }, caption) : null,
     h("thead", {}, h("tr", {}, cols.map((c) => h("th", { class: c.num ? "num" : "", scope: "col" }, c.label)))),
     h("tbody", {}, rows.map((r) => h("tr", {}, cols.map((c) => h("td", { class: c.num ? "num" : "" }, c.get(r))))))));
 }

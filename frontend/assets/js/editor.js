@@ -24,7 +24,7 @@ export function editor(content, save, opts = {}) {
   const model = structuredClone({ notes: "", stages: [], transitions: [], clusters: [], ...content });
   let codebook = RRS;
   const out = h("div", { "aria-live": "polite" });
-  const preview = h("div", { class: "diagram-view preview-box", role: "group", "aria-label": "Live preview of the diagram" });
+  const preview = h("div", { class: "diagram-view preview-box", tabindex: "0", role: "group", "aria-label": "Live preview of the diagram" });
   const body = h("div");
   const advanced = h("textarea", { rows: 14, class: "mono wide", spellcheck: "false" });
   const fieldEls = {}; // "stages[2].key" → control
@@ -50,8 +50,8 @@ export function editor(content, save, opts = {}) {
     const clusterSel = select([["", "none"], ...model.clusters.map((c) => [c.key, c.name || c.key])], st.cluster || "");
     return h("fieldset", { class: "card item" }, h("legend", {}, `Stage ${i + 1}: ${label}`),
       h("div", { class: "grid tight" },
-        field("Key", bind(`stages[${i}].key`, h("input", { value: st.key, class: "mono" }), st, "key")),
-        field("Name", bind(`stages[${i}].name`, h("input", { value: st.name }), st, "name")),
+        field("Key", keyInput(st, i)),
+        field("Name", (() => { const el = bind(`stages[${i}].name`, h("input", { value: st.name }), st, "name"); el.addEventListener("input", refreshStageRefs); return el; })()),
         field("Actor", bind(`stages[${i}].actor`, select([["patient", "patient"], ["therapist", "therapist"], ["dyad", "dyad"]], st.actor), st, "actor")),
         field("Role", bind(`stages[${i}].role`, select([["marker", "marker"], ["process", "process"], ["resolution", "resolution"]], st.role), st, "role")),
         field("Cluster", bind(`stages[${i}].cluster`, clusterSel, st, "cluster")),
@@ -62,12 +62,32 @@ export function editor(content, save, opts = {}) {
         i > 0 ? h("button", { type: "button", onclick: () => { model.stages.splice(i - 1, 0, model.stages.splice(i, 1)[0]); draw(); } }, "Move up") : null,
         h("button", { type: "button", class: "danger", onclick: () => { model.stages.splice(i, 1); draw(); } }, `Remove stage ${label}`)));
   }
+  // A stage's key is what transitions point at: renaming it carries the
+  // transitions along and refreshes the stage choices in place.
+  function keyInput(st, i) {
+    const input = bind(`stages[${i}].key`, h("input", { value: st.key, class: "mono" }), st, "key");
+    let old = st.key;
+    input.addEventListener("input", () => {
+      for (const t of model.transitions) { if (t.from === old) t.from = st.key; if (t.to === old) t.to = st.key; }
+      old = st.key;
+      refreshStageRefs();
+      redrawPreview();
+    });
+    return input;
+  }
+  function refreshStageRefs() {
+    for (const sel of body.querySelectorAll("select.stage-ref")) {
+      const [i, end] = sel.dataset.ref.split(":");
+      const t = model.transitions[Number(i)];
+      sel.replaceChildren(h("option", { value: "" }, "—"), ...model.stages.map((x) => h("option", { value: x.key, selected: x.key === t[end] }, `${x.name || x.key} (${x.key})`)));
+    }
+  }
   function transitionRow(t, i) {
     const keys = model.stages.map((x) => [x.key, `${x.name || x.key} (${x.key})`]);
     return h("fieldset", { class: "card item" }, h("legend", {}, `Transition ${i + 1}`),
       h("div", { class: "grid tight" },
-        field("From", bind(`transitions[${i}].from`, select([["", "—"], ...keys], t.from), t, "from")),
-        field("To", bind(`transitions[${i}].to`, select([["", "—"], ...keys], t.to), t, "to")),
+        field("From", bind(`transitions[${i}].from`, h("select", { class: "stage-ref", "data-ref": `${i}:from` }, [...select([["", "—"], ...keys], t.from).children]), t, "from")),
+        field("To", bind(`transitions[${i}].to`, h("select", { class: "stage-ref", "data-ref": `${i}:to` }, [...select([["", "—"], ...keys], t.to).children]), t, "to")),
         field("Kind", bind(`transitions[${i}].kind`, select([["hypothesized", "hypothesized"], ["alternative", "alternative"], ["loop", "loop"]], t.kind || "hypothesized"), t, "kind")),
         field("Note", bind(`transitions[${i}].note`, h("input", { value: t.note || "" }), t, "note"))),
       h("button", { type: "button", class: "danger", onclick: () => { model.transitions.splice(i, 1); draw(); } }, `Remove transition ${i + 1}`));
@@ -81,14 +101,14 @@ export function editor(content, save, opts = {}) {
   }
   function draw() {
     for (const k of Object.keys(fieldEls)) delete fieldEls[k];
-    body.replaceChildren(
+    body.replaceChildren(...[
       field("Notes", bind("notes", h("textarea", { rows: 2, class: "wide" }, model.notes || ""), model, "notes")),
       h("h3", {}, "Stages"), model.stages.map(stageCard),
       h("button", { type: "button", onclick: () => { model.stages.push(blankStage(model.stages.length + 1)); draw(); body.querySelectorAll("fieldset")[model.stages.length - 1]?.querySelector("input")?.focus(); } }, "Add stage"),
       h("h3", {}, "Transitions"), model.transitions.map(transitionRow),
       h("button", { type: "button", onclick: () => { model.transitions.push({ from: "", to: "", kind: "hypothesized", note: "" }); draw(); } }, "Add transition"),
       h("h3", {}, "Clusters"), model.clusters.map(clusterRow),
-      h("button", { type: "button", onclick: () => { model.clusters.push({ key: `k${model.clusters.length + 1}`, name: "" }); draw(); } }, "Add cluster"));
+      h("button", { type: "button", onclick: () => { model.clusters.push({ key: `k${model.clusters.length + 1}`, name: "" }); draw(); } }, "Add cluster")].flat(Infinity));
     redrawPreview();
   }
   function showErrors(err) {

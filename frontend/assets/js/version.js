@@ -29,7 +29,7 @@ export async function versionView(slug, n, tab) {
   const base = `#/models/${slug}/versions/${n}`;
   const editable = v.status === "draft" && can("pi", "admin");
   tab = tab || "overview";
-  const tabList = [["overview", "Overview"], editable ? ["edit", "Edit"] : null, ["diff", "Diff"], ["panel", "Panel rounds"], ["changes", "Change log"]].filter(Boolean);
+  const tabList = [["overview", "Overview"], editable ? ["edit", "Edit"] : null, ["diff", "Diff"], ["panel", "Rounds"], ["changes", "Change log"]].filter(Boolean);
   const tabs = h("nav", { class: "tabs", "aria-label": "Version views" }, tabList.map(([k, label]) =>
     h("a", { href: `${base}/${k}`, class: tab === k ? "active" : "", "aria-current": tab === k ? "page" : null }, label)));
   const out = h("div", { "aria-live": "polite" });
