@@ -100,7 +100,7 @@ export async function comparisonView(id) {
   cut.addEventListener("input", drawOverlay);
   drawOverlay();
 
-  const synth = can("pi", "admin") ? synthesisForm(id, th) : null;
+  const synth = can("pi", "admin") ? await synthesisForm(id, th) : null;
   show(h("nav", { class: "crumbs", "aria-label": "Breadcrumbs" }, h("a", { href: "#/comparisons" }, "Comparisons"), ` / #${c.id}`),
     h("div", { class: "spread" }, h("div", {}, h("h1", {}, `${c.inputs.model} v${c.inputs.version} against dataset ${c.inputs.dataset}`),
       h("p", { class: "muted small" }, `${c.inputs.sessions} sessions, coder ${c.inputs.coder}; threshold ${th} per ${unit}; lag ${r.params.lag}; repeats ${r.params.allow_repeats ? "kept" : "collapsed"}; unmapped codes ${r.params.unmapped === "ignore" ? "ignored" : "count as deviations"}; ${c.inputs.engine_version}`)),
@@ -155,25 +155,46 @@ function validationNode(val, nm) {
     h("p"), table(cols({ label: "Transition", get: (x) => `${nm(x.from)} → ${nm(x.to)}` }), val.transitions || [], "No transitions to test.")];
 }
 
-function synthesisForm(id, th) {
+// synthesisForm offers every synthesis parameter the server documents,
+// with its documented default and description.
+const synthWords = {
+  support_threshold: "Support threshold", min_adjusted_residual: "Minimum adjusted residual", add_observed: "Add supported observed transitions as alternatives",
+  demote_unsupported: "Demote unsupported model transitions", optional_unsupported: "Mark unsupported stages optional",
+  cluster_reversals: "Cluster stages observed in both orders", make_unordered: "Group order-free stages into any-order clusters",
+  min_cooccur: "Sessions both stages must share", min_reversal_share: "Share each order must hold", propose_stages: "Note frequent unmapped codes as proposed stages",
+  min_unmapped_share: "Share of sessions for a proposed stage",
+};
+async function synthesisForm(id, th) {
+  const d = await openapi();
+  const deref = (sc) => (sc && sc.$ref ? d.components.schemas[sc.$ref.split("/").pop()] : sc) || {};
+  const body = deref((await requestFields("/api/v1/comparisons/{id}/synthesis", "post")).params);
+  const props = Object.entries(body.properties || { support_threshold: { type: "number" } });
   const out = h("div", { "aria-live": "polite" });
-  const num = (v, step) => h("input", { type: "number", step, value: v, class: "narrow" });
-  const chk = (v) => h("input", { type: "checkbox", checked: v });
-  const f = { support_threshold: num(th, 0.05), min_adjusted_residual: num("", 0.01), add_observed: chk(true), demote_unsupported: chk(true), optional_unsupported: chk(true), cluster_reversals: chk(true) };
+  const els = {};
+  const controls = props.map(([k, sc]) => {
+    sc = deref(sc);
+    const label = synthWords[k] || k.replaceAll("_", " ");
+    if (sc.type === "boolean") {
+      const el = (els[k] = h("input", { type: "checkbox", id: `syn-${k}`, checked: sc.default !== false }));
+      return h("div", { class: "check" }, el, h("label", { for: el.id }, label), sc.description ? h("span", { class: "muted small" }, ` (${sc.description})`) : null);
+    }
+    const def = k === "support_threshold" ? th : sc.default;
+    const el = (els[k] = h("input", { type: "number", step: sc.type === "integer" ? 1 : 0.01, value: def ?? "", class: "narrow" }));
+    return field(label, el, sc.description);
+  });
   const notes = h("textarea", { rows: 2, class: "wide" });
-  const checkField = (label, el) => { el.id ||= `syn-${label.replace(/\W+/g, "-")}`; return h("div", { class: "check" }, el, h("label", { for: el.id }, label)); };
   const form = h("form", { class: "card", onsubmit: async (e) => {
     e.preventDefault();
-    const params = { support_threshold: Number(f.support_threshold.value), add_observed: f.add_observed.checked, demote_unsupported: f.demote_unsupported.checked,
-      optional_unsupported: f.optional_unsupported.checked, cluster_reversals: f.cluster_reversals.checked };
-    if (f.min_adjusted_residual.value !== "") params.min_adjusted_residual = Number(f.min_adjusted_residual.value);
+    const params = {};
+    for (const [k, el] of Object.entries(els)) {
+      if (el.type === "checkbox") params[k] = el.checked;
+      else if (el.value !== "") params[k] = Number(el.value);
+    }
     await busy(form, "Drafting…", async () => {
       try { const v = await api("POST", `/comparisons/${id}/synthesis`, { params, notes: notes.value }); location.hash = `#/models/${v.model}/versions/${v.number}/changes`; } catch (err) { report(out, problemNode(err)); }
     });
   } }, h("p", { class: "muted small" }, "Drafts a rational-empirical version from this comparison. Every change cites its evidence in the change log; you review, edit and approve the draft."),
-  h("div", { class: "row" }, field("Support threshold", f.support_threshold), field("Minimum adjusted residual (optional)", f.min_adjusted_residual, "e.g. 1.96: added transitions must also reach it.")),
-  checkField("Add supported observed transitions as alternatives", f.add_observed), checkField("Demote unsupported model transitions", f.demote_unsupported),
-  checkField("Mark unsupported stages optional", f.optional_unsupported), checkField("Group order-free stages into any-order clusters", f.cluster_reversals),
+  h("div", { class: "grid tight" }, controls.filter((c) => c.classList.contains("field"))), controls.filter((c) => c.classList.contains("check")),
   field("Notes for the draft", notes), h("p"), h("button", { class: "primary", type: "submit" }, "Draft synthesis"), out);
   return form;
 }
