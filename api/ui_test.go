@@ -16,6 +16,7 @@ import (
 // release is picked up at once), a single-page-app fallback and a 404 for
 // a missing asset.
 func TestUIServed(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	get := func(path string, hdr ...string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -94,6 +95,7 @@ func TestUIKeepsNoCredential(t *testing.T) {
 // TestAPISandboxed: API answers, SVG diagrams among them, run nothing even
 // when opened directly in a browser.
 func TestAPISandboxed(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	r := ev.do(http.MethodGet, "/healthz", "", nil)
 	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "sandbox") {
