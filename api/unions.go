@@ -120,7 +120,11 @@ func proposalUnion(g *schemaGen, in bool, base reflect.Type, prefix string) *ope
 				required = append(required, r)
 			}
 		}
-		props["payload"] = payloadObject(g, in, k.fields).NewRef()
+		payload := payloadObject(g, in, k.fields)
+		if in {
+			payload.Nullable = true // null is an empty payload
+		}
+		props["payload"] = payload.NewRef()
 		if !in || len(k.fields) > 0 && k.fields[0].required {
 			required = append(required, "payload")
 		}
