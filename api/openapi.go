@@ -49,6 +49,9 @@ package api
 //     default:"50", default:"true"; a value that is not JSON is a string),
 //     enum:"a,b,c", format:"…" (time.Time is date-time by itself), min:"…",
 //     max:"…" (numeric bounds), schema:"name" (use customSchema's name).
+//   - An enum whose value list is a key of namedEnums is a named component
+//     (VersionStatus, Actor, …), so generated clients share one type; add a
+//     list there when two fields share it.
 //   - int is an integer, int64 an integer of format int64, float64 a number
 //     of format double; map[string]T an object of T; any and
 //     json.RawMessage any JSON value.
@@ -358,6 +361,38 @@ var (
 	genericListT = regexp.MustCompile(`^list\[.*\.([A-Za-z0-9_]+)\]$`)
 )
 
+// namedEnums names the enums that several fields share (the enum tag's
+// value, exactly, to the component name).
+var namedEnums = map[string]string{
+	"admin,pi,panelist,coder,client":               "UserRole",
+	"draft,in_review,approved,rejected,retired":    "VersionStatus",
+	"rational,rational_empirical":                  "VersionKind",
+	"patient,therapist,dyad":                       "Actor",
+	"marker,process,resolution":                    "StageRole",
+	"hypothesized,alternative,loop":                "TransitionKind",
+	"draft,open,closed":                            "RoundStatus",
+	"in,out,none":                                  "ConsensusOutcome",
+	"patient,therapist":                            "Rater",
+	"all,responders":                               "Reinvite",
+	"stage,transition":                             "ItemType",
+	"undecided,accepted,rejected,deferred":         "Decision",
+	"percent_agree,median_iqr,grade,cvi,rand_ucla": "ConsensusRule",
+	"rise_after_rupture,v_shape":                   "SelectionRule",
+	"session,case":                                 "SupportUnit",
+}
+
+// enumRef is the named component of a shared enum.
+func (g *schemaGen) enumRef(name, values string) *openapi3.SchemaRef {
+	s := openapi3.NewStringSchema()
+	for _, v := range strings.Split(values, ",") {
+		s.Enum = append(s.Enum, v)
+	}
+	if _, ok := g.doc.Components.Schemas[name]; ok {
+		return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: s}
+	}
+	return g.named(name, reflect.TypeOf(struct{ enum string }{values}), s)
+}
+
 // customSchema is the schema of a field whose Go type says too little; a
 // field names one with schema:"name".
 func (g *schemaGen) customSchema(name string, in bool) (*openapi3.SchemaRef, bool) {
@@ -475,7 +510,7 @@ func (g *schemaGen) elem(t reflect.Type, in bool) *openapi3.SchemaRef {
 		return ref
 	}
 	if ref.Ref != "" {
-		return (&openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}, Nullable: true}).NewRef()
+		return (&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}, AllOf: openapi3.SchemaRefs{ref}, Nullable: true}).NewRef()
 	}
 	cp := *ref.Value
 	cp.Nullable = true
@@ -525,14 +560,18 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 	nullable := f.Type.Kind() == reflect.Pointer && (in || !strings.Contains(opts, "omitempty"))
 	doc, def, enum, format := f.Tag.Get("doc"), f.Tag.Get("default"), f.Tag.Get("enum"), f.Tag.Get("format")
+	if name, ok := namedEnums[enum]; ok && ref.Value.Type.Is(openapi3.TypeString) {
+		ref, enum = g.enumRef(name, enum), ""
+	}
 	lo, hi := f.Tag.Get("min"), f.Tag.Get("max")
 	if !nullable && doc == "" && def == "" && enum == "" && format == "" && lo == "" && hi == "" {
 		return ref
 	}
 	var s *openapi3.Schema
 	if ref.Ref != "" {
-		// A reference cannot carry siblings in OpenAPI 3.0: wrap it.
-		s = &openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}}
+		// A reference cannot carry siblings in OpenAPI 3.0: wrap it (every
+		// named schema is an object).
+		s = &openapi3.Schema{Type: ref.Value.Type, AllOf: openapi3.SchemaRefs{ref}}
 	} else {
 		cp := *ref.Value
 		s = &cp

@@ -2,6 +2,7 @@ package api
 
 import (
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -26,7 +27,10 @@ func str(doc string) func(*schemaGen, bool) *openapi3.SchemaRef {
 }
 
 func strEnum(values ...string) func(*schemaGen, bool) *openapi3.SchemaRef {
-	return func(*schemaGen, bool) *openapi3.SchemaRef {
+	return func(g *schemaGen, _ bool) *openapi3.SchemaRef {
+		if name, ok := namedEnums[strings.Join(values, ",")]; ok {
+			return g.enumRef(name, strings.Join(values, ","))
+		}
 		return openapi3.NewStringSchema().WithEnum(toAny(values)...).NewRef()
 	}
 }
@@ -225,6 +229,13 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 			suffix = "Input"
 		}
 		ref := g.named(prefix+r.name+suffix, reflect.TypeOf(struct{ ruleName string }{r.name}), v)
+		if in {
+			// anyOf, not oneOf: the first alternative leaves rule optional,
+			// which a linter cannot see is still exclusive (v_shape requires
+			// rule: v_shape, which the first alternative's enum refuses).
+			u.AnyOf = append(u.AnyOf, &openapi3.SchemaRef{Ref: ref.Ref})
+			continue
+		}
 		u.OneOf = append(u.OneOf, &openapi3.SchemaRef{Ref: ref.Ref})
 		if u.Discriminator != nil {
 			u.Discriminator.Mapping[r.rule] = openapi3.MappingRef{Ref: ref.Ref}
