@@ -148,7 +148,7 @@ func TestClientScenario(t *testing.T) {
 		t.Fatalf("open: %v %s", err, o.Body)
 	}
 	review, err := panelist.PutRoundsIdReviewWithResponse(ctx, round, client.ReviewInput{
-		Stages: &[]client.StageRatingInput{{Key: "S1", Relevance: ptr(8), Clarity: ptr(7)}, {Key: "S2", Relevance: ptr(9)}},
+		Stages:      &[]client.StageRatingInput{{Key: "S1", Relevance: ptr(8), Clarity: ptr(7)}, {Key: "S2", Relevance: ptr(9)}},
 		Transitions: &[]client.TransitionRatingInput{{From: "S1", To: "S2", Agreement: ptr(8)}},
 	})
 	if err != nil || review.JSON200 == nil {
