@@ -101,6 +101,11 @@ type synthesisParamsDTO struct {
 	DemoteUnsupported   *bool    `json:"demote_unsupported" default:"true" doc:"turn unsupported hypothesized transitions into alternative"`
 	OptionalUnsupported *bool    `json:"optional_unsupported" default:"true" doc:"mark unsupported stages optional"`
 	ClusterReversals    *bool    `json:"cluster_reversals" default:"true" doc:"put two process stages observed with support in both orders into one cluster"`
+	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"group process stages observed in both orders (order-free) into one any-order cluster"`
+	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
+	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
+	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note frequent unmapped codes as propose_stage entries (not applied)"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
 }
 
 type synthesisRequest struct {
@@ -136,7 +141,7 @@ func (s *server) comparisonRoutes() []route {
 			h: s.synthesize, req: synthesisRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonResponse{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv or svg", enum: []string{"json", "csv", "svg"}, def: "json"}}},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv, svg, or index.svg (the sequence index plot)", enum: []string{"json", "csv", "svg", "index.svg"}, def: "json"}}},
 	}
 }
 
@@ -233,8 +238,25 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 			return err
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
+	case "index.svg":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		if err != nil {
+			return err
+		}
+		plot := diagram.IndexPlot{Title: cmp.ModelSlug + " v" + strconv.Itoa(cmp.VersionNumber) + " on dataset " + strconv.FormatInt(cmp.DatasetID, 10) + " (comparison " + c.Param("id") + ")"}
+		for _, st := range v.Content.Stages {
+			plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Name})
+		}
+		for _, row := range rep.Sequences {
+			plot.Rows = append(plot.Rows, diagram.IndexRow{Label: row.Case + " s" + strconv.Itoa(row.Session), Stages: row.Stages})
+		}
+		return c.Blob(http.StatusOK, "image/svg+xml", diagram.IndexSVG(plot))
 	default:
-		return models.InvalidField("format", "must be one of json, csv, svg")
+		return models.InvalidField("format", "must be one of json, csv, svg, index.svg")
 	}
 }
 
@@ -251,6 +273,8 @@ func (s *server) synthesize(c echo.Context, u models.User) error {
 		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
 		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
 		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,
+		MakeUnordered: req.Params.MakeUnordered, MinCooccur: req.Params.MinCooccur, MinReversalShare: req.Params.MinReversalShare,
+		ProposeStages: req.Params.ProposeStages, MinUnmappedShare: req.Params.MinUnmappedShare,
 	})
 	if err != nil {
 		return err

@@ -103,7 +103,9 @@ func (s *server) routes() []route {
 			query: []queryParam{{name: "after", desc: "list entries with seq greater than this", typ: "integer"}, {name: "limit", desc: limitDesc, typ: "integer"}}, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/audit/verify", summary: "Recompute the SHA-256 chain of the audit log", tag: tagAudit, auth: true, h: s.verifyAudit, resp: auditVerifyResponse{}, status: 200, errs: []int{403}},
 	}
+	base = append(base, s.lineageRoutes()...)
 	base = append(base, s.roundRoutes()...)
 	base = append(base, s.datasetRoutes()...)
+	base = append(base, s.sessionRoutes()...)
 	return append(base, s.comparisonRoutes()...)
 }

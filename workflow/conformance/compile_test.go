@@ -111,8 +111,10 @@ func TestCompileStartRules(t *testing.T) {
 }
 
 // TestCompileOptionalResolution: "optional resolution" example: A (marker) →
-// R1 (optional resolution) → B → R2 (resolution). R1 stays an end, A does not
-// become one, and A→B is added by skipping R1.
+// R1 (optional resolution) → B → R2 (resolution). R1 is an end and, being
+// optional, makes its predecessor A an end (domain.md "Start and end
+// stages": end stages are symmetric to start stages); A→B is added by
+// skipping R1; A alone is a complete path.
 func TestCompileOptionalResolution(t *testing.T) {
 	m := Model{
 		Stages:      []Stage{{Key: "A", Role: RoleMarker}, {Key: "R1", Role: RoleResolution, Optional: true}, {Key: "B"}, {Key: "R2", Role: RoleResolution}},
@@ -122,14 +124,62 @@ func TestCompileOptionalResolution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"R1", "R2"}, d.Ends); diff != "" {
+	if diff := cmp.Diff([]string{"A", "R1", "R2"}, d.Ends); diff != "" {
 		t.Errorf("ends: %s", diff)
 	}
 	if !d.HasEdge("A", "B") {
 		t.Errorf("A→B missing")
 	}
-	if d.ShortestPath != 2 {
-		t.Errorf("shortest path %d, want 2", d.ShortestPath)
+	if d.ShortestPath != 1 {
+		t.Errorf("shortest path %d, want 1", d.ShortestPath)
+	}
+}
+
+// TestCompileEndRules: the domain.md example and its cluster form.
+//   - A (marker) → B → C (optional resolution): ends {B, C}; the session A,B
+//     fits (fitness 1), as A,B,C does; before the symmetric rule A,B got 0.8
+//     (one model move over shortest path 3 + length 2).
+//   - A (marker) → {X, Y} (cluster K) with Y a resolution stage: every
+//     member of the cluster holding the end stage is an end (X through the
+//     cluster edge X→Y), and so is A (its predecessor, Y being skippable).
+//     The predecessors of a non-skippable end stay as they are.
+func TestCompileEndRules(t *testing.T) {
+	m := Model{
+		Stages:      []Stage{{Key: "A", Role: RoleMarker, Codes: []string{"a"}}, {Key: "B", Codes: []string{"b"}}, {Key: "C", Role: RoleResolution, Optional: true, Codes: []string{"c"}}},
+		Transitions: []Transition{{From: "A", To: "B"}, {From: "B", To: "C"}},
+	}
+	d, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"B", "C"}, d.Ends); diff != "" {
+		t.Errorf("ends: %s", diff)
+	}
+	a, err := NewAnalyzer(m, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Add(Session{Case: "c1", Session: 1, Codes: []string{"a", "b"}})
+	a.Add(Session{Case: "c1", Session: 2, Codes: []string{"a", "b", "c"}})
+	rep := a.Report()
+	for _, row := range rep.Sequences {
+		if row.Fitness != 1 || row.Cost != 0 {
+			t.Errorf("session %d: fitness %v cost %d, want 1 and 0", row.Session, row.Fitness, row.Cost)
+		}
+	}
+
+	m = Model{
+		Stages: []Stage{{Key: "A", Role: RoleMarker}, {Key: "X", Cluster: "K"}, {Key: "Y", Cluster: "K", Role: RoleResolution},
+			{Key: "Z", Role: RoleMarker}, {Key: "R", Role: RoleResolution}},
+		Transitions: []Transition{{From: "A", To: "X"}, {From: "Z", To: "R"}},
+		Clusters:    []string{"K"},
+	}
+	d, err = Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"A", "X", "Y", "R"}, d.Ends); diff != "" {
+		t.Errorf("cluster ends: %s", diff)
 	}
 }
 

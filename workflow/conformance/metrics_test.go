@@ -76,7 +76,7 @@ func TestRuptureDatasetMetrics(t *testing.T) {
 	if s.Events != 20 || s.UnmappedEvents != 2 {
 		t.Errorf("events %d unmapped %d", s.Events, s.UnmappedEvents)
 	}
-	if diff := cmp.Diff([]CodeCount{{Code: "X9", Count: 2}}, r.UnmappedCodes); diff != "" {
+	if diff := cmp.Diff([]CodeCount{{Code: "X9", Count: 2, Sessions: 2}}, r.UnmappedCodes); diff != "" {
 		t.Errorf("unmapped: %s", diff)
 	}
 

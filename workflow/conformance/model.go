@@ -108,9 +108,11 @@ type Edge struct {
 //  4. Start stages: the marker stages; when the model has none, the stages
 //     without a predecessor after rule 2 (self-loops ignored). A skippable start
 //     stage makes its successors (after rule 2) start stages too, transitively.
-//  5. End stages: the resolution stages, and only those. An optional
-//     resolution stage stays an end stage and does not make its predecessors
-//     end stages (its Optional flag only adds skip edges past it, rule 3).
+//  5. End stages, symmetric to rule 4: the resolution stages; a skippable
+//     end stage makes its predecessors (after rule 2) end stages too,
+//     transitively, so every member of a cluster holding an end stage is
+//     one. Example (domain.md): A→B→C with C an optional resolution stage:
+//     B is an end stage and the session A,B has fitness 1.
 //
 // Compile fails when a key is empty or duplicated, a role, kind or cluster is
 // unknown, a transition names an unknown stage, a code indicates two stages,
@@ -350,6 +352,27 @@ func Compile(m Model) (*DFG, error) {
 	}
 	if !anyEnd {
 		return nil, FieldErrors{{Field: "model.stages", Message: "no end stage: the model has no resolution stage"}}
+	}
+	// Symmetric to rule 4: a skippable end stage makes its predecessors
+	// (after rule 2) end stages too, transitively.
+	stack = stack[:0]
+	for i := 0; i < n; i++ {
+		if isEnd[i] {
+			stack = append(stack, i)
+		}
+	}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !skippable[e] {
+			continue
+		}
+		for p := 0; p < n; p++ {
+			if p != e && base[p*n+e] && !isEnd[p] {
+				isEnd[p] = true
+				stack = append(stack, p)
+			}
+		}
 	}
 	keys := make([]string, n)
 	for i, s := range m.Stages {

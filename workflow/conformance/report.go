@@ -130,10 +130,13 @@ type SequenceRow struct {
 	Deviations []Deviation `json:"deviations"` // in alignment order
 }
 
-// CodeCount counts the events of one code that indicates no stage.
+// CodeCount counts the events of one code that indicates no stage, and
+// the sessions having at least one (sessions whose stage sequence is empty
+// included: see Summary.SkippedEmpty).
 type CodeCount struct {
-	Code  string `json:"code"`
-	Count int    `json:"count"`
+	Code     string `json:"code"`
+	Count    int    `json:"count"`
+	Sessions int    `json:"sessions"`
 }
 
 // Discovery holds process-discovery counts over the collapsed sequences
