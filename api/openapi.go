@@ -45,8 +45,11 @@ package api
 //     pointer is nullable (null means "left out"). Request objects are
 //     closed (additionalProperties: false), because the server rejects
 //     unknown fields.
-//   - Field tags: doc:"…" (description), default:"…" (the default, as JSON:
-//     default:"50", default:"true"; a value that is not JSON is a string),
+//   - Field tags: doc:"…" (description), default:"…" (the default, as the
+//     server applies it: default:"50", default:"true", default:"[]"; it is
+//     written into the description as "Default: …", not as the default
+//     keyword, because openapi-typescript types a property with a default
+//     as required),
 //     enum:"a,b,c", format:"…" (time.Time is date-time by itself), min:"…",
 //     max:"…" (numeric bounds), schema:"name" (use customSchema's name).
 //   - An enum whose value list is a key of namedEnums is a named component
@@ -193,10 +196,11 @@ func (g *schemaGen) operation(r route, problemRef *openapi3.SchemaRef) (*openapi
 		for _, e := range q.enum {
 			s.Enum = append(s.Enum, e)
 		}
+		desc := q.desc
 		if q.def != "" {
-			s.Default = defaultValue(q.def, s)
+			desc = withDefault(desc, q.def)
 		}
-		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(q.desc)
+		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(desc)
 		p.Required = q.required
 		op.AddParameter(p)
 	}
@@ -595,7 +599,7 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 		}
 	}
 	if def != "" {
-		s.Default = defaultValue(def, s)
+		s.Description = withDefault(s.Description, def)
 	}
 	if lo != "" {
 		v, err := strconv.ParseFloat(lo, 64)
@@ -614,20 +618,15 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	return s.NewRef()
 }
 
-// defaultValue reads a default:"…" tag: JSON, or else a plain string.
-func defaultValue(def string, s *openapi3.Schema) any {
-	if s.Type.Is(openapi3.TypeString) {
-		var str string
-		if json.Unmarshal([]byte(def), &str) == nil {
-			return str
-		}
-		return def
+// withDefault states a default in a description.
+func withDefault(desc, def string) string {
+	if def == "" || def == `""` {
+		def = `"" (empty)`
 	}
-	var v any
-	if json.Unmarshal([]byte(def), &v) == nil {
-		return v
+	if desc != "" {
+		desc += ". "
 	}
-	return def
+	return desc + "Default: " + def + "."
 }
 
 // variant builds one alternative of a union: an object whose discriminator

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite client/openapi.json from the route table")
+var writeOpenAPI = flag.String("write-openapi", "", "write the served OpenAPI document to this file (go generate ./api/client/ writes client/openapi.json)")
 
 // servedDoc is the document as the server builds it.
 func servedDoc(t *testing.T) *openapi3.T {
@@ -21,8 +20,8 @@ func servedDoc(t *testing.T) *openapi3.T {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *updateOpenAPI {
-		if err := os.WriteFile(filepath.Join("client", "openapi.json"), append(b, '\n'), 0o644); err != nil {
+	if *writeOpenAPI != "" {
+		if err := os.WriteFile(*writeOpenAPI, append(b, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

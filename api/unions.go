@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"time"
@@ -181,14 +182,14 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 	num := func(doc string, def any, lo, hi float64) *openapi3.SchemaRef {
 		s := doc2(openapi3.NewFloat64Schema(), doc).WithMin(lo).WithMax(hi)
 		if in {
-			s.Default = def
+			s.Description = withDefault(s.Description, fmt.Sprint(def))
 		}
 		return s.NewRef()
 	}
 	k := doc2(openapi3.NewIntegerSchema(), "sessions kept per case, the highest scores first; 0 keeps every candidate").WithMin(0).WithMax(1000)
 	raters := doc2(openapi3.NewStringSchema().WithEnum("either", "both"), "either rater's reports, or both raters', must show the V")
 	if in {
-		k.Default, raters.Default = 2, "either"
+		k.Description, raters.Description = withDefault(k.Description, "2"), withDefault(raters.Description, `"either"`)
 	}
 	rules := []struct {
 		rule, name, doc string

@@ -849,15 +849,18 @@ func (e VersionStatus) Valid() bool {
 
 // Defines values for GetComparisonsIdParamsFormat.
 const (
-	GetComparisonsIdParamsFormatCsv  GetComparisonsIdParamsFormat = "csv"
-	GetComparisonsIdParamsFormatJson GetComparisonsIdParamsFormat = "json"
-	GetComparisonsIdParamsFormatSvg  GetComparisonsIdParamsFormat = "svg"
+	GetComparisonsIdParamsFormatCsv      GetComparisonsIdParamsFormat = "csv"
+	GetComparisonsIdParamsFormatIndexSvg GetComparisonsIdParamsFormat = "index.svg"
+	GetComparisonsIdParamsFormatJson     GetComparisonsIdParamsFormat = "json"
+	GetComparisonsIdParamsFormatSvg      GetComparisonsIdParamsFormat = "svg"
 )
 
 // Valid indicates whether the value is a known member of the GetComparisonsIdParamsFormat enum.
 func (e GetComparisonsIdParamsFormat) Valid() bool {
 	switch e {
 	case GetComparisonsIdParamsFormatCsv:
+		return true
+	case GetComparisonsIdParamsFormatIndexSvg:
 		return true
 	case GetComparisonsIdParamsFormatJson:
 		return true
@@ -1170,8 +1173,9 @@ type Code struct {
 
 // CodeCount defines model for CodeCount.
 type CodeCount struct {
-	Code  string `json:"code"`
-	Count int    `json:"count"`
+	Code     string `json:"code"`
+	Count    int    `json:"count"`
+	Sessions int    `json:"sessions"`
 }
 
 // CodeInput defines model for CodeInput.
@@ -1197,7 +1201,7 @@ type Comparison struct {
 
 // ComparisonInput defines model for ComparisonInput.
 type ComparisonInput struct {
-	// Coder whose events are used; a session without them is left out and counted
+	// Coder whose events are used; a session without them is left out and counted. Default: consensus.
 	Coder *string `json:"coder,omitempty"`
 
 	// Dataset the dataset id
@@ -1207,14 +1211,14 @@ type ComparisonInput struct {
 	Model  string                 `json:"model"`
 	Params *ComparisonParamsInput `json:"params,omitempty"`
 
-	// Sessions selected: the dataset's latest stored selection (none stored: 422)
+	// Sessions selected: the dataset's latest stored selection (none stored: 422). Default: selected.
 	Sessions *ComparisonInputSessions `json:"sessions,omitempty"`
 
 	// Version the version number
 	Version int `json:"version"`
 }
 
-// ComparisonInputSessions selected: the dataset's latest stored selection (none stored: 422)
+// ComparisonInputSessions selected: the dataset's latest stored selection (none stored: 422). Default: selected.
 type ComparisonInputSessions string
 
 // ComparisonInputs defines model for ComparisonInputs.
@@ -1233,23 +1237,23 @@ type ComparisonInputs struct {
 
 // ComparisonParamsInput defines model for ComparisonParamsInput.
 type ComparisonParamsInput struct {
-	// AllowRepeats keep consecutive repeats in the lag table
+	// AllowRepeats keep consecutive repeats in the lag table. Default: false.
 	AllowRepeats *bool `json:"allow_repeats,omitempty"`
 
-	// Lag lag of the lag-sequential table, 1-5
+	// Lag lag of the lag-sequential table, 1-5. Default: 1.
 	Lag *int `json:"lag,omitempty"`
 
-	// SupportThreshold a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1
+	// SupportThreshold a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1. Default: 0.5.
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 
-	// Unit the unit of support
+	// Unit the unit of support. Default: session.
 	Unit *SupportUnit `json:"unit,omitempty"`
 
-	// Unmapped what an event whose code indicates no stage does to the alignment
+	// Unmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 	Unmapped *ComparisonParamsInputUnmapped `json:"unmapped,omitempty"`
 }
 
-// ComparisonParamsInputUnmapped what an event whose code indicates no stage does to the alignment
+// ComparisonParamsInputUnmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 type ComparisonParamsInputUnmapped string
 
 // ComparisonSummary defines model for ComparisonSummary.
@@ -1284,8 +1288,10 @@ type Consensus struct {
 	LowMax *float32 `json:"low_max,omitempty"`
 
 	// MedianMin median_iqr: the lowest median (default as agree_min)
-	MedianMin *float32      `json:"median_min,omitempty"`
-	Rule      ConsensusRule `json:"rule"`
+	MedianMin *float32 `json:"median_min,omitempty"`
+
+	// Rule Default: percent_agree.
+	Rule ConsensusRule `json:"rule"`
 
 	// Threshold percent_agree: share of agreeing ratings for consensus (default 0.8); cvi: the I-CVI threshold (default 0.78)
 	Threshold *float32 `json:"threshold,omitempty"`
@@ -1312,8 +1318,10 @@ type ConsensusInput struct {
 	LowMax *float32 `json:"low_max,omitempty"`
 
 	// MedianMin median_iqr: the lowest median (default as agree_min)
-	MedianMin *float32       `json:"median_min,omitempty"`
-	Rule      *ConsensusRule `json:"rule,omitempty"`
+	MedianMin *float32 `json:"median_min,omitempty"`
+
+	// Rule Default: percent_agree.
+	Rule *ConsensusRule `json:"rule,omitempty"`
 
 	// Threshold percent_agree: share of agreeing ratings for consensus (default 0.8); cvi: the I-CVI threshold (default 0.78)
 	Threshold *float32 `json:"threshold,omitempty"`
@@ -1369,7 +1377,7 @@ type DatasetCreateInput struct {
 	Codebook DatasetCreateInput_Codebook `json:"codebook"`
 	Name     string                      `json:"name"`
 
-	// ReverseKeyed WAI-12 item numbers scored 8 − x
+	// ReverseKeyed WAI-12 item numbers scored 8 − x. Default: [4,10].
 	ReverseKeyed *[]int `json:"reverse_keyed,omitempty"`
 }
 
@@ -1581,6 +1589,23 @@ type LagTable struct {
 	Lag               int          `json:"lag"`
 	N                 int          `json:"n"`
 	Table             string       `json:"table"`
+}
+
+// Lineage defines model for Lineage.
+type Lineage struct {
+	Versions []LineageVersion `json:"versions"`
+}
+
+// LineageVersion defines model for LineageVersion.
+type LineageVersion struct {
+	ApprovedAt    *time.Time    `json:"approved_at"`
+	ApprovedBy    *string       `json:"approved_by"`
+	ChangeLogSize int           `json:"change_log_size"`
+	Kind          VersionKind   `json:"kind"`
+	Number        int           `json:"number"`
+	Parent        *int          `json:"parent"`
+	Provenance    Provenance    `json:"provenance"`
+	Status        VersionStatus `json:"status"`
 }
 
 // MergeStagesProposal Merge two or more stages into one (needs the PI's judgement; not applied by revise).
@@ -2046,8 +2071,13 @@ type Review struct {
 
 // ReviewInput defines model for ReviewInput.
 type ReviewInput struct {
-	Proposals   *[]ProposalInput         `json:"proposals,omitempty"`
-	Stages      *[]StageRatingInput      `json:"stages,omitempty"`
+	// Proposals Default: [].
+	Proposals *[]ProposalInput `json:"proposals,omitempty"`
+
+	// Stages Default: [].
+	Stages *[]StageRatingInput `json:"stages,omitempty"`
+
+	// Transitions Default: [].
 	Transitions *[]TransitionRatingInput `json:"transitions,omitempty"`
 }
 
@@ -2107,7 +2137,7 @@ type RoundInput struct {
 	// Scale the rating scale (default 1-9)
 	Scale *ScaleInput `json:"scale,omitempty"`
 
-	// SkipConsensus with carry_from: leave out the items that reached consensus (in or out) there
+	// SkipConsensus with carry_from: leave out the items that reached consensus (in or out) there. Default: false.
 	SkipConsensus *bool `json:"skip_consensus,omitempty"`
 }
 
@@ -2168,7 +2198,7 @@ type SelectionRiseAfterRuptureRule string
 // SelectionRiseAfterRuptureInput The default rule: session n ≥ 2 is a candidate when patient or therapist reported a rupture in it and both raters' WAI mean rose from session n−1; ranked by the sum of the two rises, the top k per case are kept.
 type SelectionRiseAfterRuptureInput struct {
 	Params *struct {
-		// K sessions kept per case, the highest scores first; 0 keeps every candidate
+		// K sessions kept per case, the highest scores first; 0 keeps every candidate. Default: 2.
 		K *int `json:"k,omitempty"`
 	} `json:"params,omitempty"`
 	Rule *SelectionRiseAfterRuptureInputRule `json:"rule,omitempty"`
@@ -2201,16 +2231,16 @@ type SelectionVShapeRule string
 // SelectionVShapeInput Session n is selected when WAI(n) ≤ case mean − z·SD and WAI(n+1) ≥ case mean, per rater (raters: either or both must show it).
 type SelectionVShapeInput struct {
 	Params *struct {
-		// Raters either rater's reports, or both raters', must show the V
+		// Raters either rater's reports, or both raters', must show the V. Default: "either".
 		Raters *SelectionVShapeInputParamsRaters `json:"raters,omitempty"`
 
-		// Z how many within-case standard deviations below the case mean the dip reaches
+		// Z how many within-case standard deviations below the case mean the dip reaches. Default: 1.
 		Z *float32 `json:"z,omitempty"`
 	} `json:"params,omitempty"`
 	Rule SelectionVShapeInputRule `json:"rule"`
 }
 
-// SelectionVShapeInputParamsRaters either rater's reports, or both raters', must show the V
+// SelectionVShapeInputParamsRaters either rater's reports, or both raters', must show the V. Default: "either".
 type SelectionVShapeInputParamsRaters string
 
 // SelectionVShapeInputRule defines model for SelectionVShapeInput.Rule.
@@ -2293,6 +2323,18 @@ type SessionRowsInput struct {
 	Rows []SessionRowInput `json:"rows"`
 }
 
+// SignIn defines model for SignIn.
+type SignIn struct {
+	CsrfToken   string `json:"csrf_token"`
+	IdleSeconds int    `json:"idle_seconds"`
+	User        User   `json:"user"`
+}
+
+// SignInInput defines model for SignInInput.
+type SignInInput struct {
+	Token *string `json:"token,omitempty"`
+}
+
 // SplitStageProposal Split the stage named by target into two or more (needs the PI's judgement; not applied by revise).
 type SplitStageProposal struct {
 	// Author the round's pseudonym of the panelist (P1, P2, …); absent in one's own review
@@ -2369,8 +2411,10 @@ type Stage struct {
 	Description string   `json:"description"`
 
 	// Key 1-64 letters, digits, '_', '.' or '-'; unique in the version
-	Key      string    `json:"key"`
-	Name     string    `json:"name"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+
+	// Optional Default: false.
 	Optional bool      `json:"optional"`
 	Role     StageRole `json:"role"`
 }
@@ -2399,8 +2443,10 @@ type StageInput struct {
 	Description *string  `json:"description,omitempty"`
 
 	// Key 1-64 letters, digits, '_', '.' or '-'; unique in the version
-	Key      string    `json:"key"`
-	Name     string    `json:"name"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+
+	// Optional Default: false.
 	Optional *bool     `json:"optional,omitempty"`
 	Role     StageRole `json:"role"`
 }
@@ -2475,20 +2521,35 @@ type SynthesisInput struct {
 
 // SynthesisParamsInput defines model for SynthesisParamsInput.
 type SynthesisParamsInput struct {
-	// AddObserved add supported observed transitions the model does not allow, as alternative
+	// AddObserved add supported observed transitions the model does not allow, as alternative. Default: true.
 	AddObserved *bool `json:"add_observed,omitempty"`
 
-	// ClusterReversals put two process stages observed with support in both orders into one cluster
+	// ClusterReversals put two process stages observed with support in both orders into one cluster. Default: true.
 	ClusterReversals *bool `json:"cluster_reversals,omitempty"`
 
-	// DemoteUnsupported turn unsupported hypothesized transitions into alternative
+	// DemoteUnsupported turn unsupported hypothesized transitions into alternative. Default: true.
 	DemoteUnsupported *bool `json:"demote_unsupported,omitempty"`
+
+	// MakeUnordered group process stages observed in both orders (order-free) into one any-order cluster. Default: true.
+	MakeUnordered *bool `json:"make_unordered,omitempty"`
 
 	// MinAdjustedResidual also require an added transition's lag-1 adjusted residual to reach this (e.g. 1.96); default off
 	MinAdjustedResidual *float32 `json:"min_adjusted_residual,omitempty"`
 
-	// OptionalUnsupported mark unsupported stages optional
+	// MinCooccur sessions in which both stages of a pair must occur for make_unordered. Default: 3.
+	MinCooccur *int `json:"min_cooccur,omitempty"`
+
+	// MinReversalShare share of co-occurring sessions each order must hold for make_unordered. Default: 0.25.
+	MinReversalShare *float32 `json:"min_reversal_share,omitempty"`
+
+	// MinUnmappedShare share of sessions an unmapped code must occur in for propose_stage. Default: 0.25.
+	MinUnmappedShare *float32 `json:"min_unmapped_share,omitempty"`
+
+	// OptionalUnsupported mark unsupported stages optional. Default: true.
 	OptionalUnsupported *bool `json:"optional_unsupported,omitempty"`
+
+	// ProposeStages note frequent unmapped codes as propose_stage entries (not applied). Default: true.
+	ProposeStages *bool `json:"propose_stages,omitempty"`
 
 	// SupportThreshold decides supported (default: the comparison's)
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
@@ -2497,7 +2558,9 @@ type SynthesisParamsInput struct {
 // Transition defines model for Transition.
 type Transition struct {
 	// From a stage key
-	From string         `json:"from"`
+	From string `json:"from"`
+
+	// Kind Default: hypothesized.
 	Kind TransitionKind `json:"kind"`
 	Note string         `json:"note"`
 
@@ -2508,7 +2571,9 @@ type Transition struct {
 // TransitionInput defines model for TransitionInput.
 type TransitionInput struct {
 	// From a stage key
-	From string          `json:"from"`
+	From string `json:"from"`
+
+	// Kind Default: hypothesized.
 	Kind *TransitionKind `json:"kind,omitempty"`
 	Note *string         `json:"note,omitempty"`
 
@@ -2616,15 +2681,20 @@ type Version struct {
 
 // VersionInput defines model for VersionInput.
 type VersionInput struct {
+	// Clusters Default: [].
 	Clusters *[]ClusterInput `json:"clusters,omitempty"`
-	Kind     *VersionKind    `json:"kind,omitempty"`
-	Notes    *string         `json:"notes,omitempty"`
+
+	// Kind Default: rational.
+	Kind  *VersionKind `json:"kind,omitempty"`
+	Notes *string      `json:"notes,omitempty"`
 
 	// Parent the version number this one derives from
 	Parent *int `json:"parent,omitempty"`
 
 	// Stages at least one marker and one resolution stage
-	Stages      []StageInput       `json:"stages"`
+	Stages []StageInput `json:"stages"`
+
+	// Transitions Default: [].
 	Transitions *[]TransitionInput `json:"transitions,omitempty"`
 }
 
@@ -2660,7 +2730,7 @@ type GetComparisonsParams struct {
 
 // GetComparisonsIdParams defines parameters for GetComparisonsId.
 type GetComparisonsIdParams struct {
-	// Format json (default), csv or svg
+	// Format json (default), csv, svg, or index.svg (the sequence index plot). Default: json.
 	Format *GetComparisonsIdParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// IfNoneMatch The ETag of the representation the client has; if it is current the answer is 304 without a body.
@@ -2690,7 +2760,7 @@ type GetDatasetsIdCasesParams struct {
 
 // GetDatasetsIdEventsParams defines parameters for GetDatasetsIdEvents.
 type GetDatasetsIdEventsParams struct {
-	// Format json (default, paginated) or csv (the whole export, in the import format)
+	// Format json (default, paginated) or csv (the whole export, in the import format). Default: json.
 	Format *GetDatasetsIdEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Coder only this coder's events
@@ -2717,7 +2787,7 @@ type GetDatasetsIdReliabilityParams struct {
 
 // GetDatasetsIdSessionsParams defines parameters for GetDatasetsIdSessions.
 type GetDatasetsIdSessionsParams struct {
-	// Format json (default, paginated) or csv (the whole export, in the import format)
+	// Format json (default, paginated) or csv (the whole export, in the import format). Default: json.
 	Format *GetDatasetsIdSessionsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Cursor the next_cursor of the previous page
@@ -2768,7 +2838,7 @@ type GetModelsSlugVersionsNDiffParams struct {
 
 // GetModelsSlugVersionsNExportParams defines parameters for GetModelsSlugVersionsNExport.
 type GetModelsSlugVersionsNExportParams struct {
-	// Format json (default), dot, mermaid or svg
+	// Format json (default), dot, mermaid or svg. Default: json.
 	Format *GetModelsSlugVersionsNExportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -2804,7 +2874,7 @@ type GetRoundsIdProposalsParams struct {
 
 // GetRoundsIdResultsParams defines parameters for GetRoundsIdResults.
 type GetRoundsIdResultsParams struct {
-	// Format json (default) or csv (one row per item)
+	// Format json (default) or csv (one row per item). Default: json.
 	Format *GetRoundsIdResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -2879,6 +2949,9 @@ type PostRoundsIdProposalsPidDecisionJSONRequestBody = DecisionInput
 
 // PutRoundsIdReviewJSONRequestBody defines body for PutRoundsIdReview for application/json ContentType.
 type PutRoundsIdReviewJSONRequestBody = ReviewInput
+
+// PostSessionJSONRequestBody defines body for PostSession for application/json ContentType.
+type PostSessionJSONRequestBody = SignInInput
 
 // PostStatsReliabilityJSONRequestBody defines body for PostStatsReliability for application/json ContentType.
 type PostStatsReliabilityJSONRequestBody = ReliabilityStatsInput
@@ -4193,6 +4266,15 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/models/{slug} (the `GetModelsSlug` operationId).
 	GetModelsSlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetModelsSlugLineage The versions the caller may see, each with its parent, provenance, change-log size and approval
+	//
+	// The versions the caller may see, each with its parent, provenance, change-log size and approval.
+	//
+	// Errors: 401: no or unknown bearer token; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
+	GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetModelsSlugVersions List the versions the caller may see
 	//
 	// List the versions the caller may see.
@@ -4553,6 +4635,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/rounds/{id}/review (the `PutRoundsIdReview` operationId).
 	PutRoundsIdReview(ctx context.Context, id int64, body PutRoundsIdReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSession Sign out: end the session of this browser's cookie (X-CSRF-Token required)
+	//
+	// Sign out: end the session of this browser's cookie (X-CSRF-Token required). No token needed.
+	//
+	// Errors: 403: the caller's role or team may not do this; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
+	DeleteSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSession The session of this browser's cookie: its user and CSRF token
+	//
+	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	//
+	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/session (the `GetSession` operationId).
+	GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostSessionWithBody Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+	//
+	// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+	PostSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostSession Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+	//
+	// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+	PostSession(ctx context.Context, body PostSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostStatsReliabilityWithBody Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)
 	//
@@ -5234,6 +5356,25 @@ func (c *Client) PostModels(ctx context.Context, body PostModelsJSONRequestBody,
 // Corresponds with GET /api/v1/models/{slug} (the `GetModelsSlug` operationId).
 func (c *Client) GetModelsSlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetModelsSlugRequest(c.Server, slug)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetModelsSlugLineage The versions the caller may see, each with its parent, provenance, change-log size and approval
+//
+// The versions the caller may see, each with its parent, provenance, change-log size and approval.
+//
+// Errors: 401: no or unknown bearer token; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
+func (c *Client) GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetModelsSlugLineageRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -5945,6 +6086,86 @@ func (c *Client) PutRoundsIdReviewWithBody(ctx context.Context, id int64, conten
 // Corresponds with PUT /api/v1/rounds/{id}/review (the `PutRoundsIdReview` operationId).
 func (c *Client) PutRoundsIdReview(ctx context.Context, id int64, body PutRoundsIdReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutRoundsIdReviewRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSession Sign out: end the session of this browser's cookie (X-CSRF-Token required)
+//
+// Sign out: end the session of this browser's cookie (X-CSRF-Token required). No token needed.
+//
+// Errors: 403: the caller's role or team may not do this; 500: internal error (details are logged, never sent).
+//
+// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
+func (c *Client) DeleteSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSessionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSession The session of this browser's cookie: its user and CSRF token
+//
+// The session of this browser's cookie: its user and CSRF token. No token needed.
+//
+// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/session (the `GetSession` operationId).
+func (c *Client) GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSessionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostSessionWithBody Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+//
+// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+func (c *Client) PostSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostSessionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostSession Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+//
+// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+func (c *Client) PostSession(ctx context.Context, body PostSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostSessionRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7307,6 +7528,40 @@ func NewGetModelsSlugRequest(server string, slug string) (*http.Request, error) 
 	return req, nil
 }
 
+// NewGetModelsSlugLineageRequest constructs an http.Request for the GetModelsSlugLineage method
+func NewGetModelsSlugLineageRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/models/%s/lineage", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetModelsSlugVersionsRequest constructs an http.Request for the GetModelsSlugVersions method
 func NewGetModelsSlugVersionsRequest(server string, slug string, params *GetModelsSlugVersionsParams) (*http.Request, error) {
 	var err error
@@ -8578,6 +8833,100 @@ func NewPutRoundsIdReviewRequestWithBody(server string, id int64, contentType st
 	return req, nil
 }
 
+// NewDeleteSessionRequest constructs an http.Request for the DeleteSession method
+func NewDeleteSessionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSessionRequest constructs an http.Request for the GetSession method
+func NewGetSessionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostSessionRequest calls the generic PostSession builder with application/json body
+func NewPostSessionRequest(server string, body PostSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostSessionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostSessionRequestWithBody constructs an http.Request for the PostSession method, with any body, and a specified content type
+func NewPostSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostStatsReliabilityRequest calls the generic PostStatsReliability builder with application/json body
 func NewPostStatsReliabilityRequest(server string, body PostStatsReliabilityJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9213,6 +9562,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/models/{slug} (the `GetModelsSlug` operationId).
 	GetModelsSlugWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetModelsSlugResponse, error)
 
+	// GetModelsSlugLineageWithResponse The versions the caller may see, each with its parent, provenance, change-log size and approval
+	//
+	// The versions the caller may see, each with its parent, provenance, change-log size and approval.
+	//
+	// Errors: 401: no or unknown bearer token; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
+	GetModelsSlugLineageWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetModelsSlugLineageResponse, error)
+
 	// GetModelsSlugVersionsWithResponse List the versions the caller may see
 	//
 	// List the versions the caller may see.
@@ -9595,6 +9955,50 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/rounds/{id}/review (the `PutRoundsIdReview` operationId).
 	PutRoundsIdReviewWithResponse(ctx context.Context, id int64, body PutRoundsIdReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PutRoundsIdReviewResponse, error)
+
+	// DeleteSessionWithResponse Sign out: end the session of this browser's cookie (X-CSRF-Token required)
+	//
+	// Sign out: end the session of this browser's cookie (X-CSRF-Token required). No token needed.
+	//
+	// Errors: 403: the caller's role or team may not do this; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
+	DeleteSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error)
+
+	// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+	//
+	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	//
+	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/session (the `GetSession` operationId).
+	GetSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSessionResponse, error)
+
+	// PostSessionWithBodyWithResponse Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+	//
+	// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+	PostSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostSessionResponse, error)
+
+	// PostSessionWithResponse Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+	//
+	// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+	PostSessionWithResponse(ctx context.Context, body PostSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PostSessionResponse, error)
 
 	// PostStatsReliabilityWithBodyWithResponse Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)
 	//
@@ -11451,6 +11855,68 @@ func (r GetModelsSlugResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetModelsSlugResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetModelsSlugLineageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Lineage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetModelsSlugLineageResponse) GetJSON200() *Lineage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetModelsSlugLineageResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetModelsSlugLineageResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetModelsSlugLineageResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetModelsSlugLineageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetModelsSlugLineageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetModelsSlugLineageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetModelsSlugLineageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13506,6 +13972,199 @@ func (r PutRoundsIdReviewResponse) ContentType() string {
 	return ""
 }
 
+type DeleteSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteSessionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SignIn
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSessionResponse) GetJSON200() *SignIn {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SignIn
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostSessionResponse) GetJSON201() *SignIn {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostStatsReliabilityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14478,6 +15137,23 @@ func (c *ClientWithResponses) GetModelsSlugWithResponse(ctx context.Context, slu
 	return ParseGetModelsSlugResponse(rsp)
 }
 
+// GetModelsSlugLineageWithResponse The versions the caller may see, each with its parent, provenance, change-log size and approval
+//
+// The versions the caller may see, each with its parent, provenance, change-log size and approval.
+//
+// Errors: 401: no or unknown bearer token; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
+func (c *ClientWithResponses) GetModelsSlugLineageWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetModelsSlugLineageResponse, error) {
+	rsp, err := c.GetModelsSlugLineage(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetModelsSlugLineageResponse(rsp)
+}
+
 // GetModelsSlugVersionsWithResponse List the versions the caller may see
 //
 // List the versions the caller may see.
@@ -15069,6 +15745,74 @@ func (c *ClientWithResponses) PutRoundsIdReviewWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParsePutRoundsIdReviewResponse(rsp)
+}
+
+// DeleteSessionWithResponse Sign out: end the session of this browser's cookie (X-CSRF-Token required)
+//
+// Sign out: end the session of this browser's cookie (X-CSRF-Token required). No token needed.
+//
+// Errors: 403: the caller's role or team may not do this; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
+func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error) {
+	rsp, err := c.DeleteSession(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSessionResponse(rsp)
+}
+
+// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+//
+// The session of this browser's cookie: its user and CSRF token. No token needed.
+//
+// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/session (the `GetSession` operationId).
+func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSessionResponse, error) {
+	rsp, err := c.GetSession(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSessionResponse(rsp)
+}
+
+// PostSessionWithBodyWithResponse Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+//
+// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+func (c *ClientWithResponses) PostSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostSessionResponse, error) {
+	rsp, err := c.PostSessionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostSessionResponse(rsp)
+}
+
+// PostSessionWithResponse Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes
+//
+// Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes. No token needed.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/session (the `PostSession` operationId).
+func (c *ClientWithResponses) PostSessionWithResponse(ctx context.Context, body PostSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PostSessionResponse, error) {
+	rsp, err := c.PostSession(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostSessionResponse(rsp)
 }
 
 // PostStatsReliabilityWithBodyWithResponse Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)
@@ -16651,6 +17395,53 @@ func ParseGetModelsSlugResponse(rsp *http.Response) (*GetModelsSlugResponse, err
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Model
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetModelsSlugLineageResponse parses an HTTP response from a GetModelsSlugLineageWithResponse call
+func ParseGetModelsSlugLineageResponse(rsp *http.Response) (*GetModelsSlugLineageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetModelsSlugLineageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Lineage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -18415,6 +19206,157 @@ func ParsePutRoundsIdReviewResponse(rsp *http.Response) (*PutRoundsIdReviewRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSessionResponse parses an HTTP response from a DeleteSessionWithResponse call
+func ParseDeleteSessionResponse(rsp *http.Response) (*DeleteSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSessionResponse parses an HTTP response from a GetSessionWithResponse call
+func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SignIn
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostSessionResponse parses an HTTP response from a PostSessionWithResponse call
+func ParsePostSessionResponse(rsp *http.Response) (*PostSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SignIn
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem

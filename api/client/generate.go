@@ -15,5 +15,5 @@
 // response with JSON200/JSON201 and the problem of each error status.
 package client
 
-//go:generate go test .. -run TestOpenAPIConvention -count=1 -update-openapi
+//go:generate go test .. -run TestOpenAPIConvention -count=1 -write-openapi client/openapi.json
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2 -config oapi-codegen.yaml openapi.json
