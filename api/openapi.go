@@ -427,10 +427,12 @@ func schemaName(t reflect.Type, in bool) string {
 		return n
 	}
 	name := t.Name()
-	suffix := ""
-	if m := genericListT.FindStringSubmatch(name); m != nil {
-		name, suffix = m[1], "List"
+	if genericListT.MatchString(name) {
+		if f, ok := t.FieldByName("Items"); ok {
+			return schemaName(f.Type.Elem(), in) + "List"
+		}
 	}
+	suffix := ""
 	for _, s := range []string{"Response", "Request", "DTO", "Wire"} {
 		name = strings.TrimSuffix(name, s)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -163,5 +165,39 @@ func TestOpenAPIRequired(t *testing.T) {
 	submit := doc.Paths.Value("/api/v1/models/{slug}/versions/{n}/submit").Post
 	if submit.RequestBody.Value.Required {
 		t.Error("a lifecycle action's body may be left out")
+	}
+}
+
+// TestWireTypesOwned: every request and response type of the route table
+// is declared in package api (converted from the workflow and analysis
+// types at the boundary), so renaming a field of an analysis struct cannot
+// silently change the public API.
+func TestWireTypesOwned(t *testing.T) {
+	own := reflect.TypeOf(server{}).PkgPath()
+	seen := map[reflect.Type]bool{}
+	var walk func(rt reflect.Type, where string)
+	walk = func(rt reflect.Type, where string) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Array || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || rt == reflect.TypeOf(time.Time{}) || seen[rt] {
+			return
+		}
+		seen[rt] = true
+		if rt.PkgPath() != own {
+			t.Errorf("%s: %v is not a wire type of package api", where, rt)
+			return
+		}
+		for i := 0; i < rt.NumField(); i++ {
+			walk(rt.Field(i).Type, where+"."+rt.Field(i).Name)
+		}
+	}
+	for _, r := range (&server{}).routes() {
+		if r.req != nil {
+			walk(reflect.TypeOf(r.req), r.method+" "+r.path+" request")
+		}
+		if r.resp != nil {
+			walk(reflect.TypeOf(r.resp), r.method+" "+r.path+" response")
+		}
 	}
 }

@@ -118,6 +118,42 @@ func (e ComparisonInputSessions) Valid() bool {
 	}
 }
 
+// Defines values for ComparisonInputsSessions.
+const (
+	ComparisonInputsSessionsAll      ComparisonInputsSessions = "all"
+	ComparisonInputsSessionsSelected ComparisonInputsSessions = "selected"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonInputsSessions enum.
+func (e ComparisonInputsSessions) Valid() bool {
+	switch e {
+	case ComparisonInputsSessionsAll:
+		return true
+	case ComparisonInputsSessionsSelected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ComparisonParamsUnmapped.
+const (
+	ComparisonParamsUnmappedDeviation ComparisonParamsUnmapped = "deviation"
+	ComparisonParamsUnmappedIgnore    ComparisonParamsUnmapped = "ignore"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonParamsUnmapped enum.
+func (e ComparisonParamsUnmapped) Valid() bool {
+	switch e {
+	case ComparisonParamsUnmappedDeviation:
+		return true
+	case ComparisonParamsUnmappedIgnore:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComparisonParamsInputUnmapped.
 const (
 	ComparisonParamsInputUnmappedDeviation ComparisonParamsInputUnmapped = "deviation"
@@ -1171,13 +1207,6 @@ type Code struct {
 	Label  string `json:"label"`
 }
 
-// CodeCount defines model for CodeCount.
-type CodeCount struct {
-	Code     string `json:"code"`
-	Count    int    `json:"count"`
-	Sessions int    `json:"sessions"`
-}
-
 // CodeInput defines model for CodeInput.
 type CodeInput struct {
 	Code   string  `json:"code"`
@@ -1223,17 +1252,40 @@ type ComparisonInputSessions string
 
 // ComparisonInputs defines model for ComparisonInputs.
 type ComparisonInputs struct {
-	Coder         string `json:"coder"`
-	ContentHash   string `json:"content_hash"`
-	DataHash      string `json:"data_hash"`
-	Dataset       int64  `json:"dataset"`
-	EngineVersion string `json:"engine_version"`
-	Model         string `json:"model"`
-	Params        Params `json:"params"`
-	Selection     *int64 `json:"selection"`
-	Sessions      string `json:"sessions"`
-	Version       int    `json:"version"`
+	Coder string `json:"coder"`
+
+	// ContentHash the version's content hash
+	ContentHash string `json:"content_hash"`
+
+	// DataHash a hash of the events used
+	DataHash string `json:"data_hash"`
+	Dataset  int64  `json:"dataset"`
+
+	// EngineVersion the analysis engine and stored report format, such as stagewise-conformance/1
+	EngineVersion string           `json:"engine_version"`
+	Model         string           `json:"model"`
+	Params        ComparisonParams `json:"params"`
+
+	// Selection the selection used (sessions: selected)
+	Selection *int64                   `json:"selection"`
+	Sessions  ComparisonInputsSessions `json:"sessions"`
+	Version   int                      `json:"version"`
 }
+
+// ComparisonInputsSessions defines model for ComparisonInputs.Sessions.
+type ComparisonInputsSessions string
+
+// ComparisonParams defines model for ComparisonParams.
+type ComparisonParams struct {
+	AllowRepeats     bool                     `json:"allow_repeats"`
+	Lag              int                      `json:"lag"`
+	SupportThreshold float32                  `json:"support_threshold"`
+	Unit             SupportUnit              `json:"unit"`
+	Unmapped         ComparisonParamsUnmapped `json:"unmapped"`
+}
+
+// ComparisonParamsUnmapped defines model for ComparisonParams.Unmapped.
+type ComparisonParamsUnmapped string
 
 // ComparisonParamsInput defines model for ComparisonParamsInput.
 type ComparisonParamsInput struct {
@@ -1261,7 +1313,7 @@ type ComparisonSummary struct {
 	CreatedAt time.Time        `json:"created_at"`
 	Id        int64            `json:"id"`
 	Inputs    ComparisonInputs `json:"inputs"`
-	Summary   Summary          `json:"summary"`
+	Summary   ReportSummary    `json:"summary"`
 }
 
 // ComparisonSummaryList defines model for ComparisonSummaryList.
@@ -1342,15 +1394,6 @@ type Count struct {
 	Value int `json:"value"`
 }
 
-// DFG defines model for DFG.
-type DFG struct {
-	Edges        []Edge   `json:"edges"`
-	Ends         []string `json:"ends"`
-	ShortestPath int      `json:"shortest_path"`
-	Stages       []string `json:"stages"`
-	Starts       []string `json:"starts"`
-}
-
 // Dataset defines model for Dataset.
 type Dataset struct {
 	Cases        int                 `json:"cases"`
@@ -1410,14 +1453,6 @@ type DecisionInput struct {
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
 
-// Deviation defines model for Deviation.
-type Deviation struct {
-	Code     *string `json:"code,omitempty"`
-	Position int     `json:"position"`
-	Stage    string  `json:"stage"`
-	Type     string  `json:"type"`
-}
-
 // Diff defines model for Diff.
 type Diff struct {
 	Clusters    DiffClusters    `json:"clusters"`
@@ -1447,12 +1482,6 @@ type DiffTransitions struct {
 	Removed []TransitionRef `json:"removed"`
 }
 
-// Discovery defines model for Discovery.
-type Discovery struct {
-	EndCounts   []StageCount `json:"end_counts"`
-	StartCounts []StageCount `json:"start_counts"`
-}
-
 // Dropped defines model for Dropped.
 type Dropped struct {
 	Reason DroppedReason `json:"reason"`
@@ -1461,13 +1490,6 @@ type Dropped struct {
 
 // DroppedReason defines model for Dropped.Reason.
 type DroppedReason string
-
-// Edge defines model for Edge.
-type Edge struct {
-	From   string `json:"from"`
-	Origin string `json:"origin"`
-	To     string `json:"to"`
-}
 
 // Event defines model for Event.
 type Event struct {
@@ -1576,19 +1598,6 @@ type Kendall struct {
 	Raters       int     `json:"raters"`
 	TieCorrected bool    `json:"tie_corrected"`
 	W            float32 `json:"w"`
-}
-
-// LagTable defines model for LagTable.
-type LagTable struct {
-	AdjustedResiduals [][]*float32 `json:"adjusted_residuals"`
-	Converged         bool         `json:"converged"`
-	Counts            [][]int      `json:"counts"`
-	Expected          [][]*float32 `json:"expected"`
-	Iterations        int          `json:"iterations"`
-	Labels            []string     `json:"labels"`
-	Lag               int          `json:"lag"`
-	N                 int          `json:"n"`
-	Table             string       `json:"table"`
 }
 
 // Lineage defines model for Lineage.
@@ -1773,15 +1782,6 @@ type Panelist struct {
 	Name        string     `json:"name"`
 	Responded   bool       `json:"responded"`
 	RespondedAt *time.Time `json:"responded_at"`
-}
-
-// Params defines model for Params.
-type Params struct {
-	AllowRepeats     bool    `json:"allow_repeats"`
-	Lag              int     `json:"lag"`
-	SupportThreshold float32 `json:"support_threshold"`
-	Unit             string  `json:"unit"`
-	Unmapped         string  `json:"unmapped"`
 }
 
 // Problem defines model for Problem.
@@ -1996,16 +1996,202 @@ type RenameStageProposalInputKind string
 
 // Report defines model for Report.
 type Report struct {
-	Discovery     Discovery       `json:"discovery"`
-	LagTable      LagTable        `json:"lag_table"`
-	LeftOut       []SessionRef    `json:"left_out"`
-	Model         *DFG            `json:"model"`
-	Params        Params          `json:"params"`
-	Sequences     []SequenceRow   `json:"sequences"`
-	Stages        []StageRow      `json:"stages"`
-	Summary       Summary         `json:"summary"`
-	Transitions   []TransitionRow `json:"transitions"`
-	UnmappedCodes []CodeCount     `json:"unmapped_codes"`
+	Discovery ReportDiscovery `json:"discovery"`
+	LagTable  ReportLagTable  `json:"lag_table"`
+
+	// LeftOut sessions left out before the analysis (no events by the chosen coder)
+	LeftOut []ReportSessionRef `json:"left_out"`
+
+	// Model the directly-follows graph the model compiles to
+	Model  *ReportModel     `json:"model"`
+	Params ComparisonParams `json:"params"`
+
+	// Sequences one row per session: by case label, session number, then stage sequence
+	Sequences []ReportSequence `json:"sequences"`
+
+	// Stages one row per model stage, in model order
+	Stages  []ReportStage `json:"stages"`
+	Summary ReportSummary `json:"summary"`
+
+	// Transitions every observed adjacent pair and every declared transition, by (from, to) in model stage order
+	Transitions []ReportTransition `json:"transitions"`
+
+	// UnmappedCodes codes that indicate no stage, by code
+	UnmappedCodes []ReportCodeCount `json:"unmapped_codes"`
+}
+
+// ReportCodeCount defines model for ReportCodeCount.
+type ReportCodeCount struct {
+	Code     string `json:"code"`
+	Count    int    `json:"count"`
+	Sessions int    `json:"sessions"`
+}
+
+// ReportDeviation defines model for ReportDeviation.
+type ReportDeviation struct {
+	// Code the code of an unmapped event
+	Code *string `json:"code,omitempty"`
+
+	// Position the move happens just before this event (the sequence's length: after the last)
+	Position int    `json:"position"`
+	Stage    string `json:"stage"`
+	Type     string `json:"type"`
+}
+
+// ReportDiscovery defines model for ReportDiscovery.
+type ReportDiscovery struct {
+	// EndCounts sessions ending with each stage, model order, zeros omitted
+	EndCounts []ReportStageCount `json:"end_counts"`
+
+	// StartCounts sessions starting with each stage, model order, zeros omitted
+	StartCounts []ReportStageCount `json:"start_counts"`
+}
+
+// ReportEdge defines model for ReportEdge.
+type ReportEdge struct {
+	From string `json:"from"`
+
+	// Origin declared, cluster or skip: the rule that added the edge
+	Origin string `json:"origin"`
+	To     string `json:"to"`
+}
+
+// ReportLagTable defines model for ReportLagTable.
+type ReportLagTable struct {
+	AdjustedResiduals [][]*float32 `json:"adjusted_residuals"`
+	Converged         bool         `json:"converged"`
+	Counts            [][]int      `json:"counts"`
+	Expected          [][]*float32 `json:"expected"`
+	Iterations        int          `json:"iterations"`
+	Labels            []string     `json:"labels"`
+	Lag               int          `json:"lag"`
+	N                 int          `json:"n"`
+	Table             string       `json:"table"`
+}
+
+// ReportModel defines model for ReportModel.
+type ReportModel struct {
+	Edges        []ReportEdge `json:"edges"`
+	Ends         []string     `json:"ends"`
+	ShortestPath int          `json:"shortest_path"`
+	Stages       []string     `json:"stages"`
+	Starts       []string     `json:"starts"`
+}
+
+// ReportSequence defines model for ReportSequence.
+type ReportSequence struct {
+	Case     string `json:"case"`
+	Conforms bool   `json:"conforms"`
+
+	// Cost the optimal alignment cost
+	Cost int `json:"cost"`
+
+	// Deviations in alignment order
+	Deviations []ReportDeviation `json:"deviations"`
+	Fitness    float32           `json:"fitness"`
+	KendallTau *float32          `json:"kendall_tau"`
+	Resolved   bool              `json:"resolved"`
+	Session    int               `json:"session"`
+
+	// Stages the collapsed stage sequence
+	Stages []string `json:"stages"`
+}
+
+// ReportSessionRef defines model for ReportSessionRef.
+type ReportSessionRef struct {
+	Case    string `json:"case"`
+	Session int    `json:"session"`
+}
+
+// ReportStage defines model for ReportStage.
+type ReportStage struct {
+	CaseSupport    *float32  `json:"case_support"`
+	Cases          int       `json:"cases"`
+	Key            string    `json:"key"`
+	Role           StageRole `json:"role"`
+	SessionSupport *float32  `json:"session_support"`
+	Sessions       int       `json:"sessions"`
+	Supported      bool      `json:"supported"`
+}
+
+// ReportStageCount defines model for ReportStageCount.
+type ReportStageCount struct {
+	Count int    `json:"count"`
+	Stage string `json:"stage"`
+}
+
+// ReportSummary defines model for ReportSummary.
+type ReportSummary struct {
+	// AllowedTransitionShare share of adjacent-pair occurrences whose pair the model allows
+	AllowedTransitionShare *float32 `json:"allowed_transition_share"`
+	Cases                  int      `json:"cases"`
+	DeclaredSupported      int      `json:"declared_supported"`
+	DeclaredTransitions    int      `json:"declared_transitions"`
+
+	// Events mapped events, before collapsing
+	Events int `json:"events"`
+
+	// Fitness log fitness 1 − Σcost / Σ(shortest model path + length), not a mean of sessions
+	Fitness *float32 `json:"fitness"`
+	LeftOut int      `json:"left_out"`
+
+	// MeanFitness plain mean of the session fitness values
+	MeanFitness    *float32 `json:"mean_fitness"`
+	MeanKendallTau *float32 `json:"mean_kendall_tau"`
+
+	// OrderConforming conforming sessions
+	OrderConforming int `json:"order_conforming"`
+
+	// Precision ETConformance on the directly-follows graph
+	Precision *float32 `json:"precision"`
+
+	// Resolved sessions ending in a resolution stage
+	Resolved int `json:"resolved"`
+
+	// Sessions sessions with a non-empty stage sequence
+	Sessions int `json:"sessions"`
+
+	// SkippedEmpty sessions whose sequence was empty after mapping
+	SkippedEmpty    int `json:"skipped_empty"`
+	StagesSupported int `json:"stages_supported"`
+
+	// TransitionsSupported supported transition rows that are in the model
+	TransitionsSupported int `json:"transitions_supported"`
+	UnmappedEvents       int `json:"unmapped_events"`
+
+	// Variants distinct collapsed sequences
+	Variants int `json:"variants"`
+}
+
+// ReportTransition defines model for ReportTransition.
+type ReportTransition struct {
+	AdjustedResidual *float32 `json:"adjusted_residual"`
+	CaseSupport      *float32 `json:"case_support"`
+	Cases            int      `json:"cases"`
+
+	// Count occurrences as adjacent stages of the collapsed sequences
+	Count int `json:"count"`
+
+	// Dependency heuristics-miner dependency (|a>b| − |b>a|)/(|a>b| + |b>a| + 1)
+	Dependency float32 `json:"dependency"`
+	From       string  `json:"from"`
+
+	// InModel the pair is an edge of the compiled model, or a declared self-loop
+	InModel bool `json:"in_model"`
+
+	// Kind the declared kind; absent when not declared
+	Kind *TransitionKind `json:"kind,omitempty"`
+
+	// Probability p(to | from) from the lag table
+	Probability    *float32 `json:"probability"`
+	SessionSupport *float32 `json:"session_support"`
+	Sessions       int      `json:"sessions"`
+
+	// Support share in the report's unit
+	Support   *float32 `json:"support"`
+	Supported bool     `json:"supported"`
+	To        string   `json:"to"`
+	YulesQ    *float32 `json:"yules_q"`
 }
 
 // ResultItem defines model for ResultItem.
@@ -2246,19 +2432,6 @@ type SelectionVShapeInputParamsRaters string
 // SelectionVShapeInputRule defines model for SelectionVShapeInput.Rule.
 type SelectionVShapeInputRule string
 
-// SequenceRow defines model for SequenceRow.
-type SequenceRow struct {
-	Case       string      `json:"case"`
-	Conforms   bool        `json:"conforms"`
-	Cost       int         `json:"cost"`
-	Deviations []Deviation `json:"deviations"`
-	Fitness    float32     `json:"fitness"`
-	KendallTau *float32    `json:"kendall_tau"`
-	Resolved   bool        `json:"resolved"`
-	Session    int         `json:"session"`
-	Stages     []string    `json:"stages"`
-}
-
 // Session defines model for Session.
 type Session struct {
 	Case    string          `json:"case"`
@@ -2271,12 +2444,6 @@ type Session struct {
 type SessionList struct {
 	Items      []Session `json:"items"`
 	NextCursor *string   `json:"next_cursor,omitempty"`
-}
-
-// SessionRef defines model for SessionRef.
-type SessionRef struct {
-	Case    string `json:"case"`
-	Session int    `json:"session"`
 }
 
 // SessionReport defines model for SessionReport.
@@ -2425,12 +2592,6 @@ type StageChange struct {
 	Key    string                 `json:"key"`
 }
 
-// StageCount defines model for StageCount.
-type StageCount struct {
-	Count int    `json:"count"`
-	Stage string `json:"stage"`
-}
-
 // StageInput defines model for StageInput.
 type StageInput struct {
 	Actor Actor `json:"actor"`
@@ -2475,39 +2636,6 @@ type StageRatingInput struct {
 
 // StageRole defines model for StageRole.
 type StageRole string
-
-// StageRow defines model for StageRow.
-type StageRow struct {
-	CaseSupport    *float32 `json:"case_support"`
-	Cases          int      `json:"cases"`
-	Key            string   `json:"key"`
-	Role           string   `json:"role"`
-	SessionSupport *float32 `json:"session_support"`
-	Sessions       int      `json:"sessions"`
-	Supported      bool     `json:"supported"`
-}
-
-// Summary defines model for Summary.
-type Summary struct {
-	AllowedTransitionShare *float32 `json:"allowed_transition_share"`
-	Cases                  int      `json:"cases"`
-	DeclaredSupported      int      `json:"declared_supported"`
-	DeclaredTransitions    int      `json:"declared_transitions"`
-	Events                 int      `json:"events"`
-	Fitness                *float32 `json:"fitness"`
-	LeftOut                int      `json:"left_out"`
-	MeanFitness            *float32 `json:"mean_fitness"`
-	MeanKendallTau         *float32 `json:"mean_kendall_tau"`
-	OrderConforming        int      `json:"order_conforming"`
-	Precision              *float32 `json:"precision"`
-	Resolved               int      `json:"resolved"`
-	Sessions               int      `json:"sessions"`
-	SkippedEmpty           int      `json:"skipped_empty"`
-	StagesSupported        int      `json:"stages_supported"`
-	TransitionsSupported   int      `json:"transitions_supported"`
-	UnmappedEvents         int      `json:"unmapped_events"`
-	Variants               int      `json:"variants"`
-}
 
 // SupportUnit defines model for SupportUnit.
 type SupportUnit string
@@ -2607,25 +2735,6 @@ type TransitionRef struct {
 	From string `json:"from"`
 	Kind string `json:"kind"`
 	To   string `json:"to"`
-}
-
-// TransitionRow defines model for TransitionRow.
-type TransitionRow struct {
-	AdjustedResidual *float32 `json:"adjusted_residual"`
-	CaseSupport      *float32 `json:"case_support"`
-	Cases            int      `json:"cases"`
-	Count            int      `json:"count"`
-	Dependency       float32  `json:"dependency"`
-	From             string   `json:"from"`
-	InModel          bool     `json:"in_model"`
-	Kind             *string  `json:"kind,omitempty"`
-	Probability      *float32 `json:"probability"`
-	SessionSupport   *float32 `json:"session_support"`
-	Sessions         int      `json:"sessions"`
-	Support          *float32 `json:"support"`
-	Supported        bool     `json:"supported"`
-	To               string   `json:"to"`
-	YulesQ           *float32 `json:"yules_q"`
 }
 
 // User defines model for User.
