@@ -27,7 +27,7 @@ import (
 
 const adminToken = "test-admin-token-0123456789"
 
-// env is one fully wired server on a fresh SQLite file.
+// env is one fully wired server on a fresh database.
 type env struct {
 	t      *testing.T
 	e      *echo.Echo
@@ -48,17 +48,28 @@ func init() {
 	}
 }
 
+// newEnv wires a server on a fresh database: a SQLite file in t.TempDir(),
+// or, for the tests TestOnPostgres runs, a fresh PostgreSQL database. The
+// choice is made per test from its name, so tests that call t.Parallel()
+// (as every test here should) may run side by side on either database.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	if freshEnv != nil {
-		return freshEnv(t)
-	}
-	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
+	return factoryFor(t).fresh(t)
 }
 
-// freshEnv, when set, replaces the SQLite file of newEnv: TestOnPostgres
-// sets it to run whole test functions on PostgreSQL.
-var freshEnv func(t *testing.T) *env
+// factoryFor picks the database of a test: the subtests of TestOnPostgres
+// run on PostgreSQL, everything else on SQLite.
+func factoryFor(t *testing.T) envFactory {
+	if strings.HasPrefix(t.Name(), "TestOnPostgres/") {
+		return postgresFactory
+	}
+	return sqliteFactory
+}
+
+func newSQLiteEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
 
 // newEnvAt wires a server on the database file at path; two envs on one
 // path are two stagewise processes sharing a database.
@@ -91,19 +102,34 @@ func newEnvWith(t *testing.T, cfg store.Config) *env {
 	ev := &env{t: t, e: e, st: st, svc: svc, admin: adminToken}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
-	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	ev.router = openAPIRouter(t, rec.Body.Bytes())
+	return ev
+}
+
+// routers holds one OpenAPI router per served document: every env of a
+// run serves the same document, and loading and validating it is the
+// slowest part of wiring an env.
+var routersByDoc sync.Map // string(document) → routers.Router
+
+func openAPIRouter(t *testing.T, raw []byte) routers.Router {
+	t.Helper()
+	if r, ok := routersByDoc.Load(string(raw)); ok {
+		return r.(routers.Router)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
 		t.Fatalf("openapi document does not load: %v", err)
 	}
-	if err := doc.Validate(ctx); err != nil {
+	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi document is invalid: %v", err)
 	}
 	doc.Servers = nil
-	ev.router, err = gorillamux.NewRouter(doc)
+	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ev
+	routersByDoc.Store(string(raw), router)
+	return router
 }
 
 type resp struct {
@@ -158,10 +184,14 @@ func (ev *env) do(method, path, token string, body any, headers ...string) resp 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	check := req.Clone(context.Background())
+	if raw != nil {
+		check.Body = io.NopCloser(bytes.NewReader(raw))
+	}
 	rec := httptest.NewRecorder()
 	ev.e.ServeHTTP(rec, req)
 	r := resp{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
-	ev.validate(req, r)
+	ev.validate(check, r)
 	return r
 }
 
@@ -172,6 +202,8 @@ func (ev *env) validate(req *http.Request, r resp) {
 	if r.status == http.StatusNotModified {
 		return
 	}
+	validateMu.Lock()
+	defer validateMu.Unlock()
 	route, params, err := ev.router.FindRoute(req)
 	if err != nil {
 		if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
@@ -181,12 +213,17 @@ func (ev *env) validate(req *http.Request, r resp) {
 		return
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: r.status, Header: r.header,
 		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	out.SetBodyBytes(r.body)
-	validateMu.Lock()
-	defer validateMu.Unlock()
+	// Every request the server accepts must pass the document too, so a
+	// validating gateway in front of the server never rejects a request the
+	// server would take. Requests the server rejects may break the document
+	// (they are the bad-input tests), but need not.
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && r.status < 400 {
+		ev.t.Errorf("%s %s → %d: the server accepted a request the OpenAPI document rejects: %v", req.Method, req.URL.Path, r.status, err)
+	}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		ev.t.Errorf("%s %s → %d does not match the OpenAPI document: %v\nbody: %.600s", req.Method, req.URL.Path, r.status, err, r.body)
 	}

@@ -53,6 +53,7 @@ func (v synthVersion) changes() []string {
 // threshold of 0.3 nothing is optional, S2→S3 stays, and the unmodelled
 // S1→S5 and S2→S1 are added as alternatives.
 func TestSynthesis(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	var c struct {
@@ -120,7 +121,9 @@ func TestSynthesis(t *testing.T) {
 		body              any
 		status            int
 	}{
-		{"coder", coder, path, nil, http.StatusForbidden},
+		// A coder off the dataset's and the model's teams may not know the
+		// comparison exists (api.md "Who sees what").
+		{"coder off the teams", coder, path, nil, http.StatusNotFound},
 		{"unknown comparison", pi, "/api/v1/comparisons/999/synthesis", nil, http.StatusNotFound},
 		{"bad threshold", pi, path, map[string]any{"params": map[string]any{"support_threshold": 2}}, http.StatusUnprocessableEntity},
 		{"unknown param", pi, path, map[string]any{"params": map[string]any{"remove_everything": true}}, http.StatusUnprocessableEntity},
@@ -181,6 +184,7 @@ func orderFreeStudy(t *testing.T, ev *env) (string, int64) {
 // stage. Raising min_cooccur to 5 or min_unmapped_share to 0.3 turns each
 // off; bad parameters are 422 naming each field and change nothing.
 func TestSynthesisOrderFree(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, id := orderFreeStudy(t, ev)
 	path := fmt.Sprintf("/api/v1/comparisons/%d/synthesis", id)

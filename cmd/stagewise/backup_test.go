@@ -130,8 +130,8 @@ func TestBackupDuringWrites(t *testing.T) {
 	// Never overwrite; a missing database writes nothing; usage errors.
 	info, _ := os.Stat(dst)
 	err = run(ctx, []string{"backup", "--db", src, "--to", dst}, func(string) string { return "" }, io.Discard, io.Discard)
-	var ec exitCoder
-	if !errors.As(err, &ec) || ec.ExitCode() != exitExists {
+	var ec exitError
+	if !errors.As(err, &ec) || ec.code != exitExists || exitCode(err, io.Discard) != exitExists {
 		t.Fatalf("backup onto an existing file: %v", err)
 	}
 	if after, _ := os.Stat(dst); after.ModTime() != info.ModTime() || after.Size() != info.Size() {
@@ -139,7 +139,7 @@ func TestBackupDuringWrites(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "none.db")
 	err = run(ctx, []string{"backup", "--db", missing, "--to", filepath.Join(dir, "b2.db")}, func(string) string { return "" }, io.Discard, io.Discard)
-	if !errors.As(err, &ec) || ec.ExitCode() != exitBackupFailed {
+	if !errors.As(err, &ec) || ec.code != exitBackupFailed || exitCode(err, io.Discard) != exitBackupFailed {
 		t.Fatalf("backup of a missing database: %v", err)
 	}
 	for _, p := range []string{missing, filepath.Join(dir, "b2.db")} {
@@ -148,7 +148,7 @@ func TestBackupDuringWrites(t *testing.T) {
 		}
 	}
 	err = run(ctx, []string{"backup", "--db", src}, func(string) string { return "" }, io.Discard, io.Discard)
-	if !errors.As(err, &ec) || ec.ExitCode() != exitUsage {
+	if !errors.As(err, &ec) || ec.code != exitUsage || exitCode(err, io.Discard) != exitUsage {
 		t.Fatalf("backup without --to: %v", err)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, ".*partial*"))

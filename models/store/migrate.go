@@ -39,6 +39,7 @@ var migrations = sortedMigrations(
 	teamsMigrations,    // #9 model teams (10-14)
 	sessionsMigrations, // #12 UI sessions (60-69)
 	accessMigrations,   // #9 invitations (20-29)
+	membersMigrations,  // #9 dataset teams (15-19)
 )
 
 func sortedMigrations(groups ...[]migration) []migration {
