@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -472,6 +473,58 @@ func TestClaimEndsWebSessions(t *testing.T) {
 		ev.e.ServeHTTP(rec, req)
 		if want := map[bool]int{true: 401, false: 429}[i < 20]; rec.Code != want {
 			t.Fatalf("sign-in guess #%d: %d, want %d", i, rec.Code, want)
+		}
+	}
+}
+
+// TestConcurrentClaims: of five simultaneous claims of one code exactly
+// one gets a token; a PI's re-invitation racing the claim never leaves the
+// PI a usable code for a user who has claimed.
+func TestConcurrentClaims(t *testing.T) {
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Pat PI")
+	for round := 0; round < 3; round++ {
+		u := ev.createUser(pi, fmt.Sprintf("Racer %d", round), "panelist")
+		var wg sync.WaitGroup
+		// Five claims per round keep the failed claims of all rounds (at
+		// most 15) under the failed-authentication limit of this address.
+		statuses := make(chan int, 6)
+		codes := make(chan string, 1)
+		for i := 0; i < 5; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses <- ev.do(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": u.Invitation.Code}).status
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := ev.do(http.MethodPost, fmt.Sprintf("/api/v1/users/%d/invitation", u.ID), pi, nil)
+			if r.status == 201 {
+				var inv createdUser
+				r.json(t, &inv)
+				codes <- inv.Invitation.Code
+			}
+			statuses <- r.status
+		}()
+		wg.Wait()
+		close(statuses)
+		close(codes)
+		counts := map[int]int{}
+		for s := range statuses {
+			counts[s]++
+		}
+		reinvited := counts[201] == 1
+		// Either the claim won (then the PI's re-invitation is 403), or the
+		// re-invitation won (then the old code is void: every claim 404).
+		if reinvited && counts[200] != 0 || !reinvited && (counts[200] != 1 || counts[403] != 1) {
+			t.Fatalf("round %d: %v", round, counts)
+		}
+		if reinvited {
+			if r := ev.do(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": <-codes}); r.status != 200 {
+				t.Fatalf("the re-invitation's code: %d", r.status)
+			}
 		}
 	}
 }

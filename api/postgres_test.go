@@ -111,6 +111,7 @@ func TestOnPostgres(t *testing.T) {
 		"Invitations":              TestInvitations,
 		"OwnToken":                 TestOwnToken,
 		"ClaimEndsWebSessions":     TestClaimEndsWebSessions,
+		"ConcurrentClaims":         TestConcurrentClaims,
 		"DemoInvitations":          TestDemoInvitations,
 		"CSVExportsEscapeFormulas": TestCSVExportsEscapeFormulas,
 		"SessionSignIn":            TestSessionSignIn,

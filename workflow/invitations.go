@@ -17,6 +17,7 @@ type InvitationStore interface {
 	ClaimInvitation(ctx context.Context, id int64, now time.Time) (bool, error)
 	UserClaimedInvitation(ctx context.Context, userID int64) (bool, error)
 	UsersCreatedBy(ctx context.Context, creatorID int64) ([]models.User, error)
+	LockUser(ctx context.Context, id int64) error
 }
 
 // DefaultInvitationTTL is how long an invitation can be claimed.
@@ -111,9 +112,12 @@ func (s *Service) IssueInvitation(ctx context.Context, actor models.User, id int
 	}
 	var out Issued
 	err = s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if actor.Role != models.RoleAdmin {
-			// Checked inside the transaction, so a claim that commits
-			// first is seen.
+			// Checked under the user's row lock, which a claim takes too,
+			// so a claim that commits first is seen.
 			claimed, err := s.store.UserClaimedInvitation(ctx, u.ID)
 			if err != nil {
 				return err
@@ -162,6 +166,9 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 		return models.User{}, "", err
 	}
 	err = s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		ok, err := s.store.ClaimInvitation(ctx, inv.ID, s.now())
 		if err != nil {
 			return err

@@ -95,3 +95,15 @@ func (s *Store) UserClaimedInvitation(ctx context.Context, userID int64) (bool, 
 	err := s.db(ctx).Model(&invitationRow{}).Where("user_id = ? AND claimed_at IS NOT NULL", userID).Count(&n).Error
 	return n > 0, err
 }
+
+// LockUser takes the user's row lock until the transaction ends (a no-op
+// update: PostgreSQL locks the row; SQLite's immediate transaction holds
+// the database's write lock anyway). Issuing and claiming invitations take
+// it first, so a PI's check "not claimed yet" cannot race a claim.
+func (s *Store) LockUser(ctx context.Context, id int64) error {
+	db, err := s.wdb(ctx)
+	if err != nil {
+		return err
+	}
+	return db.Exec(`UPDATE users SET id = id WHERE id = ?`, id).Error
+}
