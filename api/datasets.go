@@ -347,6 +347,7 @@ func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
 
 type statsRequest struct {
 	Method     string       `json:"method" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
+	Missing    string       `json:"missing" enum:"irr,pairwise"`
 	Level      string       `json:"level"`
 	Weights    string       `json:"weights"`
 	Model      string       `json:"model"`
@@ -776,7 +777,7 @@ func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	sr := stats.Request{Method: req.Method, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
+	sr := stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
 		Data: stats.MatrixFromNullable(req.Data)}
 	if fes := sr.Validate(); len(fes) > 0 {
 		errs := make([]models.FieldError, len(fes))
