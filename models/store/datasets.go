@@ -906,15 +906,13 @@ func (s *Store) EachCodedUnit(ctx context.Context, datasetID int64, a, b string,
 // the codes in both orders (string_agg with ORDER BY, which SQLite ≥ 3.44
 // and PostgreSQL share), read straight off the (dataset_id, coder,
 // session_id, seq, code, onset, segment) index. Only one session's codes
-// are held at a time. It returns the keys of only that have no events by
-// that coder, sorted by case label and session number.
+// are held at a time. It returns the keys of only (of every session of the
+// dataset when only is nil) that have no events by that coder, sorted by
+// case label and session number.
 func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder string, only []models.SessionKey, fn func(models.SessionCodes) error) ([]models.SessionKey, error) {
-	var want map[models.SessionKey]bool
-	if only != nil {
-		want = make(map[models.SessionKey]bool, len(only))
-		for _, k := range only {
-			want[k] = false
-		}
+	want := map[models.SessionKey]bool{}
+	for _, k := range only {
+		want[k] = false
 	}
 	keys := map[int64]models.SessionKey{}
 	srows, err := s.db(ctx).Raw(`SELECT s.id, c.label, s.number FROM sessions s JOIN cases c ON c.id = s.case_id WHERE s.dataset_id = ?`, datasetID).Rows()
@@ -928,10 +926,12 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 			srows.Close()
 			return nil, err
 		}
-		if want != nil {
+		if only != nil {
 			if _, ok := want[k]; !ok {
 				continue
 			}
+		} else {
+			want[k] = false
 		}
 		keys[id] = k
 	}
@@ -978,9 +978,7 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 		if !ok {
 			continue
 		}
-		if want != nil {
-			want[k] = true
-		}
+		want[k] = true
 		list := byOnset
 		if noOnset > 0 {
 			list = bySegment
