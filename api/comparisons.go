@@ -23,15 +23,19 @@ type comparisonParamsDTO struct {
 	Lag              *int     `json:"lag"`
 	AllowRepeats     *bool    `json:"allow_repeats"`
 	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore"`
+	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported"`
+	OutcomeMin       *int     `json:"outcome_min"`
+	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist"`
 }
 
 type comparisonRequest struct {
-	Model    string              `json:"model"`
-	Version  int                 `json:"version"`
-	Dataset  int64               `json:"dataset"`
-	Sessions string              `json:"sessions" enum:"selected,all"`
-	Coder    string              `json:"coder"`
-	Params   comparisonParamsDTO `json:"params"`
+	Model     string              `json:"model"`
+	Version   int                 `json:"version"`
+	Dataset   int64               `json:"dataset"`
+	Sessions  string              `json:"sessions" enum:"selected,all"`
+	Coder     string              `json:"coder"`
+	CompareTo *int                `json:"compare_to"`
+	Params    comparisonParamsDTO `json:"params"`
 }
 
 // comparisonResponse documents the body; comparisonWire writes it from the
@@ -128,9 +132,10 @@ func (s *server) comparisonRoutes() []route {
 			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
 		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
 			h: s.synthesize, req: synthesisRequest{}, resp: versionResponse{}, status: 201, errs: []int{403, 404, 409}},
-		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
+		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonResponse{}, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv or svg", enum: []string{"json", "csv", "svg"}}}},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv (one row per session), validation.csv (one row per validation test) or svg",
+				enum: []string{"json", "csv", "validation.csv", "svg"}}}},
 	}
 }
 
@@ -155,7 +160,8 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
 		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
 		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
-		Unmapped: req.Params.Unmapped,
+		Unmapped: req.Params.Unmapped, Outcome: req.Params.Outcome, OutcomeMin: req.Params.OutcomeMin, OutcomeRater: req.Params.OutcomeRater,
+		CompareTo: req.CompareTo,
 	})
 	if err != nil {
 		return err
@@ -201,6 +207,17 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-sessions.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	case "validation.csv":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := conformance.WriteValidationCSV(&buf, rep); err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-validation.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "svg":
 		rep, err := workflow.ComparisonReport(cmp)
 		if err != nil {
@@ -228,7 +245,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
 	default:
-		return models.InvalidField("format", "must be one of json, csv, svg")
+		return models.InvalidField("format", "must be one of json, csv, validation.csv, svg")
 	}
 }
 

@@ -46,6 +46,11 @@ func (r *Report) AppendJSON(b []byte) ([]byte, error) {
 	field("left_out", r.LeftOut, false)
 	field("lag_table", r.LagTable, false)
 	field("discovery", r.Discovery, false)
+	field("variants", r.Variants, false)
+	field("validation", r.Validation, false)
+	if r.Baseline != nil {
+		field("baseline", r.Baseline, false)
+	}
 	field("model", r.Model, false)
 	if err != nil {
 		return nil, err
