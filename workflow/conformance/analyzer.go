@@ -22,8 +22,8 @@ type Session struct {
 }
 
 // Analyzer accumulates sessions and produces a Report. It keeps one entry per
-// distinct collapsed sequence (a variant) and a 16-byte record per session
-// (case id, session number, variant id), plus the lag counts and the unmapped
+// distinct collapsed sequence (a variant) and a 24-byte record per session
+// (case id, session number, variant id, repeats, outcome), plus the lag counts and the unmapped
 // code counts. It is not safe for concurrent use.
 //
 // Stage sequence of a session: its codes mapped to stages in the given order;
@@ -623,7 +623,7 @@ func (a *Analyzer) Report() Report {
 // records must be in case order (sortRecords).
 func (a *Analyzer) variantRows(vorder []int32) []VariantRow {
 	group := make([]int32, len(a.variants))
-	var rows []VariantRow
+	rows := make([]VariantRow, 0, len(a.variants))
 	for r, vi := range vorder {
 		if r == 0 || !slices.Equal(a.variants[vi].seq, a.variants[vorder[r-1]].seq) {
 			rows = append(rows, VariantRow{Stages: a.variants[vi].stages})
@@ -645,9 +645,6 @@ func (a *Analyzer) variantRows(vorder []int32) []VariantRow {
 	// Groups are numbered in sequence order, so a stable sort by sessions
 	// keeps ties in that order.
 	slices.SortStableFunc(rows, func(x, y VariantRow) int { return cmp.Compare(y.Sessions, x.Sessions) })
-	if rows == nil {
-		rows = []VariantRow{}
-	}
 	return rows
 }
 
@@ -663,37 +660,52 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		with[o] = make([]int, n)
 		pairWith[o] = make([]int, n*n)
 	}
-	for _, r := range a.recs {
-		v := &a.variants[r.variant]
-		o := int(r.outcome)
-		if a.p.Outcome == OutcomeResolutionStage {
-			o = 0
+	add := func(v *variant, o, w int, self int32) {
+		if o < 0 {
+			val.NoOutcome += w
+			return
+		}
+		if o == 1 {
+			val.Resolved += w
+		} else {
+			val.Unresolved += w
+		}
+		for _, s := range v.distinct {
+			with[o][s] += w
+		}
+		for _, q := range v.pairs {
+			pairWith[o][q] += w
+		}
+		if self >= 0 {
+			for _, s := range a.selfSets[self] {
+				pairWith[o][int(s)*n+int(s)] += w
+			}
+		}
+		cost[o] += int64(v.cost) * int64(w)
+		denom[o] += int64(v.denom) * int64(w)
+	}
+	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
+		// The outcome is the variant's: count each variant once, weighted.
+		for i := range a.variants {
+			v := &a.variants[i]
+			o := 0
 			if v.resolved {
 				o = 1
 			}
+			add(v, o, v.count, -1)
 		}
-		if o < 0 {
-			val.NoOutcome++
-			continue
-		}
-		if o == 1 {
-			val.Resolved++
-		} else {
-			val.Unresolved++
-		}
-		for _, s := range v.distinct {
-			with[o][s]++
-		}
-		for _, q := range v.pairs {
-			pairWith[o][q]++
-		}
-		if r.self >= 0 {
-			for _, s := range a.selfSets[r.self] {
-				pairWith[o][int(s)*n+int(s)]++
+	} else {
+		for _, r := range a.recs {
+			v := &a.variants[r.variant]
+			o := int(r.outcome)
+			if a.p.Outcome == OutcomeResolutionStage {
+				o = 0
+				if v.resolved {
+					o = 1
+				}
 			}
+			add(v, o, 1, r.self)
 		}
-		cost[o] += int64(v.cost)
-		denom[o] += int64(v.denom)
 	}
 	fit := func(o int) *float64 {
 		if denom[o] == 0 {

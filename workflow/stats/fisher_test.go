@@ -84,3 +84,22 @@ func TestHolmAgainstR(t *testing.T) {
 		t.Errorf("NaN handling: %v", got)
 	}
 }
+
+// TestFisherLargeTables: margins in the thousands, where the walk from the
+// mode stops long before the ends of the support. R:
+// fisher.test(matrix(c(a, c, b, d), 2))$p.value.
+func TestFisherLargeTables(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, c, d int
+		p          float64
+	}{
+		{5200, 4800, 5000, 5000, 0.00487879576890683},
+		{40000, 10000, 39500, 10500, 9.27114637173524e-05},
+		{300, 9700, 250, 9750, 0.0340259502012409},
+	} {
+		got := FisherExact2x2(tc.a, tc.b, tc.c, tc.d)
+		if math.Abs(got-tc.p) > 1e-9*math.Max(tc.p, 1e-300) {
+			t.Errorf("%v: p = %.15g, R %.15g", tc, got, tc.p)
+		}
+	}
+}
