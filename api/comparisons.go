@@ -18,25 +18,29 @@ import (
 )
 
 type comparisonParamsDTO struct {
-	SupportThreshold *float64 `json:"support_threshold"`
-	Unit             *string  `json:"unit" enum:"session,case"`
-	Lag              *int     `json:"lag"`
-	AllowRepeats     *bool    `json:"allow_repeats"`
-	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore"`
-	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported"`
-	OutcomeMin       *int     `json:"outcome_min"`
-	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist"`
+	SupportThreshold *float64 `json:"support_threshold" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1"`
+	Unit             *string  `json:"unit" enum:"session,case" default:"session" doc:"the unit of support"`
+	Lag              *int     `json:"lag" default:"1" doc:"lag of the lag-sequential table, 1-5"`
+	AllowRepeats     *bool    `json:"allow_repeats" default:"false" doc:"keep consecutive repeats in the lag table, and list observed self-pairs among the transitions"`
+	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
+	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
+	OutcomeMin       *int     `json:"outcome_min" doc:"outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4"`
+	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist" doc:"outcome reported only: whose rating; default patient"`
 }
 
+func (comparisonParamsDTO) openAPIName() string { return "ComparisonParams" }
+
 type comparisonRequest struct {
-	Model     string              `json:"model"`
-	Version   int                 `json:"version"`
-	Dataset   int64               `json:"dataset"`
-	Sessions  string              `json:"sessions" enum:"selected,all"`
-	Coder     string              `json:"coder"`
-	CompareTo *int                `json:"compare_to"`
+	Model     string              `json:"model" required:"true" doc:"the model's slug"`
+	Version   int                 `json:"version" required:"true" doc:"the version number"`
+	Dataset   int64               `json:"dataset" required:"true" doc:"the dataset id"`
+	Sessions  string              `json:"sessions" enum:"selected,all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
+	Coder     string              `json:"coder" default:"consensus" doc:"whose events are used; a session without them is left out and counted"`
+	CompareTo *int                `json:"compare_to" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
 	Params    comparisonParamsDTO `json:"params"`
 }
+
+func (comparisonRequest) openAPIName() string { return "Comparison" }
 
 // comparisonResponse documents the body; comparisonWire writes it from the
 // stored bytes, so the report is served exactly as computed.
@@ -95,18 +99,25 @@ func writeComparison(c echo.Context, status int, cmp models.Comparison, conditio
 }
 
 type synthesisParamsDTO struct {
-	SupportThreshold    *float64 `json:"support_threshold"`
-	MinAdjustedResidual *float64 `json:"min_adjusted_residual"`
-	AddObserved         *bool    `json:"add_observed"`
-	DemoteUnsupported   *bool    `json:"demote_unsupported"`
-	OptionalUnsupported *bool    `json:"optional_unsupported"`
-	ClusterReversals    *bool    `json:"cluster_reversals"`
+	SupportThreshold    *float64 `json:"support_threshold" doc:"decides supported (default: the comparison's)"`
+	MinAdjustedResidual *float64 `json:"min_adjusted_residual" doc:"also require an added transition's lag-1 adjusted residual to reach this (e.g. 1.96); default off"`
+	AddObserved         *bool    `json:"add_observed" default:"true" doc:"add supported observed transitions the model does not allow, as alternative"`
+	DemoteUnsupported   *bool    `json:"demote_unsupported" default:"true" doc:"turn unsupported hypothesized transitions into alternative"`
+	OptionalUnsupported *bool    `json:"optional_unsupported" default:"true" doc:"mark unsupported stages optional"`
+	ClusterReversals    *bool    `json:"cluster_reversals" default:"true" doc:"put two process stages observed with support in both orders into one cluster"`
+	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"group process stages observed in both orders (order-free) into one any-order cluster"`
+	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
+	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
+	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note frequent unmapped codes as propose_stage entries (not applied)"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
 }
 
 type synthesisRequest struct {
 	Params synthesisParamsDTO `json:"params"`
-	Notes  *string            `json:"notes"`
+	Notes  *string            `json:"notes" doc:"text put before the generated notes of the new version"`
 }
+
+func (synthesisRequest) openAPIName() string { return "Synthesis" }
 
 type comparisonSummaryResponse struct {
 	ID        int64                     `json:"id"`
@@ -126,16 +137,16 @@ func (s *server) comparisonRoutes() []route {
 	const tag = "comparisons"
 	return []route{
 		{method: http.MethodPost, path: "/api/v1/comparisons", summary: "Compare a model version with coded sessions and store the report", tag: tag, auth: true,
-			h: s.createComparison, req: comparisonRequest{}, resp: comparisonResponse{}, status: 201, errs: []int{403}},
+			h: s.createComparison, req: comparisonRequest{}, resp: comparisonResponse{}, status: 201, errs: []int{403, 404}},
 		{method: http.MethodGet, path: "/api/v1/comparisons", summary: "List comparisons (summaries)", tag: tag, auth: true,
 			h: s.listComparisons, resp: list[comparisonSummaryResponse]{}, status: 200, errs: []int{403, 422},
 			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
 		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
-			h: s.synthesize, req: synthesisRequest{}, resp: versionResponse{}, status: 201, errs: []int{403, 404, 409}},
+			h: s.synthesize, req: synthesisRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
-			h: s.getComparison, resp: comparisonResponse{}, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv (one row per session), validation.csv (one row per validation test) or svg",
-				enum: []string{"json", "csv", "validation.csv", "svg"}}}},
+			h: s.getComparison, resp: comparisonResponse{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot)",
+				enum: []string{"json", "csv", "validation.csv", "svg", "index.svg"}, def: "json"}}},
 	}
 }
 
@@ -244,8 +255,25 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 			return err
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
+	case "index.svg":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		if err != nil {
+			return err
+		}
+		plot := diagram.IndexPlot{Title: cmp.ModelSlug + " v" + strconv.Itoa(cmp.VersionNumber) + " on dataset " + strconv.FormatInt(cmp.DatasetID, 10) + " (comparison " + c.Param("id") + ")"}
+		for _, st := range v.Content.Stages {
+			plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Name})
+		}
+		for _, row := range rep.Sequences {
+			plot.Rows = append(plot.Rows, diagram.IndexRow{Label: row.Case + " s" + strconv.Itoa(row.Session), Stages: row.Stages})
+		}
+		return c.Blob(http.StatusOK, "image/svg+xml", diagram.IndexSVG(plot))
 	default:
-		return models.InvalidField("format", "must be one of json, csv, validation.csv, svg")
+		return models.InvalidField("format", "must be one of json, csv, validation.csv, svg, index.svg")
 	}
 }
 
@@ -262,6 +290,8 @@ func (s *server) synthesize(c echo.Context, u models.User) error {
 		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
 		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
 		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,
+		MakeUnordered: req.Params.MakeUnordered, MinCooccur: req.Params.MinCooccur, MinReversalShare: req.Params.MinReversalShare,
+		ProposeStages: req.Params.ProposeStages, MinUnmappedShare: req.Params.MinUnmappedShare,
 	})
 	if err != nil {
 		return err

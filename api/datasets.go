@@ -36,7 +36,7 @@ func (s *server) datasetRoutes() []route {
 		ds       = "/api/v1/datasets/{id}"
 	)
 	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
-	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}}
+	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}, def: "json"}
 	importErrs := []int{400, 403, 404, 413, 415, 422}
 	return []route{
 		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset with the built-in codebook \"3rs-2015\" or a custom list of {code, family, label} (admins, PIs, coders)", tag: tag, auth: true,
@@ -61,12 +61,12 @@ func (s *server) datasetRoutes() []route {
 			h: s.listEvents, resp: list[eventResponse]{}, status: 200, raw: []string{"text/csv"},
 			query: append([]queryParam{format, {name: "coder", desc: "only this coder's events", typ: "string"}, {name: "case", desc: "only this case's events", typ: "string"}}, page...), errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/selection", summary: "Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection", tag: tag, auth: true,
-			h: s.createSelection, req: selectionRequest{}, resp: selectionResponse{}, status: 201, errs: []int{400, 403, 404, 422}},
+			h: s.createSelection, req: selectionRequest{}, optionalBody: true, resp: selectionResponse{}, status: 201, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/selection", summary: "The latest stored selection", tag: tag, auth: true,
 			h: s.getSelection, resp: selectionResponse{}, status: 200, errs: []int{403, 404}},
 		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", tag: tag, auth: true,
 			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
-			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string"}}, errs: []int{403, 404, 422}},
+			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string", required: true}}, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)", tag: tagStats, auth: true,
 			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 422}, bodyLimit: statsBodyLimit},
 	}
@@ -75,17 +75,17 @@ func (s *server) datasetRoutes() []route {
 // ---- request and response types ----
 
 type codeDTO struct {
-	Code   string `json:"code"`
-	Family string `json:"family"`
-	Label  string `json:"label"`
+	Code   string `json:"code" required:"true"`
+	Family string `json:"family" required:"true"`
+	Label  string `json:"label" required:"true"`
 }
 
 // datasetCreateRequest: codebook is "3rs-2015" or a list of codeDTO;
 // reverse_keyed (WAI-12 item numbers scored 8 − x) defaults to [4, 10].
 type datasetCreateRequest struct {
-	Name         string `json:"name"`
-	Codebook     any    `json:"codebook"`
-	ReverseKeyed *[]int `json:"reverse_keyed"`
+	Name         string `json:"name" required:"true"`
+	Codebook     any    `json:"codebook" required:"true" schema:"codebook" doc:"\"3rs-2015\" (the built-in 3RS codebook) or a list of {code, family, label}"`
+	ReverseKeyed *[]int `json:"reverse_keyed" default:"[4,10]" doc:"WAI-12 item numbers scored 8 − x"`
 }
 
 type coderDTO struct {
@@ -124,15 +124,17 @@ func toDataset(d workflow.DatasetInfo) datasetResponse {
 }
 
 type caseDTO struct {
-	Label     string `json:"label"`
-	Treatment string `json:"treatment"`
-	Therapist string `json:"therapist"`
-	Outcome   string `json:"outcome"`
+	Label     string `json:"label" required:"true"`
+	Treatment string `json:"treatment" default:""`
+	Therapist string `json:"therapist" default:""`
+	Outcome   string `json:"outcome" default:""`
 }
 
 type casesRequest struct {
-	Rows []caseDTO `json:"rows"`
+	Rows []caseDTO `json:"rows" required:"true"`
 }
+
+func (casesRequest) openAPIName() string { return "Cases" }
 
 type casesResponse struct {
 	Cases   int `json:"cases"`
@@ -155,29 +157,33 @@ func toCase(c models.Case) caseResponse {
 // sessionRowDTO is one row of a JSON sessions import: the CSV columns, with
 // rupture as true or false.
 type sessionRowDTO struct {
-	Case       string `json:"case"`
-	Session    *int   `json:"session"`
-	Rater      string `json:"rater" enum:"patient,therapist"`
-	WAI1       *int   `json:"wai1"`
-	WAI2       *int   `json:"wai2"`
-	WAI3       *int   `json:"wai3"`
-	WAI4       *int   `json:"wai4"`
-	WAI5       *int   `json:"wai5"`
-	WAI6       *int   `json:"wai6"`
-	WAI7       *int   `json:"wai7"`
-	WAI8       *int   `json:"wai8"`
-	WAI9       *int   `json:"wai9"`
-	WAI10      *int   `json:"wai10"`
-	WAI11      *int   `json:"wai11"`
-	WAI12      *int   `json:"wai12"`
-	Rupture    *bool  `json:"rupture"`
+	Case       string `json:"case" required:"true" doc:"the case label"`
+	Session    *int   `json:"session" required:"true"`
+	Rater      string `json:"rater" required:"true" enum:"patient,therapist"`
+	WAI1       *int   `json:"wai1" required:"true" doc:"1-7"`
+	WAI2       *int   `json:"wai2" required:"true"`
+	WAI3       *int   `json:"wai3" required:"true"`
+	WAI4       *int   `json:"wai4" required:"true"`
+	WAI5       *int   `json:"wai5" required:"true"`
+	WAI6       *int   `json:"wai6" required:"true"`
+	WAI7       *int   `json:"wai7" required:"true"`
+	WAI8       *int   `json:"wai8" required:"true"`
+	WAI9       *int   `json:"wai9" required:"true"`
+	WAI10      *int   `json:"wai10" required:"true"`
+	WAI11      *int   `json:"wai11" required:"true"`
+	WAI12      *int   `json:"wai12" required:"true"`
+	Rupture    *bool  `json:"rupture" required:"true"`
 	Intensity  *int   `json:"intensity"`
 	Resolution *int   `json:"resolution"`
 }
 
+func (sessionRowDTO) openAPIName() string { return "SessionRow" }
+
 type sessionRowsRequest struct {
-	Rows []sessionRowDTO `json:"rows"`
+	Rows []sessionRowDTO `json:"rows" required:"true"`
 }
+
+func (sessionRowsRequest) openAPIName() string { return "SessionRows" }
 
 func (r sessionRowDTO) toInput() workflow.SessionRowInput {
 	return workflow.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
@@ -187,18 +193,22 @@ func (r sessionRowDTO) toInput() workflow.SessionRowInput {
 
 // eventRowDTO is one row of a JSON events import: the CSV columns.
 type eventRowDTO struct {
-	Case     string   `json:"case"`
-	Session  *int     `json:"session"`
-	Coder    string   `json:"coder"`
-	Segment  *int     `json:"segment"`
-	Onset    *float64 `json:"onset"`
-	Code     string   `json:"code"`
+	Case     string   `json:"case" required:"true" doc:"the case label"`
+	Session  *int     `json:"session" required:"true"`
+	Coder    string   `json:"coder" required:"true"`
+	Segment  *int     `json:"segment" required:"true"`
+	Onset    *float64 `json:"onset" doc:"seconds from the session's start"`
+	Code     string   `json:"code" required:"true" doc:"a code of the dataset's codebook"`
 	Salience *int     `json:"salience"`
 }
 
+func (eventRowDTO) openAPIName() string { return "EventRow" }
+
 type eventRowsRequest struct {
-	Rows []eventRowDTO `json:"rows"`
+	Rows []eventRowDTO `json:"rows" required:"true"`
 }
+
+func (eventRowsRequest) openAPIName() string { return "EventRows" }
 
 type importResponse struct {
 	Imported        int `json:"imported"`
@@ -223,6 +233,8 @@ type reportDTO struct {
 	Goal       int     `json:"goal"`
 	Bond       int     `json:"bond"`
 }
+
+func (reportDTO) openAPIName() string { return "SessionReport" }
 
 type sessionResponse struct {
 	ID      int64       `json:"id"`
@@ -346,14 +358,18 @@ func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
 }
 
 type statsRequest struct {
-	Method     string       `json:"method" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
-	Missing    string       `json:"missing" enum:"irr,pairwise"`
-	Level      string       `json:"level"`
-	Weights    string       `json:"weights"`
-	Model      string       `json:"model"`
-	Categories []float64    `json:"categories"`
-	Data       [][]*float64 `json:"data"`
+	Method     string       `json:"method" required:"true" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
+	Missing    string       `json:"missing" enum:"irr,pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
+	Level      string       `json:"level" doc:"krippendorff_alpha: nominal (default), ordinal, interval or ratio"`
+	Weights    string       `json:"weights" doc:"cohen_kappa: unweighted (default), linear (or equal) or quadratic (or squared)"`
+	Model      string       `json:"model" doc:"icc: 1,1, 2,1 (default) or 3,1"`
+	Categories []float64    `json:"categories" doc:"the possible ratings (cohen_kappa: weights use them; default: the values seen)"`
+	Data       [][]*float64 `json:"data" required:"true" doc:"one row per rater, one column per unit; null is a missing rating"`
 }
+
+func (statsRequest) openAPIName() string { return "ReliabilityStats" }
+
+func (statsResponse) openAPIName() string { return "ReliabilityStats" }
 
 type statsResponse struct {
 	Method  string         `json:"method"`

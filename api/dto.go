@@ -12,9 +12,9 @@ import (
 // separate types; server-owned fields appear only in responses.
 
 type userCreateRequest struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-	Role  string `json:"role" enum:"admin,pi,panelist,coder,client"`
+	Name  string `json:"name" required:"true" doc:"1-200 characters"`
+	Email string `json:"email" required:"true" format:"email"`
+	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" doc:"admins create any role; PIs create panelist, coder and client"`
 }
 
 type userResponse struct {
@@ -32,11 +32,11 @@ func toUser(u models.User, token string) userResponse {
 }
 
 type modelCreateRequest struct {
-	Slug       string `json:"slug"`
-	Title      string `json:"title"`
-	Marker     string `json:"marker"`
-	Resolution string `json:"resolution"`
-	Context    string `json:"context"`
+	Slug       string `json:"slug" required:"true" doc:"lower-case letters, digits and hyphens, at most 80 characters; unique"`
+	Title      string `json:"title" required:"true"`
+	Marker     string `json:"marker" required:"true" doc:"the client marker that opens the task"`
+	Resolution string `json:"resolution" required:"true" doc:"what resolution of the task looks like"`
+	Context    string `json:"context" default:"" doc:"the treatment context"`
 }
 
 type ownerResponse struct {
@@ -61,37 +61,39 @@ func toModel(m models.TaskModel) modelResponse {
 }
 
 type stageDTO struct {
-	Key         string   `json:"key"`
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Actor       string   `json:"actor" enum:"patient,therapist,dyad"`
-	Role        string   `json:"role" enum:"marker,process,resolution"`
-	Optional    bool     `json:"optional"`
-	Cluster     string   `json:"cluster"`
-	Codes       []string `json:"codes"`
+	Key         string   `json:"key" required:"true" doc:"1-64 letters, digits, '_', '.' or '-'; unique in the version"`
+	Name        string   `json:"name" required:"true"`
+	Description string   `json:"description" default:""`
+	Actor       string   `json:"actor" required:"true" enum:"patient,therapist,dyad"`
+	Role        string   `json:"role" required:"true" enum:"marker,process,resolution"`
+	Optional    bool     `json:"optional" default:"false"`
+	Cluster     string   `json:"cluster" default:"" doc:"the key of a cluster of this version, or empty"`
+	Codes       []string `json:"codes" required:"true" doc:"the indicator codes of the stage (at least one); a code indicates one stage"`
 }
 
 type transitionDTO struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	Kind string `json:"kind" enum:"hypothesized,alternative,loop"`
-	Note string `json:"note"`
+	From string `json:"from" required:"true" doc:"a stage key"`
+	To   string `json:"to" required:"true" doc:"a stage key"`
+	Kind string `json:"kind" enum:"hypothesized,alternative,loop" default:"hypothesized"`
+	Note string `json:"note" default:""`
 }
 
 type clusterDTO struct {
-	Key  string `json:"key"`
-	Name string `json:"name"`
+	Key  string `json:"key" required:"true"`
+	Name string `json:"name" required:"true"`
 }
 
 // versionRequest creates a draft or replaces a draft's content.
 type versionRequest struct {
-	Parent      *int            `json:"parent"`
-	Kind        string          `json:"kind" enum:"rational,rational_empirical"`
-	Notes       string          `json:"notes"`
-	Stages      []stageDTO      `json:"stages"`
-	Transitions []transitionDTO `json:"transitions"`
-	Clusters    []clusterDTO    `json:"clusters"`
+	Parent      *int            `json:"parent" doc:"the version number this one derives from"`
+	Kind        string          `json:"kind" enum:"rational,rational_empirical" default:"rational"`
+	Notes       string          `json:"notes" default:""`
+	Stages      []stageDTO      `json:"stages" required:"true" doc:"at least one marker and one resolution stage"`
+	Transitions []transitionDTO `json:"transitions" default:"[]"`
+	Clusters    []clusterDTO    `json:"clusters" default:"[]"`
 }
+
+func (versionRequest) openAPIName() string { return "Version" }
 
 func (r versionRequest) toInput() workflow.VersionInput {
 	in := workflow.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
@@ -189,8 +191,10 @@ func toVersion(v models.Version) versionResponse {
 }
 
 type actionRequest struct {
-	Note string `json:"note"`
+	Note string `json:"note" default:"" doc:"why; kept with the status change"`
 }
+
+func (actionRequest) openAPIName() string { return "Action" }
 
 type fieldChangeDTO struct {
 	From any `json:"from"`

@@ -1,145 +1,317 @@
 package api
 
+// The OpenAPI document served at /api/v1/openapi.json is generated from the
+// route table (routes.go and the *Routes functions) by reflecting over the
+// request and response types each route names, so it cannot drift from the
+// code. It must describe exactly what the server does; follow this
+// convention when you add a route or a wire type (TestOpenAPIConvention
+// checks it):
+//
+// Routes
+//   - summary: one line; desc (optional): more text. The operation's
+//     description is desc, or the summary, followed by who may call it and
+//     what each error status means. operationId is derived from method and
+//     path (getModelsSlugVersionsN); opID overrides it.
+//   - tag: one of the names in apiTags below (add yours there, with a
+//     description).
+//   - req: the JSON request body (a struct value); optionalBody: true when
+//     the handler uses bindOptional, so the body may be left out entirely.
+//     reqCSV: the body may also be text/csv.
+//   - resp: the success body; status its code; raw: other media types the
+//     route can answer with when asked by ?format=.
+//   - errs: the error statuses the handler returns besides those added for
+//     every route (401 for auth routes; 400, 413, 415, 422 for routes with a
+//     body; 500). 304 in errs documents If-None-Match (and 304 without a
+//     body); 412 documents If-Match. etag: true documents the ETag header of
+//     the success response.
+//   - Path parameters {id}, {pid} and {…_id} are integers (int64, ≥ 1);
+//     {n} is a version number (integer ≥ 1), or also the word "latest" on
+//     routes with latest: true. Other path parameters are strings.
+//   - queryParam: typ "string", "integer" or "boolean"; required: true when
+//     the server rejects a request without it; def: its default; enum.
+//
+// Types
+//   - Every named struct is a component schema. Its name is the Go type's
+//     name without a Request, Response, DTO or Wire suffix, capitalised;
+//     when the struct is (part of) a request body the suffix Input is added
+//     (stageDTO: Stage in responses, StageInput in requests; versionRequest:
+//     VersionInput). list[T] is "<T>List". A method `openAPIName() string`
+//     overrides the name. Two types with the same name are an error.
+//   - Responses: a field is required (always present) unless its json tag
+//     has omitempty; a pointer without omitempty is nullable. Response
+//     objects are open (additionalProperties is not false): clients must
+//     ignore fields they do not know, so adding a field is not a break.
+//   - Requests: a field is optional unless tagged `required:"true"`; a
+//     pointer is nullable (null means "left out"). Request objects are
+//     closed (additionalProperties: false), because the server rejects
+//     unknown fields.
+//   - Field tags: doc:"…" (description), default:"…" (the default, as JSON:
+//     default:"50", default:"true"; a value that is not JSON is a string),
+//     enum:"a,b,c", format:"…" (time.Time is date-time by itself), min:"…",
+//     max:"…" (numeric bounds), schema:"name" (use customSchema's name).
+//   - int is an integer, int64 an integer of format int64, float64 a number
+//     of format double; map[string]T an object of T; any and
+//     json.RawMessage any JSON value.
+//   - A type with a method `openAPISchema(g *schemaGen, in bool)
+//     *openapi3.Schema` describes itself (unions: oneOf per proposal kind,
+//     per selection rule).
+
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3gen"
 )
 
 var pathParamRe = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// buildOpenAPI generates the OpenAPI 3 document from the route table and
-// the request/response types: responses are closed objects
-// (additionalProperties: false) so the API tests, which validate every
-// response against this document, catch any field the code adds without
-// documenting it.
+// apiTags are the groups of operations, in the order a reader meets them.
+var apiTags = []struct{ name, desc string }{
+	{"operations", "Liveness, readiness, metrics and this document; no token needed."},
+	{"users", "People and scripts, their roles and tokens."},
+	{"web UI session", "Browser sign-in: a server-side session in an HttpOnly cookie, with a CSRF token for state changes."},
+	{"models and versions", "Stage-process models and their versions: draft, review, approval, diff and export. API clients pull `latest` with an ETag."},
+	{"expert-panel rounds", "Delphi-style rounds on a version in review: panelists rate stages and transitions and propose changes; results are anonymous group statistics."},
+	{"datasets of coded cases", "Coded therapy sessions: session reports (WAI-12), coded events, session selection and coder reliability."},
+	{"statistics", "Reliability statistics of a raw ratings matrix."},
+	{"comparisons", "Empirical comparison of a model version with coded sessions, and synthesis of the next version from it."},
+	{"audit", "The SHA-256-chained log of every state change."},
+}
+
+// errorMeaning is the generic meaning of each error status, appended to
+// every operation's description.
+var errorMeaning = map[int]string{
+	304: "the If-None-Match ETag is current (no body)",
+	400: "malformed JSON or CSV",
+	401: "no or unknown bearer token",
+	403: "the caller's role or team may not do this",
+	404: "unknown object, or one the caller may not know exists",
+	409: "illegal state change",
+	412: "If-Match does not match the current ETag",
+	413: "the body is over the size limit",
+	415: "unsupported Content-Type",
+	422: "well-formed but invalid input; errors names every bad field",
+	429: "too many failed authentications from this address",
+	500: "internal error (details are logged, never sent)",
+	503: "not ready",
+}
+
+// buildOpenAPI generates the OpenAPI 3 document from the route table.
 func buildOpenAPI(routes []route, version string) ([]byte, error) {
+	doc, err := openAPIDoc(routes, version)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func openAPIDoc(routes []route, version string) (*openapi3.T, error) {
 	if version == "" {
 		version = "dev"
 	}
 	doc := &openapi3.T{
 		OpenAPI: "3.0.3",
 		Info: &openapi3.Info{Title: "Stagewise API", Version: version,
-			Description: "Versioned stage-process models, expert-panel rounds, coded cases, empirical comparisons and synthesis for task-analysis research."},
+			Description: "Versioned stage-process models, expert-panel rounds, coded cases, empirical comparisons and synthesis for task-analysis research. " +
+				"Errors are RFC 9457 problem details. Responses may gain fields in later versions: clients ignore fields they do not know.",
+			License: &openapi3.License{Name: "MIT", URL: "https://opensource.org/licenses/MIT"},
+			Contact: &openapi3.Contact{Name: "Stagewise maintainers"},
+		},
+		Servers:    openapi3.Servers{{URL: "/", Description: "the server this document was fetched from"}},
 		Paths:      openapi3.NewPaths(),
-		Components: &openapi3.Components{Schemas: openapi3.Schemas{}, SecuritySchemes: openapi3.SecuritySchemes{}},
+		Components: &openapi3.Components{Schemas: openapi3.Schemas{}, SecuritySchemes: openapi3.SecuritySchemes{}, Headers: openapi3.Headers{}},
 	}
-	doc.Components.SecuritySchemes["bearer"] = &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme().WithBearerFormat("opaque token")}
-	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customizeSchema))
-	schemaOf := func(v any) (*openapi3.SchemaRef, error) {
-		ref, err := gen.NewSchemaRefForValue(v, doc.Components.Schemas)
-		if err != nil {
-			return nil, fmt.Errorf("schema for %T: %w", v, err)
-		}
-		return ref, nil
+	for _, t := range apiTags {
+		doc.Tags = append(doc.Tags, &openapi3.Tag{Name: t.name, Description: t.desc})
 	}
-	problem, err := schemaOf(Problem{})
-	if err != nil {
-		return nil, err
+	doc.Components.SecuritySchemes["bearer"] = &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+		WithBearerFormat("opaque token").WithDescription("Authorization: Bearer <token>; a token is shown once, when created.")}
+	doc.Components.Headers["ETag"] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "A strong validator of this representation; send it back in If-None-Match (GET) or If-Match (PUT).",
+		Schema:      openapi3.NewStringSchema().NewRef()}}}
+	g := &schemaGen{doc: doc, names: map[string]reflect.Type{}, done: map[genKey]string{}}
+	problemRef := g.ref(reflect.TypeOf(Problem{}), false)
+	if g.err != nil {
+		return nil, g.err
 	}
-	doc.Components.Schemas["Problem"] = problem
-	problemRef := &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: problem.Value}
 	for _, r := range routes {
-		op := openapi3.NewOperation()
-		op.Summary = r.summary
-		op.Tags = []string{r.tag}
-		op.OperationID = operationID(r)
-		if r.auth {
-			op.Security = &openapi3.SecurityRequirements{{"bearer": []string{}}}
-		} else {
-			op.Security = &openapi3.SecurityRequirements{}
-		}
-		for _, m := range pathParamRe.FindAllStringSubmatch(r.path, -1) {
-			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
-		}
-		for _, q := range r.query {
-			s := openapi3.NewStringSchema()
-			if q.typ == "integer" {
-				s = openapi3.NewIntegerSchema()
-			}
-			for _, e := range q.enum {
-				s.Enum = append(s.Enum, e)
-			}
-			p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(q.desc)
-			op.AddParameter(p)
-		}
-		if r.req != nil {
-			s, err := schemaOf(r.req)
-			if err != nil {
-				return nil, err
-			}
-			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(s)}
-		}
-		if r.reqCSV {
-			if op.RequestBody == nil {
-				op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithContent(openapi3.Content{})}
-			}
-			op.RequestBody.Value.Required = true
-			op.RequestBody.Value.Content["text/csv"] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
-		}
-		okResp := openapi3.NewResponse().WithDescription(http.StatusText(r.status))
-		if r.resp != nil {
-			s, err := schemaOf(r.resp)
-			if err != nil {
-				return nil, err
-			}
-			okResp.WithJSONSchemaRef(s)
-		}
-		for _, mt := range r.raw {
-			okResp.Content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
-		}
-		op.AddResponse(r.status, okResp)
-		codes := append([]int{}, r.errs...)
-		if r.auth {
-			codes = append(codes, 401)
-		}
-		if r.req != nil || r.reqCSV {
-			codes = append(codes, 400, 413, 415, 422)
-		}
-		codes = append(codes, 500)
-		seen := map[int]bool{}
-		for _, code := range codes {
-			if seen[code] {
-				continue
-			}
-			seen[code] = true
-			if code == 304 {
-				op.AddResponse(code, openapi3.NewResponse().WithDescription("Not Modified: the If-None-Match ETag is current"))
-				continue
-			}
-			resp := openapi3.NewResponse().WithDescription(http.StatusText(code))
-			resp.Content = openapi3.NewContentWithSchemaRef(problemRef, []string{"application/problem+json"})
-			if code == 503 && r.resp != nil {
-				s, _ := schemaOf(r.resp)
-				resp.Content = openapi3.NewContentWithJSONSchemaRef(s)
-			}
-			op.AddResponse(code, resp)
+		op, err := g.operation(r, problemRef)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
 		}
 		doc.AddOperation(r.path, r.method, op)
 	}
 	addStatic(doc)
-	return json.MarshalIndent(doc, "", "  ")
+	if g.err != nil {
+		return nil, g.err
+	}
+	return doc, nil
 }
+
+func (g *schemaGen) operation(r route, problemRef *openapi3.SchemaRef) (*openapi3.Operation, error) {
+	op := openapi3.NewOperation()
+	op.Summary = r.summary
+	op.Tags = []string{r.tag}
+	op.OperationID = r.opID
+	if op.OperationID == "" {
+		op.OperationID = operationID(r)
+	}
+	desc := r.desc
+	if desc == "" {
+		desc = r.summary + "."
+	}
+	if r.auth {
+		op.Security = &openapi3.SecurityRequirements{{"bearer": []string{}}}
+	} else {
+		op.Security = &openapi3.SecurityRequirements{}
+		desc += " No token needed."
+	}
+	for _, m := range pathParamRe.FindAllStringSubmatch(r.path, -1) {
+		op.AddParameter(pathParameter(m[1], r.latest))
+	}
+	for _, q := range r.query {
+		var s *openapi3.Schema
+		switch q.typ {
+		case "integer":
+			s = openapi3.NewIntegerSchema()
+		case "boolean":
+			s = openapi3.NewBoolSchema()
+		default:
+			s = openapi3.NewStringSchema()
+		}
+		for _, e := range q.enum {
+			s.Enum = append(s.Enum, e)
+		}
+		if q.def != "" {
+			s.Default = defaultValue(q.def, s)
+		}
+		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(q.desc)
+		p.Required = q.required
+		op.AddParameter(p)
+	}
+	codes := slices.Clone(r.errs)
+	if slices.Contains(codes, http.StatusNotModified) {
+		op.AddParameter(&openapi3.Parameter{In: "header", Name: "If-None-Match", Schema: openapi3.NewStringSchema().NewRef(),
+			Description: "The ETag of the representation the client has; if it is current the answer is 304 without a body."})
+	}
+	if slices.Contains(codes, http.StatusPreconditionFailed) {
+		op.AddParameter(&openapi3.Parameter{In: "header", Name: "If-Match", Schema: openapi3.NewStringSchema().NewRef(),
+			Description: "The ETag the client read; if the object has changed since, the answer is 412 and nothing changes."})
+	}
+	if r.req != nil {
+		s := g.ref(reflect.TypeOf(r.req), true)
+		body := openapi3.NewRequestBody().WithJSONSchemaRef(s)
+		body.Required = !r.optionalBody
+		if r.optionalBody {
+			body.Description = "May be left out entirely: every field has a default."
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: body}
+	}
+	if r.reqCSV {
+		if op.RequestBody == nil {
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithContent(openapi3.Content{})}
+		}
+		op.RequestBody.Value.Required = true
+		op.RequestBody.Value.Content["text/csv"] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
+	}
+	okResp := openapi3.NewResponse().WithDescription(http.StatusText(r.status))
+	if r.resp != nil {
+		okResp.WithJSONSchemaRef(g.ref(reflect.TypeOf(r.resp), false))
+	}
+	for _, mt := range r.raw {
+		if okResp.Content == nil {
+			okResp.Content = openapi3.Content{}
+		}
+		okResp.Content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
+	}
+	if r.etag {
+		okResp.Headers = openapi3.Headers{"ETag": &openapi3.HeaderRef{Ref: "#/components/headers/ETag"}}
+	}
+	op.AddResponse(r.status, okResp)
+	if r.auth {
+		codes = append(codes, http.StatusUnauthorized)
+	}
+	if r.req != nil || r.reqCSV {
+		codes = append(codes, 400, 413, 415, 422)
+	}
+	codes = append(codes, 500)
+	slices.Sort(codes)
+	codes = slices.Compact(codes)
+	var meanings []string
+	for _, code := range codes {
+		meaning := errorMeaning[code]
+		if meaning == "" {
+			return nil, fmt.Errorf("status %d has no meaning in errorMeaning", code)
+		}
+		meanings = append(meanings, fmt.Sprintf("%d: %s", code, meaning))
+		if code == http.StatusNotModified {
+			nm := openapi3.NewResponse().WithDescription("Not Modified: the If-None-Match ETag is current")
+			nm.Headers = openapi3.Headers{"ETag": &openapi3.HeaderRef{Ref: "#/components/headers/ETag"}}
+			op.AddResponse(code, nm)
+			continue
+		}
+		resp := openapi3.NewResponse().WithDescription(http.StatusText(code) + ": " + meaning)
+		resp.Content = openapi3.NewContentWithSchemaRef(problemRef, []string{"application/problem+json"})
+		if code == http.StatusServiceUnavailable && r.resp != nil {
+			resp.Content = openapi3.NewContentWithJSONSchemaRef(g.ref(reflect.TypeOf(r.resp), false))
+		}
+		op.AddResponse(code, resp)
+	}
+	op.Description = desc + "\n\nErrors: " + strings.Join(meanings, "; ") + "."
+	return op, g.err
+}
+
+// pathParameter types a path parameter by its name (see the convention).
+func pathParameter(name string, latest bool) *openapi3.Parameter {
+	p := openapi3.NewPathParameter(name)
+	switch {
+	case name == "id" || name == "pid" || strings.HasSuffix(name, "_id"):
+		s := openapi3.NewInt64Schema()
+		s.Min = ptr(1.0)
+		p.Schema, p.Description = s.NewRef(), "a numeric id"
+	case name == "n" && latest:
+		p.Schema = openapi3.NewStringSchema().WithPattern(`^(latest|[1-9][0-9]*)$`).NewRef()
+		p.Description = "a version number, or latest: the newest approved version"
+	case name == "n":
+		s := openapi3.NewIntegerSchema()
+		s.Min = ptr(1.0)
+		p.Schema, p.Description = s.NewRef(), "a version number"
+	case name == "slug":
+		p.Schema, p.Description = openapi3.NewStringSchema().NewRef(), "the model's slug"
+	default:
+		p.Schema = openapi3.NewStringSchema().NewRef()
+	}
+	return p
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // addStatic documents the endpoints outside the route table.
 func addStatic(doc *openapi3.T) {
+	problem := openapi3.NewContentWithSchemaRef(&openapi3.SchemaRef{Ref: "#/components/schemas/Problem"}, []string{"application/problem+json"})
 	op := openapi3.NewOperation()
 	op.Summary, op.Tags, op.OperationID = "This document", []string{"operations"}, "getOpenAPI"
+	op.Description = "The OpenAPI 3.0 description of this API, generated from the server's route table. No token needed."
 	op.Security = &openapi3.SecurityRequirements{}
 	op.AddResponse(200, openapi3.NewResponse().WithDescription("OK").WithJSONSchema(openapi3.NewObjectSchema()))
+	op.AddResponse(500, openapi3.NewResponse().WithDescription("Internal Server Error").WithContent(problem))
 	doc.AddOperation("/api/v1/openapi.json", http.MethodGet, op)
 	m := openapi3.NewOperation()
 	m.Summary, m.Tags, m.OperationID = "Prometheus metrics", []string{"operations"}, "getMetrics"
+	m.Description = "Request counts and latencies in the Prometheus text format. No token needed."
 	m.Security = &openapi3.SecurityRequirements{}
 	resp := openapi3.NewResponse().WithDescription("OK")
 	resp.Content = openapi3.NewContentWithSchema(openapi3.NewStringSchema(), []string{"text/plain"})
 	m.AddResponse(200, resp)
+	m.AddResponse(500, openapi3.NewResponse().WithDescription("Internal Server Error").WithContent(problem))
 	doc.AddOperation("/metrics", http.MethodGet, m)
 }
 
@@ -158,33 +330,281 @@ func operationID(r route) string {
 	return b.String()
 }
 
-// customizeSchema closes objects, marks fields without omitempty as
-// required and adds enums from `enum:"a,b"` tags.
-func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
-	if e := tag.Get("enum"); e != "" {
-		for _, v := range strings.Split(e, ",") {
-			s.Enum = append(s.Enum, v)
-		}
+// ---- schemas from Go types ----
+
+type genKey struct {
+	t  reflect.Type
+	in bool
+}
+
+// schemaGen turns Go types into component schemas (see the convention).
+type schemaGen struct {
+	doc   *openapi3.T
+	names map[string]reflect.Type
+	done  map[genKey]string
+	err   error
+}
+
+// openAPISchemer is a type that describes itself (unions).
+type openAPISchemer interface {
+	openAPISchema(g *schemaGen, in bool) *openapi3.Schema
+}
+
+type openAPINamer interface{ openAPIName() string }
+
+var (
+	timeType     = reflect.TypeOf(time.Time{})
+	schemerType  = reflect.TypeOf((*openAPISchemer)(nil)).Elem()
+	namerType    = reflect.TypeOf((*openAPINamer)(nil)).Elem()
+	genericListT = regexp.MustCompile(`^list\[.*\.([A-Za-z0-9_]+)\]$`)
+)
+
+// customSchema is the schema of a field whose Go type says too little; a
+// field names one with schema:"name".
+func (g *schemaGen) customSchema(name string, in bool) (*openapi3.SchemaRef, bool) {
+	switch name {
+	case "codebook":
+		arr := &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: g.ref(reflect.TypeOf(codeDTO{}), in)}
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+			openapi3.NewStringSchema().WithEnum("3rs-2015").NewRef(), arr.NewRef(),
+		}}}, true
 	}
+	return nil, false
+}
+
+func (g *schemaGen) fail(format string, args ...any) {
+	if g.err == nil {
+		g.err = fmt.Errorf(format, args...)
+	}
+}
+
+// schemaName is the component name of a named struct type.
+func schemaName(t reflect.Type, in bool) string {
+	if t.Implements(namerType) {
+		n := reflect.Zero(t).Interface().(openAPINamer).openAPIName()
+		if in && !strings.HasSuffix(n, "Input") {
+			n += "Input"
+		}
+		return n
+	}
+	name := t.Name()
+	suffix := ""
+	if m := genericListT.FindStringSubmatch(name); m != nil {
+		name, suffix = m[1], "List"
+	}
+	for _, s := range []string{"Response", "Request", "DTO", "Wire"} {
+		name = strings.TrimSuffix(name, s)
+	}
+	r := []rune(name)
+	r[0] = unicode.ToUpper(r[0])
+	name = string(r)
+	if in && !strings.HasSuffix(name, "Input") {
+		name += "Input"
+	}
+	return name + suffix
+}
+
+// named stores s as a component and returns a reference to it.
+func (g *schemaGen) named(name string, t reflect.Type, s *openapi3.Schema) *openapi3.SchemaRef {
+	if other, ok := g.names[name]; ok && other != t {
+		g.fail("schema name %s is used by both %v and %v", name, other, t)
+	}
+	g.names[name] = t
+	g.doc.Components.Schemas[name] = s.NewRef()
+	return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: s}
+}
+
+// ref is the schema of t; named structs are components.
+func (g *schemaGen) ref(t reflect.Type, in bool) *openapi3.SchemaRef {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() == reflect.Struct && t.String() != "time.Time" {
-		no := false
-		s.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
-		s.Required = nil
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			jt := f.Tag.Get("json")
-			n, opts, _ := strings.Cut(jt, ",")
-			if n == "" || n == "-" || strings.Contains(opts, "omitempty") {
-				continue
-			}
-			if f.Type.Kind() == reflect.Pointer {
-				continue
-			}
-			s.Required = append(s.Required, n)
+	switch {
+	case t == timeType:
+		return openapi3.NewDateTimeSchema().NewRef()
+	case t == rawMessageType || t.Kind() == reflect.Interface:
+		return (&openapi3.Schema{}).NewRef()
+	}
+	key := genKey{t, in}
+	if name, ok := g.done[key]; ok {
+		return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: g.doc.Components.Schemas[name].Value}
+	}
+	if t.Implements(schemerType) {
+		name := schemaName(t, in)
+		g.done[key] = name
+		g.doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+		return g.named(name, t, reflect.Zero(t).Interface().(openAPISchemer).openAPISchema(g, in))
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		name := schemaName(t, in)
+		g.done[key] = name
+		g.doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{}} // recursion
+		return g.named(name, t, g.object(t, in))
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
+			return openapi3.NewBytesSchema().NewRef()
+		}
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: g.elem(t.Elem(), in)}}
+	case reflect.Map:
+		s := openapi3.NewObjectSchema()
+		if t.Elem().Kind() == reflect.Interface {
+			s.AdditionalProperties = openapi3.AdditionalProperties{Has: ptr(true)}
+		} else {
+			s.AdditionalProperties = openapi3.AdditionalProperties{Schema: g.elem(t.Elem(), in)}
+		}
+		return s.NewRef()
+	case reflect.String:
+		return openapi3.NewStringSchema().NewRef()
+	case reflect.Bool:
+		return openapi3.NewBoolSchema().NewRef()
+	case reflect.Int64, reflect.Uint64:
+		return openapi3.NewInt64Schema().NewRef()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return openapi3.NewIntegerSchema().NewRef()
+	case reflect.Float32, reflect.Float64:
+		return openapi3.NewFloat64Schema().NewRef()
+	}
+	g.fail("no schema for %v", t)
+	return (&openapi3.Schema{}).NewRef()
+}
+
+// elem is the schema of an array item or map value: a pointer is nullable.
+func (g *schemaGen) elem(t reflect.Type, in bool) *openapi3.SchemaRef {
+	ref := g.ref(t, in)
+	if t.Kind() != reflect.Pointer {
+		return ref
+	}
+	if ref.Ref != "" {
+		return (&openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}, Nullable: true}).NewRef()
+	}
+	cp := *ref.Value
+	cp.Nullable = true
+	return cp.NewRef()
+}
+
+// object is the schema of a struct's fields.
+func (g *schemaGen) object(t reflect.Type, in bool) *openapi3.Schema {
+	s := openapi3.NewObjectSchema()
+	if in {
+		s.AdditionalProperties = openapi3.AdditionalProperties{Has: ptr(false)}
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		omitempty := strings.Contains(opts, "omitempty")
+		fs := g.field(f, in)
+		s.Properties[name] = fs
+		if in && f.Tag.Get("required") == "true" || !in && !omitempty {
+			s.Required = append(s.Required, name)
 		}
 	}
-	return nil
+	if t.Implements(reflect.TypeOf((*interface{ openAPIDescription() string })(nil)).Elem()) {
+		s.Description = reflect.Zero(t).Interface().(interface{ openAPIDescription() string }).openAPIDescription()
+	}
+	return s
+}
+
+// field is one struct field's schema with the field's tags applied.
+func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
+	var ref *openapi3.SchemaRef
+	if c := f.Tag.Get("schema"); c != "" {
+		var ok bool
+		if ref, ok = g.customSchema(c, in); !ok {
+			g.fail("field %s: no custom schema %q", f.Name, c)
+			return (&openapi3.Schema{}).NewRef()
+		}
+	} else {
+		ref = g.ref(f.Type, in)
+	}
+	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	nullable := f.Type.Kind() == reflect.Pointer && (in || !strings.Contains(opts, "omitempty"))
+	doc, def, enum, format := f.Tag.Get("doc"), f.Tag.Get("default"), f.Tag.Get("enum"), f.Tag.Get("format")
+	lo, hi := f.Tag.Get("min"), f.Tag.Get("max")
+	if !nullable && doc == "" && def == "" && enum == "" && format == "" && lo == "" && hi == "" {
+		return ref
+	}
+	var s *openapi3.Schema
+	if ref.Ref != "" {
+		// A reference cannot carry siblings in OpenAPI 3.0: wrap it.
+		s = &openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}}
+	} else {
+		cp := *ref.Value
+		s = &cp
+	}
+	s.Description = doc
+	s.Nullable = nullable
+	if format != "" {
+		s.Format = format
+	}
+	target := s
+	if s.Type.Is(openapi3.TypeArray) && s.Items != nil && enum != "" {
+		items := *s.Items.Value
+		target = &items
+		s.Items = target.NewRef()
+	}
+	if enum != "" {
+		target.Enum = nil
+		for _, v := range strings.Split(enum, ",") {
+			target.Enum = append(target.Enum, v)
+		}
+	}
+	if def != "" {
+		s.Default = defaultValue(def, s)
+	}
+	if lo != "" {
+		v, err := strconv.ParseFloat(lo, 64)
+		if err != nil {
+			g.fail("field %s: min %q", f.Name, lo)
+		}
+		s.Min = &v
+	}
+	if hi != "" {
+		v, err := strconv.ParseFloat(hi, 64)
+		if err != nil {
+			g.fail("field %s: max %q", f.Name, hi)
+		}
+		s.Max = &v
+	}
+	return s.NewRef()
+}
+
+// defaultValue reads a default:"…" tag: JSON, or else a plain string.
+func defaultValue(def string, s *openapi3.Schema) any {
+	if s.Type.Is(openapi3.TypeString) {
+		var str string
+		if json.Unmarshal([]byte(def), &str) == nil {
+			return str
+		}
+		return def
+	}
+	var v any
+	if json.Unmarshal([]byte(def), &v) == nil {
+		return v
+	}
+	return def
+}
+
+// variant builds one alternative of a union: an object whose discriminator
+// property is fixed to value, plus the given properties.
+func variant(disc, value string, discRequired bool, in bool, props openapi3.Schemas, required ...string) *openapi3.Schema {
+	s := openapi3.NewObjectSchema()
+	if in {
+		s.AdditionalProperties = openapi3.AdditionalProperties{Has: ptr(false)}
+	}
+	s.Properties[disc] = openapi3.NewStringSchema().WithEnum(value).NewRef()
+	for k, v := range props {
+		s.Properties[k] = v
+	}
+	if discRequired {
+		s.Required = append(s.Required, disc)
+	}
+	s.Required = append(s.Required, required...)
+	return s
 }

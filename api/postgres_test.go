@@ -106,6 +106,9 @@ func TestOnPostgres(t *testing.T) {
 		"Synthesis":                TestSynthesis,
 		"MyRounds":                 TestMyRounds,
 		"ReissueToken":             TestReissueToken,
+		"SessionSignIn":            TestSessionSignIn,
+		"SessionIdleExpiry":        TestSessionIdleExpiry,
+		"SessionsEndForUser":       TestSessionsEndForUser,
 	} {
 		t.Run(name, test)
 	}

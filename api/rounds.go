@@ -25,7 +25,7 @@ func (s *server) roundRoutes() []route {
 	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: roundPath + "/" + name, summary: summary, tag: tag, auth: true,
-			h: s.roundAction(workflow.RoundAction(name)), req: actionRequest{}, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
+			h: s.roundAction(workflow.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
 	}
 	return []route{
 		{method: http.MethodPost, path: versionPath + "/rounds", summary: "Create a draft panel round on a version in review (the model's PI or an admin)", tag: tag, auth: true,
@@ -33,7 +33,7 @@ func (s *server) roundRoutes() []route {
 		{method: http.MethodGet, path: versionPath + "/rounds", summary: "List a version's rounds (panelists: the rounds they are invited to)", tag: tag, auth: true,
 			h: s.listRounds, resp: list[roundResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: versionPath + "/revise", summary: "Draft the next version with the accepted mechanical proposals of closed rounds applied", tag: tag, auth: true,
-			h: s.reviseVersion, req: reviseRequest{}, resp: versionResponse{}, status: 201, errs: []int{400, 403, 404, 409, 422}},
+			h: s.reviseVersion, req: reviseRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{400, 403, 404, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/rounds", summary: "The caller's rounds across models: invited (panelists), of their models (PIs), all (admins)", tag: tag, auth: true,
 			h: s.myRounds, resp: list[roundResponse]{}, status: 200, query: page, errs: []int{403, 422}},
 		{method: http.MethodGet, path: roundPath, summary: "One round (the PI sees who has responded, never what)", tag: tag, auth: true,
@@ -46,7 +46,7 @@ func (s *server) roundRoutes() []route {
 			h: s.getReview, resp: reviewResponse{}, status: 200, errs: []int{403, 404}},
 		{method: http.MethodGet, path: roundPath + "/results", summary: "Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv", tag: tag, auth: true,
 			h: s.roundResults, resp: resultsResponse{}, status: 200, raw: []string{"text/csv"},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default) or csv (one row per item)", enum: []string{"json", "csv"}}}, errs: []int{403, 404, 422}},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default) or csv (one row per item)", enum: []string{"json", "csv"}, def: "json"}}, errs: []int{403, 404, 422}},
 		{method: http.MethodGet, path: roundPath + "/proposals", summary: "A round's proposals with pseudonymous authors (the model's PI or an admin)", tag: tag, auth: true,
 			h: s.listProposals, resp: list[proposalResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: roundPath + "/proposals/{pid}/decision", summary: "Decide a proposal of a closed round: accepted, rejected or deferred", tag: tag, auth: true,
@@ -55,30 +55,38 @@ func (s *server) roundRoutes() []route {
 }
 
 type scaleDTO struct {
-	Min int `json:"min"`
-	Max int `json:"max"`
+	Min int `json:"min" required:"true"`
+	Max int `json:"max" required:"true"`
 }
 
 // consensusDTO is a consensus rule with its parameters; in responses every
 // parameter of the rule is present (defaults resolved).
 type consensusDTO struct {
-	Name      string   `json:"rule" enum:"percent_agree,median_iqr,grade,cvi,rand_ucla"`
-	AgreeMin  *float64 `json:"agree_min,omitempty"`
-	Threshold *float64 `json:"threshold,omitempty"`
-	MedianMin *float64 `json:"median_min,omitempty"`
-	IQRMax    *float64 `json:"iqr_max,omitempty"`
-	HighMin   *float64 `json:"high_min,omitempty"`
-	LowMax    *float64 `json:"low_max,omitempty"`
-	InShare   *float64 `json:"in_share,omitempty"`
-	VetoShare *float64 `json:"veto_share,omitempty"`
+	Name      string   `json:"rule" enum:"percent_agree,median_iqr,grade,cvi,rand_ucla" default:"percent_agree"`
+	AgreeMin  *float64 `json:"agree_min,omitempty" doc:"percent_agree: the lowest rating that agrees (default ⌈max − (max − min)/3⌉)"`
+	Threshold *float64 `json:"threshold,omitempty" doc:"percent_agree: share of agreeing ratings for consensus (default 0.8); cvi: the I-CVI threshold (default 0.78)"`
+	MedianMin *float64 `json:"median_min,omitempty" doc:"median_iqr: the lowest median (default as agree_min)"`
+	IQRMax    *float64 `json:"iqr_max,omitempty" doc:"median_iqr: the largest interquartile range (default (max − min)/8)"`
+	HighMin   *float64 `json:"high_min,omitempty" doc:"grade: the lowest high rating (default 7)"`
+	LowMax    *float64 `json:"low_max,omitempty" doc:"grade: the highest low rating (default 3)"`
+	InShare   *float64 `json:"in_share,omitempty" doc:"grade: share of high ratings for in (default 0.7)"`
+	VetoShare *float64 `json:"veto_share,omitempty" doc:"grade: share of low ratings that vetoes (default 0.15)"`
+}
+
+func (consensusDTO) openAPIName() string { return "Consensus" }
+
+func (consensusDTO) openAPIDescription() string {
+	return "A consensus rule and its parameters (domain.md). A parameter left out takes its default; a parameter of another rule is 422. In responses every parameter of the rule is present."
 }
 
 type itemRefDTO struct {
-	Type string `json:"type" enum:"stage,transition"`
-	Key  string `json:"key,omitempty"`
-	From string `json:"from,omitempty"`
-	To   string `json:"to,omitempty"`
+	Type string `json:"type" required:"true" enum:"stage,transition"`
+	Key  string `json:"key,omitempty" doc:"the stage key (type stage)"`
+	From string `json:"from,omitempty" doc:"the transition's from stage (type transition)"`
+	To   string `json:"to,omitempty" doc:"the transition's to stage (type transition)"`
 }
+
+func (itemRefDTO) openAPIName() string { return "ItemRef" }
 
 func toItemRefs(its []models.ItemRef) []itemRefDTO {
 	out := make([]itemRefDTO, len(its))
@@ -89,16 +97,18 @@ func toItemRefs(its []models.ItemRef) []itemRefDTO {
 }
 
 type roundCreateRequest struct {
-	Panelists []int64       `json:"panelists"`
-	Scale     *scaleDTO     `json:"scale"`
-	Consensus *consensusDTO `json:"consensus"`
+	Panelists []int64       `json:"panelists" doc:"user ids of panelists to invite; at least one unless carry_from re-invites some"`
+	Scale     *scaleDTO     `json:"scale" doc:"the rating scale (default 1-9)"`
+	Consensus *consensusDTO `json:"consensus" doc:"the consensus rule (default percent_agree with its default parameters)"`
 	// ClosesAt is an RFC 3339 time in the future.
-	ClosesAt      *string      `json:"closes_at"`
-	Items         []itemRefDTO `json:"items"`
-	CarryFrom     *int64       `json:"carry_from"`
-	SkipConsensus bool         `json:"skip_consensus"`
-	Reinvite      string       `json:"reinvite" enum:"all,responders"`
+	ClosesAt      *string      `json:"closes_at" format:"date-time" doc:"when the round stops taking reviews (RFC 3339, in the future); null: until closed"`
+	Items         []itemRefDTO `json:"items" doc:"the stages and transitions to rate (default: every stage and transition of the version); at least one when given"`
+	CarryFrom     *int64       `json:"carry_from" doc:"an earlier closed round of the model whose panelists are re-invited"`
+	SkipConsensus bool         `json:"skip_consensus" default:"false" doc:"with carry_from: leave out the items that reached consensus (in or out) there"`
+	Reinvite      string       `json:"reinvite" enum:"all,responders" doc:"with carry_from: whom to re-invite (default all)"`
 }
+
+func (roundCreateRequest) openAPIName() string { return "Round" }
 
 func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
 	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite}
@@ -174,18 +184,22 @@ func toRound(v workflow.RoundView) roundResponse {
 }
 
 type stageRatingDTO struct {
-	Key       string `json:"key"`
-	Relevance *int   `json:"relevance"`
-	Clarity   *int   `json:"clarity"`
-	Comment   string `json:"comment"`
+	Key       string `json:"key" required:"true"`
+	Relevance *int   `json:"relevance" doc:"a point of the round's scale; null or left out: missing"`
+	Clarity   *int   `json:"clarity" doc:"a point of the round's scale; null or left out: missing"`
+	Comment   string `json:"comment" default:""`
 }
 
+func (stageRatingDTO) openAPIName() string { return "StageRating" }
+
 type transitionRatingDTO struct {
-	From      string `json:"from"`
-	To        string `json:"to"`
-	Agreement *int   `json:"agreement"`
-	Comment   string `json:"comment"`
+	From      string `json:"from" required:"true"`
+	To        string `json:"to" required:"true"`
+	Agreement *int   `json:"agreement" doc:"a point of the round's scale; null or left out: missing"`
+	Comment   string `json:"comment" default:""`
 }
+
+func (transitionRatingDTO) openAPIName() string { return "TransitionRating" }
 
 type proposalRequest struct {
 	Kind      string         `json:"kind" enum:"add_stage,remove_stage,rename_stage,merge_stages,split_stage,add_transition,remove_transition,move_to_cluster,other"`
@@ -197,10 +211,12 @@ type proposalRequest struct {
 // reviewRequest is a panelist's whole review; a rating left out or null
 // is missing, not zero.
 type reviewRequest struct {
-	Stages      []stageRatingDTO      `json:"stages"`
-	Transitions []transitionRatingDTO `json:"transitions"`
-	Proposals   []proposalRequest     `json:"proposals"`
+	Stages      []stageRatingDTO      `json:"stages" default:"[]"`
+	Transitions []transitionRatingDTO `json:"transitions" default:"[]"`
+	Proposals   []proposalRequest     `json:"proposals" default:"[]"`
 }
+
+func (reviewRequest) openAPIName() string { return "Review" }
 
 func (r reviewRequest) toReview() models.Review {
 	rv := models.Review{Stages: make([]models.StageReview, len(r.Stages)), Transitions: make([]models.TransitionReview, len(r.Transitions)),
@@ -272,13 +288,13 @@ func toReview(rv models.Review) reviewResponse {
 }
 
 type decisionRequest struct {
-	Decision string `json:"decision" enum:"accepted,rejected,deferred"`
-	Note     string `json:"note"`
+	Decision string `json:"decision" required:"true" enum:"accepted,rejected,deferred"`
+	Note     string `json:"note" default:""`
 }
 
 type reviseRequest struct {
-	Rounds []int64 `json:"rounds"`
-	Notes  string  `json:"notes"`
+	Rounds []int64 `json:"rounds" doc:"the closed rounds whose accepted proposals are applied (default: every closed round of the version)"`
+	Notes  string  `json:"notes" default:""`
 }
 
 type countDTO struct {

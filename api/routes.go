@@ -28,11 +28,20 @@ type route struct {
 	errs   []int
 	// bodyLimit overrides the default JSON body limit.
 	bodyLimit int64
+	// Documentation only (see the convention in openapi.go): desc is the
+	// longer description; opID overrides the derived operationId;
+	// optionalBody: the body may be left out; etag: the success response
+	// carries an ETag; latest: {n} may be "latest".
+	desc, opID                 string
+	optionalBody, etag, latest bool
 }
 
 type queryParam struct {
 	name, desc, typ string
 	enum            []string
+	// required: the server rejects a request without it; def: its default.
+	required bool
+	def      string
 }
 
 func (r route) handler(s *server) echo.HandlerFunc {
@@ -63,7 +72,7 @@ func (s *server) routes() []route {
 	page := []queryParam{{name: "cursor", desc: cursorDesc, typ: "string"}, {name: "limit", desc: limitDesc, typ: "integer"}}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: versionPath + "/" + name, summary: summary, tag: tagModels, auth: true,
-			h: s.versionAction(name), req: actionRequest{}, resp: versionResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
+			h: s.versionAction(name), req: actionRequest{}, optionalBody: true, resp: versionResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
 	}
 	base := []route{
 		{method: http.MethodGet, path: "/healthz", summary: "Liveness: the process is up", tag: tagOps, public: s.healthz, resp: healthResponse{}, status: 200},
@@ -77,24 +86,26 @@ func (s *server) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/models", summary: "Create a model (PIs and admins)", tag: tagModels, auth: true, h: s.createModel, req: modelCreateRequest{}, resp: modelResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/models", summary: "List models", tag: tagModels, auth: true, h: s.listModels, resp: list[modelResponse]{}, status: 200, query: page, errs: []int{422}},
 		{method: http.MethodGet, path: "/api/v1/models/{slug}", summary: "One model", tag: tagModels, auth: true, h: s.getModel, resp: modelResponse{}, status: 200, errs: []int{404}},
-		{method: http.MethodPost, path: "/api/v1/models/{slug}/versions", summary: "Draft the next version", tag: tagModels, auth: true, h: s.createVersion, req: versionRequest{}, resp: versionResponse{}, status: 201, errs: []int{400, 403, 404, 409, 422}},
+		{method: http.MethodPost, path: "/api/v1/models/{slug}/versions", summary: "Draft the next version", tag: tagModels, auth: true, h: s.createVersion, req: versionRequest{}, resp: versionResponse{}, etag: true, status: 201, errs: []int{400, 403, 404, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/models/{slug}/versions", summary: "List the versions the caller may see", tag: tagModels, auth: true, h: s.listVersions, resp: list[versionResponse]{}, status: 200, query: page, errs: []int{404, 422}},
-		{method: http.MethodGet, path: versionPath, summary: "One version; {n} may be latest (the newest approved). Strong ETag; If-None-Match gives 304", tag: tagModels, auth: true, h: s.getVersion, resp: versionResponse{}, status: 200, errs: []int{304, 404}},
-		{method: http.MethodPut, path: versionPath, summary: "Replace a draft's content (If-Match honoured)", tag: tagModels, auth: true, h: s.replaceVersion, req: versionRequest{}, resp: versionResponse{}, status: 200, errs: []int{400, 403, 404, 409, 412, 422}},
+		{method: http.MethodGet, path: versionPath, summary: "One version; {n} may be latest (the newest approved). Strong ETag; If-None-Match gives 304", tag: tagModels, auth: true, h: s.getVersion, resp: versionResponse{}, etag: true, latest: true, status: 200, errs: []int{304, 404}},
+		{method: http.MethodPut, path: versionPath, summary: "Replace a draft's content (If-Match honoured)", tag: tagModels, auth: true, h: s.replaceVersion, req: versionRequest{}, resp: versionResponse{}, etag: true, status: 200, errs: []int{400, 403, 404, 409, 412, 422}},
 		action("submit", "Freeze a draft for review (draft → in_review)"),
 		action("approve", "Approve a version in review (in_review → approved)"),
 		action("reject", "Reject a version in review (in_review → rejected)"),
 		action("retire", "Retire an approved version (approved → retired)"),
-		{method: http.MethodGet, path: versionPath + "/diff", summary: "What changed from version {from} to {n}", tag: tagModels, auth: true, h: s.diffVersions, resp: diffResponse{}, status: 200,
-			query: []queryParam{{name: "from", desc: "the version number to compare with", typ: "integer"}}, errs: []int{404, 422}},
-		{method: http.MethodGet, path: versionPath + "/export", summary: "Export as JSON, Graphviz DOT, Mermaid or a rendered SVG diagram", tag: tagModels, auth: true, h: s.exportVersion, resp: versionResponse{}, status: 200,
-			raw: []string{"text/vnd.graphviz", "text/vnd.mermaid", "image/svg+xml"}, query: []queryParam{{name: "format", typ: "string", desc: "json (default), dot, mermaid or svg", enum: []string{"json", "dot", "mermaid", "svg"}}}, errs: []int{404, 422}},
+		{method: http.MethodGet, path: versionPath + "/diff", summary: "What changed from version {from} to {n}", tag: tagModels, auth: true, h: s.diffVersions, resp: diffResponse{}, latest: true, status: 200,
+			query: []queryParam{{name: "from", desc: "the version number to compare with", typ: "integer", required: true}}, errs: []int{404, 422}},
+		{method: http.MethodGet, path: versionPath + "/export", summary: "Export as JSON, Graphviz DOT, Mermaid or a rendered SVG diagram", tag: tagModels, auth: true, h: s.exportVersion, resp: versionResponse{}, etag: true, latest: true, status: 200,
+			raw: []string{"text/vnd.graphviz", "text/vnd.mermaid", "image/svg+xml"}, query: []queryParam{{name: "format", typ: "string", desc: "json (default), dot, mermaid or svg", enum: []string{"json", "dot", "mermaid", "svg"}, def: "json"}}, errs: []int{404, 422}},
 
 		{method: http.MethodGet, path: "/api/v1/audit", summary: "Audit entries after a sequence number, in order (admins and PIs)", tag: tagAudit, auth: true, h: s.listAudit, resp: list[auditEntryResponse]{}, status: 200,
 			query: []queryParam{{name: "after", desc: "list entries with seq greater than this", typ: "integer"}, {name: "limit", desc: limitDesc, typ: "integer"}}, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/audit/verify", summary: "Recompute the SHA-256 chain of the audit log", tag: tagAudit, auth: true, h: s.verifyAudit, resp: auditVerifyResponse{}, status: 200, errs: []int{403}},
 	}
+	base = append(base, s.lineageRoutes()...)
 	base = append(base, s.roundRoutes()...)
 	base = append(base, s.datasetRoutes()...)
+	base = append(base, s.sessionRoutes()...)
 	return append(base, s.comparisonRoutes()...)
 }

@@ -285,6 +285,11 @@ func respondCached(c echo.Context, v any) error {
 // authenticate resolves the bearer token to a user.
 func (s *server) authenticate(c echo.Context) (models.User, error) {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if h == "" { // the web UI: a session cookie (see session.go)
+		if u, ok, err := s.sessionUser(c); ok {
+			return u, err
+		}
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="stagewise"`)

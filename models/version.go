@@ -15,6 +15,16 @@ type TaskModel struct {
 	OwnerName  string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Team is the model team, its creator (the owner) first; filled where
+	// a model is shown, not on every load.
+	Team []TeamMember
+}
+
+// TeamMember is one PI of a model team.
+type TeamMember struct {
+	ID      int64
+	Name    string
+	Creator bool
 }
 
 // VersionKind says how a version was derived.

@@ -158,7 +158,12 @@ func (s *Service) writeBatch(jobs []*reviewJob) {
 		return nil
 	})
 	for i, j := range jobs {
-		if err != nil && written[i] {
+		// A failed transaction wrote nothing: the reviews it had written
+		// are rolled back and those it never reached (LockOpenRound or
+		// BEGIN failed) were not written either. Every job without an
+		// error of its own gets the transaction's, so none is acknowledged
+		// as durable when it is not.
+		if err != nil && (written[i] || j.err == nil) {
 			j.err = err
 		}
 		close(j.done)

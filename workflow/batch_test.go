@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/models/store"
@@ -159,4 +160,115 @@ func join(ss []string) string {
 		out += s
 	}
 	return out
+}
+
+// errInjected is the failure the fault-injecting stores below return.
+var errInjected = errors.New("injected failure")
+
+// faultyStore fails LockOpenRound or the transaction's BEGIN on demand.
+type faultyStore struct {
+	Store
+	failLock, failBegin bool
+}
+
+func (f faultyStore) LockOpenRound(ctx context.Context, id int64, now time.Time) (bool, error) {
+	if f.failLock {
+		return false, errInjected
+	}
+	return f.Store.LockOpenRound(ctx, id, now)
+}
+
+func (f faultyStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if f.failBegin {
+		return errInjected
+	}
+	return f.Store.InTx(ctx, fn)
+}
+
+// TestBatchFailureReachesEveryJob: when the batch's transaction fails before
+// any review is written (LockOpenRound or BEGIN fails), no job may be
+// acknowledged as written: each gets the transaction's error, and nothing
+// is stored. (Found by a tester: the jobs kept err == nil and the API
+// answered 200 for reviews that were lost.)
+func TestBatchFailureReachesEveryJob(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault faultyStore
+	}{
+		{"LockOpenRound fails", faultyStore{failLock: true}},
+		{"BEGIN fails", faultyStore{failBegin: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "b.db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			s := New(st, log)
+			admin := models.User{Role: models.RoleAdmin}
+			pi, _, err := s.CreateUser(ctx, admin, NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var panel []models.User
+			var ids []int64
+			for _, e := range []string{"a@x.invalid", "b@x.invalid"} {
+				u, _, err := s.CreateUser(ctx, admin, NewUser{Name: e, Email: e, Role: models.RolePanelist})
+				if err != nil {
+					t.Fatal(err)
+				}
+				panel, ids = append(panel, u), append(ids, u.ID)
+			}
+			nm, in := DemoModel()
+			if _, err := s.CreateModel(ctx, pi, nm); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Transition(ctx, pi, nm.Slug, 1, ActionSubmit, ""); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.CreateRound(ctx, pi, nm.Slug, 1, RoundInput{Panelists: ids})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TransitionRound(ctx, pi, r.ID, RoundActionOpen, ""); err != nil {
+				t.Fatal(err)
+			}
+			fault := tc.fault
+			fault.Store = st
+			fs := New(fault, log)
+			defer fs.StopBatching()
+			rating := 8
+			var jobs []*reviewJob
+			for _, u := range panel {
+				jobs = append(jobs, &reviewJob{actor: u, done: make(chan struct{}), review: models.Review{RoundID: r.ID, PanelistID: u.ID,
+					Stages: []models.StageReview{{Key: "marker", Relevance: &rating}}}})
+			}
+			fs.writeBatch(jobs)
+			for i, j := range jobs {
+				select {
+				case <-j.done:
+				default:
+					t.Errorf("job %d not acknowledged", i)
+				}
+				if !errors.Is(j.err, errInjected) {
+					t.Errorf("job %d: err = %v, want the transaction's error", i, j.err)
+				}
+			}
+			if rvs, err := st.ReviewsOf(ctx, r.ID); err != nil || len(rvs) != 0 {
+				t.Errorf("round holds %d reviews (%v), want 0", len(rvs), err)
+			}
+			// Through the public path too: the caller gets the error.
+			if _, err := fs.batcher().submit(ctx, panel[0], jobs[0].review); !errors.Is(err, errInjected) {
+				t.Errorf("submit: %v, want the transaction's error", err)
+			}
+		})
+	}
 }

@@ -20,6 +20,8 @@ type Store interface {
 	RoundStore
 	DatasetStore
 	ComparisonStore
+	TeamStore
+	SessionStore
 
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 

@@ -50,11 +50,16 @@ type Analyzer struct {
 	// unmappedID numbers the unmapped codes for variant keys and extras.
 	unmappedID    map[string]int32
 	unmappedNames []string
-	extra         []extraEvent
-	lag           []int64
-	skipped       int
-	events        int
-	unmappedEv    int
+	// unmappedSess counts per unmapped code id the sessions having it;
+	// unmappedSeen stamps the last session (1-based Add count) that did.
+	unmappedSess []int
+	unmappedSeen []int
+	added        int
+	extra        []extraEvent
+	lag          []int64
+	skipped      int
+	events       int
+	unmappedEv   int
 
 	raw, col []int32
 	key      []byte
@@ -168,6 +173,7 @@ func (a *Analyzer) Add(s Session) {
 	col := a.col[:0]
 	extra := a.extra[:0]
 	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
+	a.added++
 	for _, c := range s.Codes {
 		st, ok := a.codeStage[c]
 		if !ok {
@@ -177,6 +183,12 @@ func (a *Analyzer) Add(s Session) {
 				id = int32(len(a.unmappedNames))
 				a.unmappedID[c] = id
 				a.unmappedNames = append(a.unmappedNames, c)
+				a.unmappedSess = append(a.unmappedSess, 0)
+				a.unmappedSeen = append(a.unmappedSeen, 0)
+			}
+			if a.unmappedSeen[id] != a.added {
+				a.unmappedSeen[id] = a.added
+				a.unmappedSess[id]++
 			}
 			a.unmapped[c]++
 			a.unmappedEv++
@@ -600,7 +612,7 @@ func (a *Analyzer) Report() Report {
 	rep.LeftOut = []SessionRef{}
 	rep.UnmappedCodes = make([]CodeCount, 0, len(a.unmapped))
 	for c, k := range a.unmapped {
-		rep.UnmappedCodes = append(rep.UnmappedCodes, CodeCount{Code: c, Count: k})
+		rep.UnmappedCodes = append(rep.UnmappedCodes, CodeCount{Code: c, Count: k, Sessions: a.unmappedSess[a.unmappedID[c]]})
 	}
 	slices.SortFunc(rep.UnmappedCodes, func(x, y CodeCount) int { return strings.Compare(x.Code, y.Code) })
 
@@ -728,11 +740,12 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		}
 		return t
 	}
-	val.Stages = make([]StageTest, n)
+	val.Stages = make([]Test, n)
 	for i := 0; i < n; i++ {
-		val.Stages[i] = StageTest{Key: a.d.Stages[i], Test: test(with[1][i], with[0][i])}
+		val.Stages[i] = test(with[1][i], with[0][i])
+		val.Stages[i].Key = a.d.Stages[i]
 	}
-	val.Transitions = []TransitionTest{}
+	val.Transitions = []Test{}
 	index := make(map[string]int, n)
 	for i, k := range a.d.Stages {
 		index[k] = i
@@ -742,7 +755,9 @@ func (a *Analyzer) validation(rep *Report) Validation {
 			continue
 		}
 		q := index[t.From]*n + index[t.To]
-		val.Transitions = append(val.Transitions, TransitionTest{From: t.From, To: t.To, Test: test(pairWith[1][q], pairWith[0][q])})
+		tt := test(pairWith[1][q], pairWith[0][q])
+		tt.From, tt.To = t.From, t.To
+		val.Transitions = append(val.Transitions, tt)
 	}
 	ps := make([]float64, 0, len(val.Stages)+len(val.Transitions))
 	for _, t := range val.Stages {

@@ -75,7 +75,7 @@ func WriteValidationCSV(w io.Writer, r Report) error {
 		return err
 	}
 	v := r.Validation
-	row := func(kind, key, from, to string, t Test) error {
+	row := func(kind string, t Test) error {
 		or, lo, hi := "", "", ""
 		if t.OddsRatio != nil {
 			or = formatFloat(*t.OddsRatio)
@@ -83,17 +83,17 @@ func WriteValidationCSV(w io.Writer, r Report) error {
 		if t.CI95 != nil {
 			lo, hi = formatFloat(t.CI95[0]), formatFloat(t.CI95[1])
 		}
-		return cw.Write([]string{kind, SafeCell(key), SafeCell(from), SafeCell(to),
+		return cw.Write([]string{kind, SafeCell(t.Key), SafeCell(t.From), SafeCell(t.To),
 			strconv.Itoa(t.ResolvedWith), strconv.Itoa(v.Resolved), strconv.Itoa(t.UnresolvedWith), strconv.Itoa(v.Unresolved),
 			or, lo, hi, strconv.FormatBool(t.Corrected), formatFloat(t.FisherP), formatFloat(t.HolmP), v.Outcome})
 	}
 	for _, t := range v.Stages {
-		if err := row("stage", t.Key, "", "", t.Test); err != nil {
+		if err := row("stage", t); err != nil {
 			return err
 		}
 	}
 	for _, t := range v.Transitions {
-		if err := row("transition", "", t.From, t.To, t.Test); err != nil {
+		if err := row("transition", t); err != nil {
 			return err
 		}
 	}

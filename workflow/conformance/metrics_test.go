@@ -77,7 +77,7 @@ func TestRuptureDatasetMetrics(t *testing.T) {
 	if s.Events != 20 || s.UnmappedEvents != 2 {
 		t.Errorf("events %d unmapped %d", s.Events, s.UnmappedEvents)
 	}
-	if diff := cmp.Diff([]CodeCount{{Code: "X9", Count: 2}}, r.UnmappedCodes); diff != "" {
+	if diff := cmp.Diff([]CodeCount{{Code: "X9", Count: 2, Sessions: 2}}, r.UnmappedCodes); diff != "" {
 		t.Errorf("unmapped: %s", diff)
 	}
 
@@ -417,18 +417,18 @@ func TestValidationReported(t *testing.T) {
 		}
 	}
 	nan := math.NaN()
-	check("A", v.Stages[0].Test, 10, 10, nan, 0, 0, 1, 1)
-	check("B", v.Stages[1].Test, 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
-	check("R", v.Stages[2].Test, 10, 10, nan, 0, 0, 1, 1)
+	check("A", v.Stages[0], 10, 10, nan, 0, 0, 1, 1)
+	check("B", v.Stages[1], 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
+	check("R", v.Stages[2], 10, 10, nan, 0, 0, 1, 1)
 	if len(v.Transitions) != 3 {
 		t.Fatalf("transitions: %+v", v.Transitions)
 	}
 	for _, tt := range v.Transitions {
 		switch tt.From + tt.To {
 		case "AB", "BR":
-			check(tt.From+"→"+tt.To, tt.Test, 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
+			check(tt.From+"→"+tt.To, tt, 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
 		case "AR":
-			check("A→R", tt.Test, 2, 8, 1.0/16, 1/143.150292332226, 1/1.78833026345395, p, holm)
+			check("A→R", tt, 2, 8, 1.0/16, 1/143.150292332226, 1/1.78833026345395, p, holm)
 		default:
 			t.Errorf("unexpected transition %s→%s", tt.From, tt.To)
 		}

@@ -68,22 +68,26 @@ type VariantRow struct {
 // Fitness is the log fitness of each group (1 − Σcost/Σdenominator over
 // its sessions), null for an empty group.
 type Validation struct {
-	Outcome     string           `json:"outcome"`
-	Resolved    int              `json:"resolved"`
-	Unresolved  int              `json:"unresolved"`
-	NoOutcome   int              `json:"no_outcome"`
-	Family      string           `json:"family"`
-	Tests       int              `json:"tests"`
-	Stages      []StageTest      `json:"stages"`
-	Transitions []TransitionTest `json:"transitions"`
-	Fitness     GroupFitness     `json:"fitness"`
+	Outcome     string       `json:"outcome"`
+	Resolved    int          `json:"resolved"`
+	Unresolved  int          `json:"unresolved"`
+	NoOutcome   int          `json:"no_outcome"`
+	Family      string       `json:"family"`
+	Tests       int          `json:"tests"`
+	Stages      []Test       `json:"stages"`
+	Transitions []Test       `json:"transitions"`
+	Fitness     GroupFitness `json:"fitness"`
 }
 
 // ValidationFamily states the family of tests that Holm adjusts over.
 const ValidationFamily = "every stage and every observed transition of this validation"
 
-// Test is one discrimination test (see Validation).
+// Test is one discrimination test (see Validation): of a stage (Key set)
+// or of an observed transition (From and To set).
 type Test struct {
+	Key            string      `json:"key,omitempty"`
+	From           string      `json:"from,omitempty"`
+	To             string      `json:"to,omitempty"`
 	ResolvedWith   int         `json:"resolved_with"`
 	UnresolvedWith int         `json:"unresolved_with"`
 	OddsRatio      *float64    `json:"odds_ratio"`
@@ -91,19 +95,6 @@ type Test struct {
 	Corrected      bool        `json:"corrected"`
 	FisherP        float64     `json:"fisher_p"`
 	HolmP          float64     `json:"holm_p"`
-}
-
-// StageTest is the test of one stage.
-type StageTest struct {
-	Key string `json:"key"`
-	Test
-}
-
-// TransitionTest is the test of one observed transition.
-type TransitionTest struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	Test
 }
 
 // GroupFitness is the log fitness of the resolved and the unresolved
@@ -223,10 +214,13 @@ type SequenceRow struct {
 	Deviations []Deviation `json:"deviations"` // in alignment order
 }
 
-// CodeCount counts the events of one code that indicates no stage.
+// CodeCount counts the events of one code that indicates no stage, and
+// the sessions having at least one (sessions whose stage sequence is empty
+// included: see Summary.SkippedEmpty).
 type CodeCount struct {
-	Code  string `json:"code"`
-	Count int    `json:"count"`
+	Code     string `json:"code"`
+	Count    int    `json:"count"`
+	Sessions int    `json:"sessions"`
 }
 
 // Discovery holds process-discovery counts over the collapsed sequences
