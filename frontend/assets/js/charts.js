@@ -123,3 +123,40 @@ function wrap(text, n) {
 export function legend(items) {
   return h("ul", { class: "legend", "aria-label": "Legend" }, items.map(([cls, label]) => h("li", {}, h("span", { class: "swatch " + cls, "aria-hidden": "true" }), label)));
 }
+
+// lineageGraph draws a model's versions as a family tree: each version a
+// box (number, kind, status), an arrow from its parent, and what it came
+// from (panel rounds, a comparison) written on the arrow.
+export function lineageGraph(slug, versions) {
+  const byNum = Object.fromEntries(versions.map((v) => [v.number, v]));
+  const depth = {};
+  const d = (v) => (depth[v.number] ??= v.parent && byNum[v.parent] ? d(byNum[v.parent]) + 1 : 0);
+  versions.forEach(d);
+  const rows = {};
+  const pos = {};
+  const bw = 150, bh = 50, gx = 90, gy = 22;
+  for (const v of versions.slice().sort((a, b) => a.number - b.number)) {
+    const col = depth[v.number];
+    rows[col] = (rows[col] || 0) + 1;
+    pos[v.number] = { x: 10 + col * (bw + gx), y: 10 + (rows[col] - 1) * (bh + gy) };
+  }
+  const W = 10 + (Math.max(0, ...Object.values(depth)) + 1) * (bw + gx), H = 20 + Math.max(1, ...Object.values(rows)) * (bh + gy);
+  const mid = `arrow${++arrowSeq}`;
+  const parts = [s("defs", {}, s("marker", { id: mid, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" })))];
+  for (const v of versions) {
+    const p = pos[v.number];
+    if (v.parent && pos[v.parent]) {
+      const a = pos[v.parent];
+      const from = v.provenance.comparison ? `comparison ${v.provenance.comparison}` : v.provenance.rounds.length ? `round${v.provenance.rounds.length > 1 ? "s" : ""} ${v.provenance.rounds.join(", ")}` : "edited";
+      parts.push(s("path", { d: `M${a.x + bw},${a.y + bh / 2} C${a.x + bw + gx / 2},${a.y + bh / 2} ${p.x - gx / 2},${p.y + bh / 2} ${p.x},${p.y + bh / 2}`, class: "edge", "marker-end": `url(#${mid})` }),
+        s("text", { x: (a.x + bw + p.x) / 2, y: (a.y + p.y) / 2 + bh / 2 - 5, "text-anchor": "middle", class: "sub" }, clip(from, 16)));
+    }
+    const link = s("a", { href: `#/models/${slug}/versions/${v.number}`, "aria-label": `version ${v.number}, ${v.kind.replace("_", "-")}, ${v.status.replace("_", " ")}` },
+      s("rect", { x: p.x, y: p.y, width: bw, height: bh, rx: 8 }),
+      s("text", { x: p.x + bw / 2, y: p.y + 20, "text-anchor": "middle" }, `v${v.number} · ${v.status.replace("_", " ")}`),
+      s("text", { x: p.x + bw / 2, y: p.y + 38, "text-anchor": "middle", class: "sub" }, v.kind === "rational_empirical" ? "rational-empirical" : "rational"));
+    parts.push(s("g", { class: "node " + (v.status === "approved" ? "resolution" : v.status === "in_review" ? "marker" : "process") }, link));
+  }
+  const desc = `Lineage of ${slug}: ` + versions.map((v) => `v${v.number}${v.parent ? ` from v${v.parent}` : ""} (${v.status})`).join(", ");
+  return s("svg", { class: "preview", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": desc }, s("title", {}, desc), parts);
+}
