@@ -100,6 +100,7 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	b.fill("textbox", "Why (rationale)", "Therapists talk about the rupture itself")
 	b.click("button", "Add to my review")
 	b.waitText("Add a stage “Meta-communication”")
+	b.eval(`(() => { document.querySelector("form.review h3").scrollIntoView(); return ""; })()`)
 	b.screenshot("panelist-review")
 
 	// A reload keeps the draft.

@@ -176,7 +176,7 @@ export function resultsNode(res, id, v) {
     h("p", { class: "muted small" }, `Bars: how many panelists gave each rating on ${scale.min}-${scale.max}; the dark line is the median, the band below the bars the interquartile range`,
       state.me.role === "panelist" ? "; your own earlier answer is outlined." : ".", " Quartiles: ", res.quantile_method, ". ",
       h("a", { href: "#", onclick: (e) => { e.preventDefault(); download(`/rounds/${id}/results?format=csv`, `round-${id}-results.csv`); } }, "Download CSV")),
-    agreeRows.length ? [h("h3", {}, "Agreement per item"), barChart(agreeRows, { label: "Share of panelists agreeing, per item", threshold, labelWidth: 240, width: 640 })] : null,
+    agreeRows.length ? [h("h3", {}, "Agreement per item"), barChart(agreeRows, { label: "Share of panelists agreeing, per item", threshold, labelWidth: 330, width: 760 })] : null,
     trend.length ? [h("h3", {}, "Agreement across rounds"), barChart(trend.flatMap((i) => [
       { label: `${label(i)} (before)`, value: i.change.previous_percent_agree, cls: "barh prev" },
       { label: `${label(i)} (now)`, value: i.percent_agree, cls: "barh " + i.consensus }]), { label: "Share agreeing in the previous round and now", labelWidth: 260, width: 660 })] : null,
