@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,6 +95,7 @@ func (ev *env) eventRows(path, token, query string) []string {
 // the team, every bad field named with nothing changed, what members and
 // non-members see.
 func TestDatasetTeams(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, piID := ev.user("pi", "Owner PI")
 	coPI, coPIID := ev.user("pi", "Co PI")
@@ -170,6 +172,23 @@ func TestDatasetTeams(t *testing.T) {
 	if v.Access.Role != "coder" || v.Access.Coder != "ana" || !v.Access.Blind || v.Members != nil {
 		t.Errorf("coder's view: %+v", v)
 	}
+	var team struct {
+		Members []struct {
+			User  int64  `json:"user"`
+			Coder string `json:"coder"`
+		} `json:"members"`
+	}
+	if r := ev.do(http.MethodGet, ds+"/members", coPI, nil); r.status != 200 {
+		t.Errorf("co-PI reads the team: %d", r.status)
+	} else if r.json(t, &team); len(team.Members) != 4 || team.Members[3].Coder != "ben" {
+		t.Errorf("team: %s", r.body)
+	}
+	// A coder member reads what they need to code: the cases and sessions.
+	for _, p := range []string{"", "/cases", "/sessions", "/sessions?format=csv"} {
+		if r := ev.do(http.MethodGet, ds+p, ana, nil); r.status != 200 {
+			t.Errorf("coder reads %s: %d", p, r.status)
+		}
+	}
 	// A coder member is forbidden what only team PIs do.
 	before = ev.datasetSnapshot(ds)
 	for _, tt := range []struct{ method, path string }{{"PUT", "/members"}, {"GET", "/members"}, {"POST", "/unblind"}, {"POST", "/selection"}, {"PUT", "/cases"}} {
@@ -233,6 +252,14 @@ func TestDatasetTeams(t *testing.T) {
 		!cmp.Equal(fieldsOf(t, r), []string{"members[1].coder"}) {
 		t.Errorf("shared coder name: %d %s", r.status, r.body)
 	}
+	r := ev.do(http.MethodPut, ds+"/members", pi, membersBody(member{piID, "pi", "lead"}, member{anaID, "coder", "ana"}))
+	var set datasetView
+	if r.status != 200 {
+		t.Fatalf("PI codes as lead: %d %s", r.status, r.body)
+	}
+	if r.json(t, &set); set.Access.Role != "pi" || set.Access.Coder != "lead" || len(set.Members) != 2 || set.Members[0].Coder != "lead" {
+		t.Errorf("team with the creator coding: %s", r.body)
+	}
 	// The audit trail records the team change.
 	if r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil); !strings.Contains(string(r.body), `"dataset.members"`) {
 		t.Errorf("no dataset.members audit entry")
@@ -244,6 +271,7 @@ func TestDatasetTeams(t *testing.T) {
 // unblinds, imports only under their own name, and non-members learn
 // nothing.
 func TestBlindCoding(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	otherPI, _ := ev.user("pi", "Other PI")
@@ -389,6 +417,7 @@ func intp(n int) *int { return &n }
 // consensus request can be refused (nothing written), and the stored
 // consensus events row by row, replaced on repeat.
 func TestConsensusCoding(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	ana, anaID := ev.user("coder", "Ana Coder")
@@ -580,5 +609,242 @@ P2,1,consensus,1,2,W2,
 	// The consensus is what comparisons use by default.
 	if got := ev.datasetView(ds, pi); len(got.Coders) != 3 {
 		t.Errorf("coders after consensus: %+v", got.Coders)
+	}
+}
+
+// TestComparisonVisibility: a comparison needs read access to the version
+// (the model's visibility rules) and membership of the dataset team; it
+// is visible to both teams and 404 to everyone else, lists likewise; a
+// blind coder compares and sees only their own events.
+func TestComparisonVisibility(t *testing.T) {
+	t.Parallel()
+	ev := newEnv(t)
+	modelPI, _ := ev.user("pi", "Model PI")
+	dataPI, _ := ev.user("pi", "Data PI")
+	coPI, coPIID := ev.user("pi", "Data Co PI")
+	otherPI, _ := ev.user("pi", "Other PI")
+	ana, anaID := ev.user("coder", "Ana Coder")
+	client, _ := ev.user("client", "A Client")
+
+	ev.model(modelPI, "vis")
+	ev.draft(modelPI, "vis", sampleVersion())
+	for _, a := range []string{"submit", "approve"} {
+		if r := ev.do(http.MethodPost, "/api/v1/models/vis/versions/1/"+a, modelPI, map[string]any{"note": a}); r.status != 200 {
+			t.Fatalf("%s: %d %s", a, r.status, r.body)
+		}
+	}
+	ev.draft(modelPI, "vis", sampleVersion()) // version 2 stays a draft
+
+	ds := ev.dataset(dataPI, map[string]any{"name": "Visibility", "codebook": "3rs-2015"})
+	ev.members(dataPI, ds, member{coPIID, "pi", ""}, member{anaID, "coder", "ana"})
+	if r := ev.csvPost(ds+"/events", dataPI, "case,session,coder,segment,code\nA,1,consensus,1,W1\nA,1,consensus,2,RS04\nA,1,consensus,3,RS02\n"); r.status != 200 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	if r := ev.csvPost(ds+"/events", ana, "case,session,coder,segment,code\nA,1,ana,1,W1\nA,1,ana,2,RS02\n"); r.status != 200 {
+		t.Fatalf("ana imports: %d %s", r.status, r.body)
+	}
+	var dsID int64
+	ev.do(http.MethodGet, ds, dataPI, nil).json(t, &struct {
+		ID *int64 `json:"id"`
+	}{&dsID})
+	req := func(version int, coder string) map[string]any {
+		return map[string]any{"model": "vis", "version": version, "dataset": dsID, "sessions": "all", "coder": coder}
+	}
+	comparisons := func() string {
+		return string(ev.do(http.MethodGet, "/api/v1/comparisons?limit=200", ev.admin, nil).body) + ev.snapshot()
+	}
+	before := comparisons()
+	refused := []struct {
+		name   string
+		token  string
+		body   map[string]any
+		want   int
+		fields []string
+	}{
+		{"the model's PI, not on the dataset team", modelPI, req(1, "consensus"), 422, []string{"dataset"}},
+		{"another PI", otherPI, req(1, "consensus"), 422, []string{"dataset"}},
+		{"a draft of another team's model", dataPI, req(2, "consensus"), 422, []string{"version"}},
+		{"a blind coder on the consensus", ana, req(1, "consensus"), 403, nil},
+		{"a blind coder on the default coder", ana, map[string]any{"model": "vis", "version": 1, "dataset": dsID, "sessions": "all"}, 403, nil},
+		{"a client", client, req(1, "consensus"), 403, nil},
+	}
+	for _, tt := range refused {
+		r := ev.do(http.MethodPost, "/api/v1/comparisons", tt.token, tt.body)
+		if r.status != tt.want {
+			t.Errorf("%s: got %d, want %d: %s", tt.name, r.status, tt.want, r.body)
+			continue
+		}
+		if tt.fields != nil && !cmp.Equal(tt.fields, fieldsOf(t, r)) {
+			t.Errorf("%s: fields %v", tt.name, fieldsOf(t, r))
+		}
+	}
+	if after := comparisons(); after != before {
+		t.Errorf("a refused comparison changed something")
+	}
+
+	create := func(token string, body map[string]any) string {
+		t.Helper()
+		r := ev.do(http.MethodPost, "/api/v1/comparisons", token, body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("compare: %d %s", r.status, r.body)
+		}
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		r.json(t, &c)
+		return "/api/v1/comparisons/" + strconv.FormatInt(c.ID, 10)
+	}
+	onConsensus := create(dataPI, req(1, "consensus"))
+	onAna := create(ana, req(1, "ana"))
+
+	for _, tt := range []struct {
+		who, token, path string
+		want             int
+	}{
+		{"data PI", dataPI, onConsensus, 200},
+		{"data co-PI", coPI, onConsensus, 200},
+		{"model PI", modelPI, onConsensus, 200},
+		{"other PI", otherPI, onConsensus, 404},
+		{"other PI, CSV", otherPI, onConsensus + "?format=csv", 404},
+		{"blind coder", ana, onConsensus, 404},
+		{"client", client, onConsensus, 403},
+		{"blind coder, own", ana, onAna, 200},
+		{"model PI, coder's", modelPI, onAna, 200},
+		{"other PI, coder's", otherPI, onAna, 404},
+		{"unknown", dataPI, "/api/v1/comparisons/999", 404},
+	} {
+		if r := ev.do(http.MethodGet, tt.path, tt.token, nil); r.status != tt.want {
+			t.Errorf("%s reads %s: got %d, want %d", tt.who, tt.path, r.status, tt.want)
+		}
+	}
+	listed := func(token string) int {
+		var l struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		ev.do(http.MethodGet, "/api/v1/comparisons?limit=1", token, nil) // paging past hidden ones must not fail
+		ev.do(http.MethodGet, "/api/v1/comparisons", token, nil).json(t, &l)
+		return len(l.Items)
+	}
+	for _, tt := range []struct {
+		who, token string
+		want       int
+	}{{"data PI", dataPI, 2}, {"model PI", modelPI, 2}, {"other PI", otherPI, 0}, {"blind coder", ana, 1}, {"admin", ev.admin, 2}} {
+		if got := listed(tt.token); got != tt.want {
+			t.Errorf("%s lists %d comparisons, want %d", tt.who, got, tt.want)
+		}
+	}
+	if r := ev.do(http.MethodPost, ds+"/unblind", coPI, nil); r.status != 200 {
+		t.Fatalf("unblind: %d %s", r.status, r.body)
+	}
+	if r := ev.do(http.MethodGet, onConsensus, ana, nil); r.status != 200 {
+		t.Errorf("coder reads the consensus comparison after unblinding: %d", r.status)
+	}
+	if got := listed(ana); got != 2 {
+		t.Errorf("coder lists %d comparisons after unblinding", got)
+	}
+}
+
+// TestDatasetNonMembers: every dataset endpoint answers 404 to a PI or a
+// coder who is not on the team, and nothing changes.
+func TestDatasetNonMembers(t *testing.T) {
+	t.Parallel()
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Owner PI")
+	otherPI, _ := ev.user("pi", "Other PI")
+	outsider, outsiderID := ev.user("coder", "Outside Coder")
+	ds := ev.dataset(pi, map[string]any{"name": "Private", "codebook": "3rs-2015"})
+	if r := ev.csvPost(ds+"/events", pi, "case,session,coder,segment,code\nP1,1,a,1,W1\nP1,1,b,1,W2\n"); r.status != 200 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	if r := ev.csvPost(ds+"/sessions", pi, sessionsHeader+waiRow("P1", 1, "patient", 48, false)); r.status != 200 {
+		t.Fatalf("import sessions: %d %s", r.status, r.body)
+	}
+	if r := ev.do(http.MethodPost, ds+"/selection", pi, map[string]any{}); r.status != 201 {
+		t.Fatalf("selection: %d %s", r.status, r.body)
+	}
+	eventsCSV := "case,session,coder,segment,code\nP1,1,x,1,W1\n"
+	endpoints := []struct {
+		method, path string
+		body         any
+		csv          bool
+	}{
+		{"GET", "", nil, false},
+		{"GET", "/members", nil, false},
+		{"PUT", "/members", membersBody(member{outsiderID, "coder", "x"}), false},
+		{"POST", "/unblind", nil, false},
+		{"PUT", "/cases", map[string]any{"rows": []map[string]any{{"label": "P9"}}}, false},
+		{"GET", "/cases", nil, false},
+		{"POST", "/sessions", sessionsHeader + waiRow("P9", 1, "patient", 48, false), true},
+		{"POST", "/sessions", map[string]any{"rows": []map[string]any{{}}}, false},
+		{"GET", "/sessions", nil, false},
+		{"GET", "/sessions?format=csv", nil, false},
+		{"POST", "/events", eventsCSV, true},
+		{"POST", "/events", map[string]any{"rows": []map[string]any{{"case": "P1", "session": 1, "coder": "x", "segment": 1, "code": "W1"}}}, false},
+		{"GET", "/events", nil, false},
+		{"GET", "/events?format=csv", nil, false},
+		{"POST", "/selection", map[string]any{}, false},
+		{"GET", "/selection", nil, false},
+		{"GET", "/reliability?coders=a,b", nil, false},
+		{"GET", "/disagreements?coders=a,b", nil, false},
+		{"POST", "/consensus", map[string]any{"coders": []string{"a", "b"}, "resolutions": []map[string]any{{"case": "P1", "session": 1, "segment": 1, "codes": []string{"W1"}}}}, false},
+	}
+	before := ev.datasetSnapshot(ds)
+	for _, who := range []struct{ name, token string }{{"other PI", otherPI}, {"outside coder", outsider}} {
+		for _, e := range endpoints {
+			var r resp
+			if e.csv {
+				r = ev.do(e.method, ds+e.path, who.token, []byte(e.body.(string)), "Content-Type", "text/csv")
+			} else {
+				r = ev.do(e.method, ds+e.path, who.token, e.body)
+			}
+			if r.status != http.StatusNotFound {
+				t.Errorf("%s %s %s: got %d, want 404: %s", who.name, e.method, e.path, r.status, r.body)
+			}
+		}
+	}
+	if after := ev.datasetSnapshot(ds); after != before {
+		t.Errorf("a non-member's request changed something")
+	}
+	// The admin reaches every one of them.
+	for _, e := range endpoints {
+		if e.method != "GET" {
+			continue
+		}
+		if r := ev.do(e.method, ds+e.path, ev.admin, nil); r.status != http.StatusOK {
+			t.Errorf("admin %s %s: %d %s", e.method, e.path, r.status, r.body)
+		}
+	}
+}
+
+// TestUnblindOnce: of concurrent unblind requests exactly one succeeds and
+// is audited; the others are 409.
+func TestUnblindOnce(t *testing.T) {
+	t.Parallel()
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Owner PI")
+	ds := ev.dataset(pi, map[string]any{"name": "Race", "codebook": "3rs-2015"})
+	const n = 4
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- ev.do(http.MethodPost, ds+"/unblind", pi, nil).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Errorf("statuses: %v", count)
+	}
+	if r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil); strings.Count(string(r.body), `"dataset.unblind"`) != 1 {
+		t.Errorf("want one dataset.unblind audit entry")
 	}
 }

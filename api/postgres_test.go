@@ -104,11 +104,21 @@ func TestOnPostgres(t *testing.T) {
 		"Comparison":               TestComparison,
 		"ComparisonErrors":         TestComparisonErrors,
 		"Synthesis":                TestSynthesis,
+		"SynthesisOrderFree":       TestSynthesisOrderFree,
+		"Lineage":                  TestLineage,
+		"MethodEndToEnd":           TestMethodEndToEnd,
 		"MyRounds":                 TestMyRounds,
 		"ReissueToken":             TestReissueToken,
 		"SessionSignIn":            TestSessionSignIn,
 		"SessionIdleExpiry":        TestSessionIdleExpiry,
 		"SessionsEndForUser":       TestSessionsEndForUser,
+		"DatasetCreateAndRoles":    TestDatasetCreateAndRoles,
+		"DatasetTeams":             TestDatasetTeams,
+		"BlindCoding":              TestBlindCoding,
+		"ConsensusCoding":          TestConsensusCoding,
+		"ComparisonVisibility":     TestComparisonVisibility,
+		"DatasetNonMembers":        TestDatasetNonMembers,
+		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)
 	}
