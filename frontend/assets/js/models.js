@@ -47,7 +47,7 @@ export async function modelView(slug) {
   show(h("nav", { class: "crumbs", "aria-label": "Breadcrumbs" }, h("a", { href: "#/models" }, "Models"), " / ", m.slug),
     h("div", { class: "spread" }, h("div", {}, h("h1", {}, m.title),
       h("p", { class: "muted" }, h("strong", {}, "Marker: "), m.marker, " · ", h("strong", {}, "Resolution: "), m.resolution)),
-    can("pi", "admin") ? h("a", { class: "btn primary", href: `#/models/${slug}/new` }, "New draft") : null),
+    can("pi", "admin") ? h("button", { type: "button", class: "primary", onclick: () => { location.hash = `#/models/${slug}/new`; } }, "New draft") : null),
     m.context ? h("p", { class: "muted small" }, m.context) : null,
     latest ? h("p", {}, "Latest approved: ", h("a", { href: `#/models/${slug}/versions/${latest}` }, `version ${latest}`)) : null,
     lineage && lineage.versions.length ? [h("h2", {}, "Lineage"), h("p", { class: "muted small" }, "Each version grew from its parent through panel rounds, a comparison (synthesis) or editing."),
