@@ -97,14 +97,16 @@ func waiRow(c string, n int, rater string, total int, rupture bool) string {
 const sessionsHeader = "case,session,rater,wai1,wai2,wai3,wai4,wai5,wai6,wai7,wai8,wai9,wai10,wai11,wai12,rupture,intensity,resolution\n"
 
 func TestDatasetCreateAndRoles(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	otherPI, _ := ev.user("pi", "Other PI")
-	coder, _ := ev.user("coder", "A Coder")
+	coder, coderID := ev.user("coder", "A Coder")
 	panelist, _ := ev.user("panelist", "A Panelist")
 	client, _ := ev.user("client", "A Client")
 
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
+	ev.members(pi, ds, member{coderID, "coder", "ac"})
 	var d struct {
 		CodebookName string           `json:"codebook_name"`
 		Codebook     []map[string]any `json:"codebook"`
@@ -115,7 +117,7 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 	if d.CodebookName != "3rs-2015" || len(d.Codebook) != 24 || !cmp.Equal(d.ReverseKeyed, []int{4, 10}) || d.Coders == nil {
 		t.Errorf("dataset: %+v", d)
 	}
-	custom := ev.dataset(coder, map[string]any{"name": "Custom", "reverse_keyed": []int{}, "codebook": []map[string]any{
+	custom := ev.dataset(otherPI, map[string]any{"name": "Custom", "reverse_keyed": []int{}, "codebook": []map[string]any{
 		{"code": "A", "family": "f1", "label": "first"}, {"code": "B", "family": "f2"}}})
 
 	valid := sessionsHeader + waiRow("P1", 1, "patient", 48, false)
@@ -141,16 +143,18 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 		{"panelist reliability", "GET", ds + "/reliability?coders=a,b", panelist, nil, false, 403, nil},
 		{"panelist imports", "POST", ds + "/sessions", panelist, valid, true, 403, nil},
 		{"client imports", "POST", ds + "/events", client, "case,session,coder,segment,code\nP1,1,c,1,W1\n", true, 403, nil},
-		{"other PI imports", "POST", ds + "/sessions", otherPI, valid, true, 403, nil},
-		{"coder imports into a PI's dataset", "POST", ds + "/sessions", coder, valid, true, 403, nil},
-		{"other PI selects", "POST", ds + "/selection", otherPI, map[string]any{}, false, 403, nil},
-		{"other PI reads", "GET", ds + "/sessions", otherPI, nil, false, 200, nil},
+		{"coder creates", "POST", "/api/v1/datasets", coder, map[string]any{"name": "x", "codebook": "3rs-2015"}, false, 403, nil},
+		{"other PI imports", "POST", ds + "/sessions", otherPI, valid, true, 404, nil},
+		{"coder member imports sessions", "POST", ds + "/sessions", coder, valid, true, 403, nil},
+		{"other PI selects", "POST", ds + "/selection", otherPI, map[string]any{}, false, 404, nil},
+		{"other PI reads", "GET", ds + "/sessions", otherPI, nil, false, 404, nil},
 		{"coder reads", "GET", ds + "/cases", coder, nil, false, 200, nil},
+		{"coder not on the team", "GET", custom, coder, nil, false, 404, nil},
 		{"unknown dataset", "GET", "/api/v1/datasets/999", pi, nil, false, 404, nil},
 		{"not an id", "GET", "/api/v1/datasets/abc", pi, nil, false, 404, nil},
 		{"import into unknown", "POST", "/api/v1/datasets/999/sessions", pi, valid, true, 404, nil},
 		{"no token", "GET", "/api/v1/datasets", "", nil, false, 401, nil},
-		{"coder owner imports", "POST", custom + "/sessions", coder, valid, true, 200, nil},
+		{"creating PI imports", "POST", custom + "/sessions", otherPI, valid, true, 200, nil},
 		{"admin imports", "POST", ds + "/sessions", ev.admin, valid, true, 200, nil},
 		{"stats as panelist", "POST", "/api/v1/stats/reliability", panelist, map[string]any{"method": "percent_agreement", "data": [][]int{{1, 2}, {1, 2}}}, false, 200, nil},
 	}
@@ -179,14 +183,19 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 		} `json:"items"`
 	}
 	ev.do(http.MethodGet, "/api/v1/datasets", coder, nil).json(t, &l)
-	if len(l.Items) != 2 || l.Items[0].Name != "Trial" || l.Items[0].Sessions != 1 {
-		t.Errorf("list: %+v", l)
+	if len(l.Items) != 1 || l.Items[0].Name != "Trial" || l.Items[0].Sessions != 1 {
+		t.Errorf("coder's list: %+v", l)
+	}
+	ev.do(http.MethodGet, "/api/v1/datasets", ev.admin, nil).json(t, &l)
+	if len(l.Items) != 2 {
+		t.Errorf("admin's list: %+v", l)
 	}
 }
 
 // TestDatasetBadFiles is the catalogue of bad files: each gets its status
 // with every bad row and column named, and nothing is stored.
 func TestDatasetBadFiles(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
@@ -273,6 +282,7 @@ func TestDatasetBadFiles(t *testing.T) {
 // TestDatasetImportRoundTrip: WAI scoring, re-import idempotency, the JSON
 // alternative and CSV exports that re-import to the same data.
 func TestDatasetImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
@@ -450,6 +460,7 @@ func selectionCSV() string {
 }
 
 func TestDatasetSelection(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Synthetic", "codebook": "3rs-2015"})
@@ -532,6 +543,7 @@ func TestDatasetSelection(t *testing.T) {
 func f64(v float64) *float64 { return &v }
 
 func TestDatasetReliability(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "IRR", "codebook": "3rs-2015"})
@@ -646,6 +658,7 @@ func TestDatasetReliability(t *testing.T) {
 }
 
 func TestStatsReliability(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	coder, _ := ev.user("coder", "C")
 	// irr's anxiety data, raters 2 and 3 (domain.md).
@@ -730,6 +743,7 @@ func TestStatsReliability(t *testing.T) {
 // rise_after_rupture selected two sessions per case, the consensus coder
 // coded those twelve and coder2 four of them; seeding twice changes nothing.
 func TestDatasetDemo(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	ctx := context.Background()
 	if _, err := ev.svc.SeedDemo(ctx); err != nil {

@@ -16,7 +16,10 @@ import (
 // real router: only the model's PI and admins move versions, only along
 // draft → in_review → approved|rejected, approved → retired; clients never
 // learn that an unapproved version exists.
-func TestLifecycle(t *testing.T) { testLifecycle(t, sqliteFactory) }
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	testLifecycle(t, sqliteFactory)
+}
 
 func testLifecycle(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -90,7 +93,10 @@ func testLifecycle(t *testing.T, f envFactory) {
 	}
 }
 
-func TestClientPullsLatest(t *testing.T) { testClientPullsLatest(t, sqliteFactory) }
+func TestClientPullsLatest(t *testing.T) {
+	t.Parallel()
+	testClientPullsLatest(t, sqliteFactory)
+}
 
 func testClientPullsLatest(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -162,6 +168,7 @@ func testClientPullsLatest(t *testing.T, f envFactory) {
 }
 
 func TestIfMatch(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "im")
@@ -188,6 +195,7 @@ func TestIfMatch(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "diff")
@@ -271,6 +279,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestExports(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "exp")
@@ -326,6 +335,7 @@ func TestExports(t *testing.T) {
 }
 
 func TestReissueToken(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	other, _ := ev.user("pi", "Other PI")

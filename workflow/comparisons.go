@@ -136,17 +136,28 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	var v models.Version
 	if m.ID != 0 {
 		v, err = s.store.VersionByNumber(ctx, m, in.Version)
-		if errors.Is(err, models.ErrNotFound) || (err == nil && !Visible(actor, v)) {
+		readable := err == nil
+		if readable {
+			// The model's visibility rules: only its team reads its drafts.
+			if readable, err = s.versionReadable(ctx, actor, m, v); err != nil {
+				return models.Comparison{}, err
+			}
+		}
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !readable) {
 			errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
 		} else if err != nil {
 			return models.Comparison{}, err
 		}
 	}
-	d, err := s.store.DatasetByID(ctx, in.Dataset)
+	// Only the dataset's team compares with it; to others it does not
+	// exist. A blind coder compares only their own events.
+	d, dacc, err := s.datasetFor(ctx, actor, in.Dataset)
 	if errors.Is(err, models.ErrNotFound) {
 		errs = append(errs, models.FieldError{Field: "dataset", Message: fmt.Sprintf("no dataset %d", in.Dataset)})
 	} else if err != nil {
 		return models.Comparison{}, err
+	} else if dacc.Blind() && in.Coder != dacc.Coder {
+		return models.Comparison{}, needUnblinded(dacc, fmt.Sprintf("the %q events (compare your own: coder %q)", in.Coder, dacc.Coder))
 	}
 	var only []models.SessionKey
 	var selection *int64
@@ -255,20 +266,32 @@ func marshalPlain(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Comparison returns a stored comparison with its report.
+// Comparison returns a stored comparison with its report. It is visible
+// to the dataset's team and the model's team (see comparisonVisible) and
+// ErrNotFound to everyone else.
 func (s *Service) Comparison(ctx context.Context, actor models.User, id int64) (models.Comparison, error) {
 	if err := canCompare(actor); err != nil {
 		return models.Comparison{}, err
 	}
-	return s.store.ComparisonByID(ctx, id)
+	c, err := s.store.ComparisonByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if ok, err := s.comparisonVisible(ctx, actor, c); err != nil {
+		return models.Comparison{}, err
+	} else if !ok {
+		return models.Comparison{}, models.Errf(models.ErrNotFound, "comparison not found")
+	}
+	return c, nil
 }
 
-// ListComparisons lists comparisons without their reports.
+// ListComparisons lists the comparisons actor may see, without their
+// reports.
 func (s *Service) ListComparisons(ctx context.Context, actor models.User, p models.Page) ([]models.Comparison, error) {
 	if err := canCompare(actor); err != nil {
 		return nil, err
 	}
-	return s.store.ListComparisons(ctx, p)
+	return s.visibleComparisons(ctx, actor, p)
 }
 
 // ComparisonReport decodes a stored report.
@@ -278,16 +301,39 @@ func ComparisonReport(c models.Comparison) (conformance.Report, error) {
 	return r, err
 }
 
-// seedDemoComparison stores a comparison of demo v1 with the demo dataset
-// (its stored selection, the consensus coder), once.
-func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel) error {
-	if n, err := s.store.ComparisonCount(ctx, m.ID); err != nil || n > 0 {
-		return err
+// seedDemoComparison returns the demo comparison of version n with the
+// demo dataset (its stored selection, the consensus coder), creating it
+// once. (The validation comparison of v2 is the same call with n = 2.)
+func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel, n int) (models.Comparison, error) {
+	if c, ok, err := s.demoComparisonOf(ctx, m, n); err != nil || ok {
+		return c, err
 	}
 	d, err := s.store.DatasetByName(ctx, DemoDatasetName)
 	if err != nil {
-		return err
+		return models.Comparison{}, err
 	}
-	_, err = s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: 1, Dataset: d.ID})
-	return err
+	return s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: n, Dataset: d.ID})
+}
+
+// demoComparisonOf finds the first stored comparison of version n of m.
+func (s *Service) demoComparisonOf(ctx context.Context, m models.TaskModel, n int) (models.Comparison, bool, error) {
+	if k, err := s.store.ComparisonCount(ctx, m.ID); err != nil || k == 0 {
+		return models.Comparison{}, false, err
+	}
+	p := models.Page{Limit: 200}
+	for {
+		cs, err := s.store.ListComparisons(ctx, p)
+		if err != nil {
+			return models.Comparison{}, false, err
+		}
+		for _, c := range cs {
+			if c.ModelID == m.ID && c.VersionNumber == n {
+				return c, true, nil
+			}
+		}
+		if len(cs) < p.Limit {
+			return models.Comparison{}, false, nil
+		}
+		p.Cursor = cs[len(cs)-1].ID
+	}
 }

@@ -38,6 +38,7 @@ var migrations = sortedMigrations(
 	comparisonsMigrations,
 	teamsMigrations,    // #9 model teams (10-14)
 	sessionsMigrations, // #12 UI sessions (60-69)
+	membersMigrations,  // #9 dataset teams (15-19)
 )
 
 func sortedMigrations(groups ...[]migration) []migration {
