@@ -118,6 +118,7 @@ func TestOnPostgres(t *testing.T) {
 		"ConsensusCoding":          TestConsensusCoding,
 		"ComparisonVisibility":     TestComparisonVisibility,
 		"DatasetNonMembers":        TestDatasetNonMembers,
+		"ReadmeWalkthrough":        TestReadmeWalkthrough,
 	} {
 		t.Run(name, test)
 	}

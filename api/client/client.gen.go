@@ -19,6 +19,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccessRole.
+const (
+	AccessRoleCoder AccessRole = "coder"
+	AccessRolePi    AccessRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the AccessRole enum.
+func (e AccessRole) Valid() bool {
+	switch e {
+	case AccessRoleCoder:
+		return true
+	case AccessRolePi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Actor.
 const (
 	ActorDyad      Actor = "dyad"
@@ -331,6 +349,24 @@ func (e ItemType) Valid() bool {
 	case ItemTypeStage:
 		return true
 	case ItemTypeTransition:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberRole.
+const (
+	MemberRoleCoder MemberRole = "coder"
+	MemberRolePi    MemberRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the MemberRole enum.
+func (e MemberRole) Valid() bool {
+	switch e {
+	case MemberRoleCoder:
+		return true
+	case MemberRolePi:
 		return true
 	default:
 		return false
@@ -790,6 +826,24 @@ func (e SupportUnit) Valid() bool {
 	}
 }
 
+// Defines values for TeamMemberInputRole.
+const (
+	TeamMemberInputRoleCoder TeamMemberInputRole = "coder"
+	TeamMemberInputRolePi    TeamMemberInputRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the TeamMemberInputRole enum.
+func (e TeamMemberInputRole) Valid() bool {
+	switch e {
+	case TeamMemberInputRoleCoder:
+		return true
+	case TeamMemberInputRolePi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransitionKind.
 const (
 	Alternative  TransitionKind = "alternative"
@@ -984,6 +1038,16 @@ func (e GetRoundsIdResultsParamsFormat) Valid() bool {
 		return false
 	}
 }
+
+// Access defines model for Access.
+type Access struct {
+	Blind bool       `json:"blind"`
+	Coder string     `json:"coder"`
+	Role  AccessRole `json:"role"`
+}
+
+// AccessRole defines model for Access.Role.
+type AccessRole string
 
 // ActionInput defines model for ActionInput.
 type ActionInput struct {
@@ -1220,6 +1284,12 @@ type Coder struct {
 	Events int    `json:"events"`
 }
 
+// CoderCodes defines model for CoderCodes.
+type CoderCodes struct {
+	Coder string   `json:"coder"`
+	Codes []string `json:"codes"`
+}
+
 // Comparison defines model for Comparison.
 type Comparison struct {
 	CreatedAt time.Time        `json:"created_at"`
@@ -1352,6 +1422,27 @@ type Consensus struct {
 	VetoShare *float32 `json:"veto_share,omitempty"`
 }
 
+// ConsensusCoding defines model for ConsensusCoding.
+type ConsensusCoding struct {
+	Agreed   int            `json:"agreed"`
+	Coder    string         `json:"coder"`
+	Coders   []string       `json:"coders"`
+	Imported int            `json:"imported"`
+	Replaced int            `json:"replaced"`
+	Resolved int            `json:"resolved"`
+	Segments int            `json:"segments"`
+	Sessions []JointSession `json:"sessions"`
+}
+
+// ConsensusCodingInput defines model for ConsensusCodingInput.
+type ConsensusCodingInput struct {
+	// Coders the two coders whose work is merged; agreed segments are copied from the first
+	Coders []string `json:"coders"`
+
+	// Resolutions one per disagreement (GET …/disagreements), no more
+	Resolutions []ResolutionInput `json:"resolutions"`
+}
+
 // ConsensusInput A consensus rule and its parameters (domain.md). A parameter left out takes its default; a parameter of another rule is 422. In responses every parameter of the rule is present.
 type ConsensusInput struct {
 	// AgreeMin percent_agree: the lowest rating that agrees (default ⌈max − (max − min)/3⌉)
@@ -1396,6 +1487,7 @@ type Count struct {
 
 // Dataset defines model for Dataset.
 type Dataset struct {
+	Access       Access              `json:"access"`
 	Cases        int                 `json:"cases"`
 	Codebook     []Code              `json:"codebook"`
 	CodebookName DatasetCodebookName `json:"codebook_name"`
@@ -1403,11 +1495,13 @@ type Dataset struct {
 	CreatedAt    time.Time           `json:"created_at"`
 	Events       int                 `json:"events"`
 	Id           int64               `json:"id"`
+	Members      *[]Member           `json:"members,omitempty"`
 	Name         string              `json:"name"`
 	Owner        Owner               `json:"owner"`
 	Reports      int                 `json:"reports"`
 	ReverseKeyed []int               `json:"reverse_keyed"`
 	Sessions     int                 `json:"sessions"`
+	UnblindedAt  *time.Time          `json:"unblinded_at"`
 	UpdatedAt    time.Time           `json:"updated_at"`
 }
 
@@ -1480,6 +1574,25 @@ type DiffStages struct {
 type DiffTransitions struct {
 	Added   []TransitionRef `json:"added"`
 	Removed []TransitionRef `json:"removed"`
+}
+
+// Disagreement defines model for Disagreement.
+type Disagreement struct {
+	ByCoder []CoderCodes `json:"by_coder"`
+	Case    string       `json:"case"`
+	Segment int          `json:"segment"`
+	Session int          `json:"session"`
+}
+
+// Disagreements defines model for Disagreements.
+type Disagreements struct {
+	Agreed        int            `json:"agreed"`
+	Coders        []string       `json:"coders"`
+	Items         []Disagreement `json:"items"`
+	Segments      int            `json:"segments"`
+	Sessions      []JointSession `json:"sessions"`
+	SessionsOnlyA int            `json:"sessions_only_a"`
+	SessionsOnlyB int            `json:"sessions_only_b"`
 }
 
 // Dropped defines model for Dropped.
@@ -1589,6 +1702,12 @@ type ItemRefInput struct {
 // ItemType defines model for ItemType.
 type ItemType string
 
+// JointSession defines model for JointSession.
+type JointSession struct {
+	Case    string `json:"case"`
+	Session int    `json:"session"`
+}
+
 // Kendall defines model for Kendall.
 type Kendall struct {
 	ChiSquare    float32 `json:"chi_square"`
@@ -1602,19 +1721,48 @@ type Kendall struct {
 
 // Lineage defines model for Lineage.
 type Lineage struct {
+	// Versions the versions the caller may see (the same as the versions list), in number order
 	Versions []LineageVersion `json:"versions"`
 }
 
 // LineageVersion defines model for LineageVersion.
 type LineageVersion struct {
-	ApprovedAt    *time.Time    `json:"approved_at"`
-	ApprovedBy    *string       `json:"approved_by"`
-	ChangeLogSize int           `json:"change_log_size"`
-	Kind          VersionKind   `json:"kind"`
-	Number        int           `json:"number"`
-	Parent        *int          `json:"parent"`
-	Provenance    Provenance    `json:"provenance"`
-	Status        VersionStatus `json:"status"`
+	ApprovedAt *time.Time `json:"approved_at"`
+	ApprovedBy *string    `json:"approved_by"`
+
+	// ChangeLogSize entries in the version's change log
+	ChangeLogSize int         `json:"change_log_size"`
+	Kind          VersionKind `json:"kind"`
+	Number        int         `json:"number"`
+
+	// Parent the parent's version number, given even when the caller may not open that version
+	Parent     *int          `json:"parent"`
+	Provenance Provenance    `json:"provenance"`
+	Status     VersionStatus `json:"status"`
+}
+
+// Member defines model for Member.
+type Member struct {
+	AddedAt time.Time  `json:"added_at"`
+	Coder   string     `json:"coder"`
+	Creator bool       `json:"creator"`
+	Name    string     `json:"name"`
+	Role    MemberRole `json:"role"`
+	User    int64      `json:"user"`
+}
+
+// MemberRole defines model for Member.Role.
+type MemberRole string
+
+// Members defines model for Members.
+type Members struct {
+	Members []Member `json:"members"`
+}
+
+// MembersInput defines model for MembersInput.
+type MembersInput struct {
+	// Members the whole team; the creator stays a PI when left out
+	Members []TeamMemberInput `json:"members"`
 }
 
 // MergeStagesProposal Merge two or more stages into one (needs the PI's judgement; not applied by revise).
@@ -2194,6 +2342,16 @@ type ReportTransition struct {
 	YulesQ    *float32 `json:"yules_q"`
 }
 
+// ResolutionInput defines model for ResolutionInput.
+type ResolutionInput struct {
+	Case string `json:"case"`
+
+	// Codes the agreed codes of the segment, in the order to store them; [] for none
+	Codes   []string `json:"codes"`
+	Segment int      `json:"segment"`
+	Session int      `json:"session"`
+}
+
 // ResultItem defines model for ResultItem.
 type ResultItem struct {
 	Change       *ItemChange       `json:"change,omitempty"`
@@ -2492,14 +2650,16 @@ type SessionRowsInput struct {
 
 // SignIn defines model for SignIn.
 type SignIn struct {
-	CsrfToken   string `json:"csrf_token"`
-	IdleSeconds int    `json:"idle_seconds"`
-	User        User   `json:"user"`
+	CsrfToken   *string `json:"csrf_token,omitempty"`
+	IdleSeconds *int    `json:"idle_seconds,omitempty"`
+	SignedIn    bool    `json:"signed_in"`
+	User        *User   `json:"user,omitempty"`
 }
 
 // SignInInput defines model for SignInInput.
 type SignInInput struct {
-	Token *string `json:"token,omitempty"`
+	// Token an API token
+	Token string `json:"token"`
 }
 
 // SplitStageProposal Split the stage named by target into two or more (needs the PI's judgement; not applied by revise).
@@ -2682,6 +2842,19 @@ type SynthesisParamsInput struct {
 	// SupportThreshold decides supported (default: the comparison's)
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 }
+
+// TeamMemberInput defines model for TeamMemberInput.
+type TeamMemberInput struct {
+	// Coder the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use "consensus"
+	Coder *string             `json:"coder,omitempty"`
+	Role  TeamMemberInputRole `json:"role"`
+
+	// User the user's id: a PI for role pi, a coder for role coder
+	User int64 `json:"user"`
+}
+
+// TeamMemberInputRole defines model for TeamMemberInput.Role.
+type TeamMemberInputRole string
 
 // Transition defines model for Transition.
 type Transition struct {
@@ -2867,6 +3040,12 @@ type GetDatasetsIdCasesParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetDatasetsIdDisagreementsParams defines parameters for GetDatasetsIdDisagreements.
+type GetDatasetsIdDisagreementsParams struct {
+	// Coders two coder names separated by a comma, such as ana,ben
+	Coders string `form:"coders" json:"coders"`
+}
+
 // GetDatasetsIdEventsParams defines parameters for GetDatasetsIdEvents.
 type GetDatasetsIdEventsParams struct {
 	// Format json (default, paginated) or csv (the whole export, in the import format). Default: json.
@@ -3011,8 +3190,14 @@ type PostDatasetsJSONRequestBody = DatasetCreateInput
 // PutDatasetsIdCasesJSONRequestBody defines body for PutDatasetsIdCases for application/json ContentType.
 type PutDatasetsIdCasesJSONRequestBody = CasesInput
 
+// PostDatasetsIdConsensusJSONRequestBody defines body for PostDatasetsIdConsensus for application/json ContentType.
+type PostDatasetsIdConsensusJSONRequestBody = ConsensusCodingInput
+
 // PostDatasetsIdEventsJSONRequestBody defines body for PostDatasetsIdEvents for application/json ContentType.
 type PostDatasetsIdEventsJSONRequestBody = EventRowsInput
+
+// PutDatasetsIdMembersJSONRequestBody defines body for PutDatasetsIdMembers for application/json ContentType.
+type PutDatasetsIdMembersJSONRequestBody = MembersInput
 
 // PostDatasetsIdSelectionJSONRequestBody defines body for PostDatasetsIdSelection for application/json ContentType.
 type PostDatasetsIdSelectionJSONRequestBody = SelectionInput
@@ -4153,18 +4338,18 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/comparisons/{id}/synthesis (the `PostComparisonsIdSynthesis` operationId).
 	PostComparisonsIdSynthesis(ctx context.Context, id int64, body PostComparisonsIdSynthesisJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDatasets List datasets
+	// GetDatasets List the caller's datasets
 	//
-	// List datasets.
+	// The datasets whose team holds the caller (admins: all), each with the caller's access.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
 	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
 	GetDatasets(ctx context.Context, params *GetDatasetsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostDatasetsWithBody Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithBody Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4173,9 +4358,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostDatasets Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasets Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4184,9 +4369,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasets(ctx context.Context, body PostDatasetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDatasetsId One dataset with its codebook, counts and coders
+	// GetDatasetsId One dataset
 	//
-	// One dataset with its codebook, counts and coders.
+	// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 	//
@@ -4204,7 +4389,7 @@ type ClientInterface interface {
 
 	// PutDatasetsIdCasesWithBody Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4215,7 +4400,7 @@ type ClientInterface interface {
 
 	// PutDatasetsIdCases Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4224,9 +4409,40 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/datasets/{id}/cases (the `PutDatasetsIdCases` operationId).
 	PutDatasetsIdCases(ctx context.Context, id int64, body PutDatasetsIdCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostDatasetsIdConsensusWithBody Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsIdConsensus Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensus(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDatasetsIdDisagreements Where two coders differ
+	//
+	// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+	GetDatasetsIdDisagreements(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDatasetsIdEvents List coded events; format=csv exports them in the import format
 	//
-	// List coded events; format=csv exports them in the import format.
+	// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4235,7 +4451,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdEventsWithBody Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4246,7 +4462,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdEvents Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4255,9 +4471,40 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets/{id}/events (the `PostDatasetsIdEvents` operationId).
 	PostDatasetsIdEvents(ctx context.Context, id int64, body PostDatasetsIdEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDatasetsIdMembers The dataset's team
+	//
+	// Team PIs and admins; a coder member gets 403.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+	GetDatasetsIdMembers(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDatasetsIdMembersWithBody Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDatasetsIdMembers Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembers(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDatasetsIdReliability Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 	//
-	// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+	// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4275,7 +4522,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSelectionWithBody Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4286,7 +4533,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSelection Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4306,7 +4553,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSessionsWithBody Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4317,7 +4564,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSessions Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4325,6 +4572,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 	PostDatasetsIdSessions(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsIdUnblind End blind double coding
+	//
+	// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+	PostDatasetsIdUnblind(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The caller
 	//
@@ -4754,11 +5010,11 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
 	DeleteSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSession The session of this browser's cookie: its user and CSRF token
+	// GetSession The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 	//
-	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 	//
-	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	// Errors: 500: internal error (details are logged, never sent).
 	//
 	// Corresponds with GET /api/v1/session (the `GetSession` operationId).
 	GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5033,9 +5289,9 @@ func (c *Client) PostComparisonsIdSynthesis(ctx context.Context, id int64, body 
 	return c.Client.Do(req)
 }
 
-// GetDatasets List datasets
+// GetDatasets List the caller's datasets
 //
-// List datasets.
+// The datasets whose team holds the caller (admins: all), each with the caller's access.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5052,9 +5308,9 @@ func (c *Client) GetDatasets(ctx context.Context, params *GetDatasetsParams, req
 	return c.Client.Do(req)
 }
 
-// PostDatasetsWithBody Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithBody Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5073,9 +5329,9 @@ func (c *Client) PostDatasetsWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// PostDatasets Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasets Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5094,9 +5350,9 @@ func (c *Client) PostDatasets(ctx context.Context, body PostDatasetsJSONRequestB
 	return c.Client.Do(req)
 }
 
-// GetDatasetsId One dataset with its codebook, counts and coders
+// GetDatasetsId One dataset
 //
-// One dataset with its codebook, counts and coders.
+// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 //
@@ -5134,7 +5390,7 @@ func (c *Client) GetDatasetsIdCases(ctx context.Context, id int64, params *GetDa
 
 // PutDatasetsIdCasesWithBody Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5155,7 +5411,7 @@ func (c *Client) PutDatasetsIdCasesWithBody(ctx context.Context, id int64, conte
 
 // PutDatasetsIdCases Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5174,9 +5430,70 @@ func (c *Client) PutDatasetsIdCases(ctx context.Context, id int64, body PutDatas
 	return c.Client.Do(req)
 }
 
+// PostDatasetsIdConsensusWithBody Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *Client) PostDatasetsIdConsensusWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdConsensusRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsIdConsensus Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *Client) PostDatasetsIdConsensus(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdConsensusRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDatasetsIdDisagreements Where two coders differ
+//
+// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+func (c *Client) GetDatasetsIdDisagreements(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDatasetsIdDisagreementsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDatasetsIdEvents List coded events; format=csv exports them in the import format
 //
-// List coded events; format=csv exports them in the import format.
+// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5195,7 +5512,7 @@ func (c *Client) GetDatasetsIdEvents(ctx context.Context, id int64, params *GetD
 
 // PostDatasetsIdEventsWithBody Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5216,7 +5533,7 @@ func (c *Client) PostDatasetsIdEventsWithBody(ctx context.Context, id int64, con
 
 // PostDatasetsIdEvents Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5235,9 +5552,70 @@ func (c *Client) PostDatasetsIdEvents(ctx context.Context, id int64, body PostDa
 	return c.Client.Do(req)
 }
 
+// GetDatasetsIdMembers The dataset's team
+//
+// Team PIs and admins; a coder member gets 403.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+func (c *Client) GetDatasetsIdMembers(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDatasetsIdMembersRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDatasetsIdMembersWithBody Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *Client) PutDatasetsIdMembersWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDatasetsIdMembersRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDatasetsIdMembers Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *Client) PutDatasetsIdMembers(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDatasetsIdMembersRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDatasetsIdReliability Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 //
-// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5275,7 +5653,7 @@ func (c *Client) GetDatasetsIdSelection(ctx context.Context, id int64, reqEditor
 
 // PostDatasetsIdSelectionWithBody Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5296,7 +5674,7 @@ func (c *Client) PostDatasetsIdSelectionWithBody(ctx context.Context, id int64, 
 
 // PostDatasetsIdSelection Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5336,7 +5714,7 @@ func (c *Client) GetDatasetsIdSessions(ctx context.Context, id int64, params *Ge
 
 // PostDatasetsIdSessionsWithBody Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5357,7 +5735,7 @@ func (c *Client) PostDatasetsIdSessionsWithBody(ctx context.Context, id int64, c
 
 // PostDatasetsIdSessions Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5366,6 +5744,25 @@ func (c *Client) PostDatasetsIdSessionsWithBody(ctx context.Context, id int64, c
 // Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 func (c *Client) PostDatasetsIdSessions(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDatasetsIdSessionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsIdUnblind End blind double coding
+//
+// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+//
+// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+func (c *Client) PostDatasetsIdUnblind(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdUnblindRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6224,11 +6621,11 @@ func (c *Client) DeleteSession(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
-// GetSession The session of this browser's cookie: its user and CSRF token
+// GetSession The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 //
-// The session of this browser's cookie: its user and CSRF token. No token needed.
+// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 //
-// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+// Errors: 500: internal error (details are logged, never sent).
 //
 // Corresponds with GET /api/v1/session (the `GetSession` operationId).
 func (c *Client) GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7044,6 +7441,110 @@ func NewPutDatasetsIdCasesRequestWithBody(server string, id int64, contentType s
 	return req, nil
 }
 
+// NewPostDatasetsIdConsensusRequest calls the generic PostDatasetsIdConsensus builder with application/json body
+func NewPostDatasetsIdConsensusRequest(server string, id int64, body PostDatasetsIdConsensusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDatasetsIdConsensusRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostDatasetsIdConsensusRequestWithBody constructs an http.Request for the PostDatasetsIdConsensus method, with any body, and a specified content type
+func NewPostDatasetsIdConsensusRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/consensus", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDatasetsIdDisagreementsRequest constructs an http.Request for the GetDatasetsIdDisagreements method
+func NewGetDatasetsIdDisagreementsRequest(server string, id int64, params *GetDatasetsIdDisagreementsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/disagreements", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "coders", params.Coders, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetDatasetsIdEventsRequest constructs an http.Request for the GetDatasetsIdEvents method
 func NewGetDatasetsIdEventsRequest(server string, id int64, params *GetDatasetsIdEventsParams) (*http.Request, error) {
 	var err error
@@ -7191,6 +7692,87 @@ func NewPostDatasetsIdEventsRequestWithBody(server string, id int64, contentType
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDatasetsIdMembersRequest constructs an http.Request for the GetDatasetsIdMembers method
+func NewGetDatasetsIdMembersRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/members", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutDatasetsIdMembersRequest calls the generic PutDatasetsIdMembers builder with application/json body
+func NewPutDatasetsIdMembersRequest(server string, id int64, body PutDatasetsIdMembersJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutDatasetsIdMembersRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutDatasetsIdMembersRequestWithBody constructs an http.Request for the PutDatasetsIdMembers method, with any body, and a specified content type
+func NewPutDatasetsIdMembersRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/members", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -7466,6 +8048,40 @@ func NewPostDatasetsIdSessionsRequestWithBody(server string, id int64, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDatasetsIdUnblindRequest constructs an http.Request for the PostDatasetsIdUnblind method
+func NewPostDatasetsIdUnblindRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/unblind", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -9429,9 +10045,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/comparisons/{id}/synthesis (the `PostComparisonsIdSynthesis` operationId).
 	PostComparisonsIdSynthesisWithResponse(ctx context.Context, id int64, body PostComparisonsIdSynthesisJSONRequestBody, reqEditors ...RequestEditorFn) (*PostComparisonsIdSynthesisResponse, error)
 
-	// GetDatasetsWithResponse List datasets
+	// GetDatasetsWithResponse List the caller's datasets
 	//
-	// List datasets.
+	// The datasets whose team holds the caller (admins: all), each with the caller's access.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9440,9 +10056,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
 	GetDatasetsWithResponse(ctx context.Context, params *GetDatasetsParams, reqEditors ...RequestEditorFn) (*GetDatasetsResponse, error)
 
-	// PostDatasetsWithBodyWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithBodyWithResponse Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9451,9 +10067,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsResponse, error)
 
-	// PostDatasetsWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithResponse Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9462,9 +10078,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithResponse(ctx context.Context, body PostDatasetsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsResponse, error)
 
-	// GetDatasetsIdWithResponse One dataset with its codebook, counts and coders
+	// GetDatasetsIdWithResponse One dataset
 	//
-	// One dataset with its codebook, counts and coders.
+	// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 	//
@@ -9486,7 +10102,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutDatasetsIdCasesWithBodyWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9497,7 +10113,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutDatasetsIdCasesWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9506,9 +10122,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/datasets/{id}/cases (the `PutDatasetsIdCases` operationId).
 	PutDatasetsIdCasesWithResponse(ctx context.Context, id int64, body PutDatasetsIdCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdCasesResponse, error)
 
+	// PostDatasetsIdConsensusWithBodyWithResponse Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error)
+
+	// PostDatasetsIdConsensusWithResponse Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithResponse(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error)
+
+	// GetDatasetsIdDisagreementsWithResponse Where two coders differ
+	//
+	// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+	GetDatasetsIdDisagreementsWithResponse(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*GetDatasetsIdDisagreementsResponse, error)
+
 	// GetDatasetsIdEventsWithResponse List coded events; format=csv exports them in the import format
 	//
-	// List coded events; format=csv exports them in the import format.
+	// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9519,7 +10168,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdEventsWithBodyWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9530,7 +10179,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdEventsWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9539,9 +10188,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets/{id}/events (the `PostDatasetsIdEvents` operationId).
 	PostDatasetsIdEventsWithResponse(ctx context.Context, id int64, body PostDatasetsIdEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdEventsResponse, error)
 
+	// GetDatasetsIdMembersWithResponse The dataset's team
+	//
+	// Team PIs and admins; a coder member gets 403.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+	GetDatasetsIdMembersWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetDatasetsIdMembersResponse, error)
+
+	// PutDatasetsIdMembersWithBodyWithResponse Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error)
+
+	// PutDatasetsIdMembersWithResponse Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithResponse(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error)
+
 	// GetDatasetsIdReliabilityWithResponse Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 	//
-	// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+	// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9563,7 +10245,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSelectionWithBodyWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9574,7 +10256,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSelectionWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9596,7 +10278,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSessionsWithBodyWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9607,7 +10289,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSessionsWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9615,6 +10297,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 	PostDatasetsIdSessionsWithResponse(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdSessionsResponse, error)
+
+	// PostDatasetsIdUnblindWithResponse End blind double coding
+	//
+	// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+	PostDatasetsIdUnblindWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*PostDatasetsIdUnblindResponse, error)
 
 	// GetMeWithResponse The caller
 	//
@@ -10076,11 +10769,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
 	DeleteSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error)
 
-	// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+	// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 	//
-	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 	//
-	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	// Errors: 500: internal error (details are logged, never sent).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11106,6 +11799,179 @@ func (r PutDatasetsIdCasesResponse) ContentType() string {
 	return ""
 }
 
+type PostDatasetsIdConsensusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConsensusCoding
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDatasetsIdConsensusResponse) GetJSON200() *ConsensusCoding {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDatasetsIdConsensusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDatasetsIdConsensusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDatasetsIdConsensusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDatasetsIdConsensusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDatasetsIdDisagreementsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disagreements
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDatasetsIdDisagreementsResponse) GetJSON200() *Disagreements {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDatasetsIdDisagreementsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDatasetsIdDisagreementsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDatasetsIdDisagreementsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDatasetsIdDisagreementsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDatasetsIdEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11273,6 +12139,172 @@ func (r PostDatasetsIdEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDatasetsIdEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDatasetsIdMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Members
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDatasetsIdMembersResponse) GetJSON200() *Members {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDatasetsIdMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDatasetsIdMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDatasetsIdMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDatasetsIdMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutDatasetsIdMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dataset
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutDatasetsIdMembersResponse) GetJSON200() *Dataset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutDatasetsIdMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutDatasetsIdMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutDatasetsIdMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutDatasetsIdMembersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11688,6 +12720,82 @@ func (r PostDatasetsIdSessionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDatasetsIdSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDatasetsIdUnblindResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dataset
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDatasetsIdUnblindResponse) GetJSON200() *Dataset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDatasetsIdUnblindResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDatasetsIdUnblindResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDatasetsIdUnblindResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDatasetsIdUnblindResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14134,8 +15242,6 @@ type GetSessionResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *SignIn
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 }
@@ -14143,11 +15249,6 @@ type GetSessionResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSessionResponse) GetJSON200() *SignIn {
 	return r.JSON200
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetSessionResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -14872,9 +15973,9 @@ func (c *ClientWithResponses) PostComparisonsIdSynthesisWithResponse(ctx context
 	return ParsePostComparisonsIdSynthesisResponse(rsp)
 }
 
-// GetDatasetsWithResponse List datasets
+// GetDatasetsWithResponse List the caller's datasets
 //
-// List datasets.
+// The datasets whose team holds the caller (admins: all), each with the caller's access.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14889,9 +15990,9 @@ func (c *ClientWithResponses) GetDatasetsWithResponse(ctx context.Context, param
 	return ParseGetDatasetsResponse(rsp)
 }
 
-// PostDatasetsWithBodyWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithBodyWithResponse Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14906,9 +16007,9 @@ func (c *ClientWithResponses) PostDatasetsWithBodyWithResponse(ctx context.Conte
 	return ParsePostDatasetsResponse(rsp)
 }
 
-// PostDatasetsWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithResponse Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14923,9 +16024,9 @@ func (c *ClientWithResponses) PostDatasetsWithResponse(ctx context.Context, body
 	return ParsePostDatasetsResponse(rsp)
 }
 
-// GetDatasetsIdWithResponse One dataset with its codebook, counts and coders
+// GetDatasetsIdWithResponse One dataset
 //
-// One dataset with its codebook, counts and coders.
+// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 //
@@ -14959,7 +16060,7 @@ func (c *ClientWithResponses) GetDatasetsIdCasesWithResponse(ctx context.Context
 
 // PutDatasetsIdCasesWithBodyWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14976,7 +16077,7 @@ func (c *ClientWithResponses) PutDatasetsIdCasesWithBodyWithResponse(ctx context
 
 // PutDatasetsIdCasesWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14991,9 +16092,60 @@ func (c *ClientWithResponses) PutDatasetsIdCasesWithResponse(ctx context.Context
 	return ParsePutDatasetsIdCasesResponse(rsp)
 }
 
+// PostDatasetsIdConsensusWithBodyWithResponse Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *ClientWithResponses) PostDatasetsIdConsensusWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error) {
+	rsp, err := c.PostDatasetsIdConsensusWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdConsensusResponse(rsp)
+}
+
+// PostDatasetsIdConsensusWithResponse Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *ClientWithResponses) PostDatasetsIdConsensusWithResponse(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error) {
+	rsp, err := c.PostDatasetsIdConsensus(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdConsensusResponse(rsp)
+}
+
+// GetDatasetsIdDisagreementsWithResponse Where two coders differ
+//
+// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+func (c *ClientWithResponses) GetDatasetsIdDisagreementsWithResponse(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*GetDatasetsIdDisagreementsResponse, error) {
+	rsp, err := c.GetDatasetsIdDisagreements(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDatasetsIdDisagreementsResponse(rsp)
+}
+
 // GetDatasetsIdEventsWithResponse List coded events; format=csv exports them in the import format
 //
-// List coded events; format=csv exports them in the import format.
+// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15010,7 +16162,7 @@ func (c *ClientWithResponses) GetDatasetsIdEventsWithResponse(ctx context.Contex
 
 // PostDatasetsIdEventsWithBodyWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15027,7 +16179,7 @@ func (c *ClientWithResponses) PostDatasetsIdEventsWithBodyWithResponse(ctx conte
 
 // PostDatasetsIdEventsWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15042,9 +16194,60 @@ func (c *ClientWithResponses) PostDatasetsIdEventsWithResponse(ctx context.Conte
 	return ParsePostDatasetsIdEventsResponse(rsp)
 }
 
+// GetDatasetsIdMembersWithResponse The dataset's team
+//
+// Team PIs and admins; a coder member gets 403.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) GetDatasetsIdMembersWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetDatasetsIdMembersResponse, error) {
+	rsp, err := c.GetDatasetsIdMembers(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDatasetsIdMembersResponse(rsp)
+}
+
+// PutDatasetsIdMembersWithBodyWithResponse Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) PutDatasetsIdMembersWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error) {
+	rsp, err := c.PutDatasetsIdMembersWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDatasetsIdMembersResponse(rsp)
+}
+
+// PutDatasetsIdMembersWithResponse Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) PutDatasetsIdMembersWithResponse(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error) {
+	rsp, err := c.PutDatasetsIdMembers(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDatasetsIdMembersResponse(rsp)
+}
+
 // GetDatasetsIdReliabilityWithResponse Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 //
-// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15078,7 +16281,7 @@ func (c *ClientWithResponses) GetDatasetsIdSelectionWithResponse(ctx context.Con
 
 // PostDatasetsIdSelectionWithBodyWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15095,7 +16298,7 @@ func (c *ClientWithResponses) PostDatasetsIdSelectionWithBodyWithResponse(ctx co
 
 // PostDatasetsIdSelectionWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15129,7 +16332,7 @@ func (c *ClientWithResponses) GetDatasetsIdSessionsWithResponse(ctx context.Cont
 
 // PostDatasetsIdSessionsWithBodyWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15146,7 +16349,7 @@ func (c *ClientWithResponses) PostDatasetsIdSessionsWithBodyWithResponse(ctx con
 
 // PostDatasetsIdSessionsWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15159,6 +16362,23 @@ func (c *ClientWithResponses) PostDatasetsIdSessionsWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParsePostDatasetsIdSessionsResponse(rsp)
+}
+
+// PostDatasetsIdUnblindWithResponse End blind double coding
+//
+// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+func (c *ClientWithResponses) PostDatasetsIdUnblindWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*PostDatasetsIdUnblindResponse, error) {
+	rsp, err := c.PostDatasetsIdUnblind(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdUnblindResponse(rsp)
 }
 
 // GetMeWithResponse The caller
@@ -15873,11 +17093,11 @@ func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, req
 	return ParseDeleteSessionResponse(rsp)
 }
 
-// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 //
-// The session of this browser's cookie: its user and CSRF token. No token needed.
+// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 //
-// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+// Errors: 500: internal error (details are logged, never sent).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -16830,6 +18050,149 @@ func ParsePutDatasetsIdCasesResponse(rsp *http.Response) (*PutDatasetsIdCasesRes
 	return response, nil
 }
 
+// ParsePostDatasetsIdConsensusResponse parses an HTTP response from a PostDatasetsIdConsensusWithResponse call
+func ParsePostDatasetsIdConsensusResponse(rsp *http.Response) (*PostDatasetsIdConsensusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDatasetsIdConsensusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConsensusCoding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDatasetsIdDisagreementsResponse parses an HTTP response from a GetDatasetsIdDisagreementsWithResponse call
+func ParseGetDatasetsIdDisagreementsResponse(rsp *http.Response) (*GetDatasetsIdDisagreementsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDatasetsIdDisagreementsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disagreements
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetDatasetsIdEventsResponse parses an HTTP response from a GetDatasetsIdEventsWithResponse call
 func ParseGetDatasetsIdEventsResponse(rsp *http.Response) (*GetDatasetsIdEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16910,6 +18273,142 @@ func ParsePostDatasetsIdEventsResponse(rsp *http.Response) (*PostDatasetsIdEvent
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDatasetsIdMembersResponse parses an HTTP response from a GetDatasetsIdMembersWithResponse call
+func ParseGetDatasetsIdMembersResponse(rsp *http.Response) (*GetDatasetsIdMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDatasetsIdMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Members
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutDatasetsIdMembersResponse parses an HTTP response from a PutDatasetsIdMembersWithResponse call
+func ParsePutDatasetsIdMembersResponse(rsp *http.Response) (*PutDatasetsIdMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutDatasetsIdMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dataset
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17306,6 +18805,67 @@ func ParsePostDatasetsIdSessionsResponse(rsp *http.Response) (*PostDatasetsIdSes
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDatasetsIdUnblindResponse parses an HTTP response from a PostDatasetsIdUnblindWithResponse call
+func ParsePostDatasetsIdUnblindResponse(rsp *http.Response) (*PostDatasetsIdUnblindResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDatasetsIdUnblindResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dataset
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
@@ -19384,13 +20944,6 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
