@@ -1247,6 +1247,7 @@ type CasesInput struct {
 
 // Change defines model for Change.
 type Change struct {
+	// Evidence the numbers behind the change, by op: the comparison id and the report rows cited (support, count, sessions, adjusted_residual, …) for synthesis entries; reason for entries not applied. An open object: keys may be added
 	Evidence map[string]interface{} `json:"evidence"`
 	Op       string                 `json:"op"`
 	Target   string                 `json:"target"`
@@ -1999,6 +2000,7 @@ type Reliability struct {
 
 // ReliabilityStats defines model for ReliabilityStats.
 type ReliabilityStats struct {
+	// Details method-specific figures (such as observed_agreement and expected_agreement); note says why value is null. An open object
 	Details map[string]interface{} `json:"details"`
 	Method  string                 `json:"method"`
 	NRaters int                    `json:"n_raters"`
