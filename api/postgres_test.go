@@ -119,6 +119,7 @@ func TestOnPostgres(t *testing.T) {
 		"ComparisonVisibility":     TestComparisonVisibility,
 		"DatasetNonMembers":        TestDatasetNonMembers,
 		"ReadmeWalkthrough":        TestReadmeWalkthrough,
+		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)
 	}
