@@ -103,6 +103,9 @@ func TestOnPostgres(t *testing.T) {
 		"DatasetReliability":       TestDatasetReliability,
 		"Comparison":               TestComparison,
 		"ComparisonErrors":         TestComparisonErrors,
+		"ComparisonReportParts":    TestComparisonReportParts,
+		"ComparisonLeftOut":        TestComparisonLeftOut,
+		"StatsReliabilityMissing":  TestStatsReliabilityMissing,
 		"Synthesis":                TestSynthesis,
 		"SynthesisOrderFree":       TestSynthesisOrderFree,
 		"Lineage":                  TestLineage,
@@ -123,6 +126,7 @@ func TestOnPostgres(t *testing.T) {
 		"ConsensusCoding":          TestConsensusCoding,
 		"ComparisonVisibility":     TestComparisonVisibility,
 		"DatasetNonMembers":        TestDatasetNonMembers,
+		"ReadmeWalkthrough":        TestReadmeWalkthrough,
 		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)
