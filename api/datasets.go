@@ -17,6 +17,7 @@ import (
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/dataset"
 	"github.com/stagewise/stagewise/workflow/stats"
 )
 
@@ -39,12 +40,18 @@ func (s *server) datasetRoutes() []route {
 	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}, def: "json"}
 	importErrs := []int{400, 403, 404, 413, 415, 422}
 	return []route{
-		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset with the built-in codebook \"3rs-2015\" or a custom list of {code, family, label} (admins, PIs, coders)", tag: tag, auth: true,
+		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset with the built-in codebook \"3rs-2015\" or a custom list of {code, family, label} (PIs and admins; the creator is the team's first PI)", tag: tag, auth: true,
 			h: s.createDataset, req: datasetCreateRequest{}, resp: datasetResponse{}, status: 201, errs: []int{400, 403, 422}},
-		{method: http.MethodGet, path: "/api/v1/datasets", summary: "List datasets", tag: tag, auth: true,
+		{method: http.MethodGet, path: "/api/v1/datasets", summary: "List the datasets whose team holds the caller (admins: all)", tag: tag, auth: true,
 			h: s.listDatasets, resp: list[datasetResponse]{}, status: 200, query: page, errs: []int{403, 422}},
-		{method: http.MethodGet, path: ds, summary: "One dataset with its codebook, counts and coders", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds, summary: "One dataset with its codebook, counts and coders (a blind coder's counts hold only their own events); its team for team PIs. Non-members get 404", tag: tag, auth: true,
 			h: s.getDataset, resp: datasetResponse{}, status: 200, errs: []int{403, 404}},
+		{method: http.MethodGet, path: ds + "/members", summary: "The dataset's team (team PIs and admins)", tag: tag, auth: true,
+			h: s.listMembers, resp: membersResponse{}, status: 200, errs: []int{403, 404}},
+		{method: http.MethodPut, path: ds + "/members", summary: "Replace the dataset's team: PIs (co-investigators) and coders, each coder with the name they code under. The creator always stays a PI (team PIs and admins)", tag: tag, auth: true,
+			h: s.putMembers, req: membersRequest{}, resp: datasetResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/unblind", summary: "End blind double coding: the coders then see each other's events, the reliability and the consensus (team PIs and admins; audited; once)", tag: tag, auth: true,
+			h: s.unblind, resp: datasetResponse{}, status: 200, errs: []int{403, 404, 409}},
 		{method: http.MethodPut, path: ds + "/cases", summary: "Describe cases by label (treatment, therapist, outcome); creates missing cases", tag: tag, auth: true,
 			h: s.upsertCases, req: casesRequest{}, resp: casesResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/cases", summary: "List cases", tag: tag, auth: true,
@@ -67,6 +74,11 @@ func (s *server) datasetRoutes() []route {
 		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", tag: tag, auth: true,
 			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
 			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string", required: true}}, errs: []int{403, 404, 422}},
+		{method: http.MethodGet, path: ds + "/disagreements", summary: "Where two coders differ: per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (team PIs and admins)", tag: tag, auth: true,
+			h: s.disagreements, resp: disagreementsResponse{}, status: 200,
+			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as ana,ben", typ: "string", required: true}}, errs: []int{403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/consensus", summary: "Write the consensus coder's events of every session both coders coded: agreed segments copied from the first coder, each disagreement resolved as given; replaces the earlier consensus of those sessions (team PIs and admins)", tag: tag, auth: true,
+			h: s.consensus, req: consensusRequest{}, resp: consensusResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)", tag: tagStats, auth: true,
 			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 422}, bodyLimit: statsBodyLimit},
 	}
@@ -93,6 +105,40 @@ type coderDTO struct {
 	Events int    `json:"events"`
 }
 
+// memberDTO is one member of a dataset's team.
+type memberDTO struct {
+	User    int64     `json:"user"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role" enum:"pi,coder"`
+	Coder   string    `json:"coder"`
+	Creator bool      `json:"creator"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// memberInputDTO is one member of a PUT …/members body.
+type memberInputDTO struct {
+	User  int64  `json:"user"`
+	Role  string `json:"role" enum:"pi,coder"`
+	Coder string `json:"coder"`
+}
+
+type membersRequest struct {
+	Members []memberInputDTO `json:"members"`
+}
+
+type membersResponse struct {
+	Members []memberDTO `json:"members"`
+}
+
+// accessDTO says what the caller may do with a dataset: role is "pi" for
+// team PIs and admins, "coder" for coder members; blind is true while the
+// caller sees only their own events.
+type accessDTO struct {
+	Role  string `json:"role" enum:"pi,coder"`
+	Coder string `json:"coder"`
+	Blind bool   `json:"blind"`
+}
+
 type datasetResponse struct {
 	ID           int64         `json:"id"`
 	Name         string        `json:"name"`
@@ -107,13 +153,31 @@ type datasetResponse struct {
 	Coders       []coderDTO    `json:"coders"`
 	CreatedAt    time.Time     `json:"created_at"`
 	UpdatedAt    time.Time     `json:"updated_at"`
+	// Unblinded is when a team PI ended blind coding (null while blind).
+	UnblindedAt *time.Time `json:"unblinded_at"`
+	Access      accessDTO  `json:"access"`
+	// Members is the team, shown to team PIs only.
+	Members []memberDTO `json:"members,omitempty"`
+}
+
+func toMembers(d models.Dataset, ms []models.DatasetMember) []memberDTO {
+	out := make([]memberDTO, len(ms))
+	for i, m := range ms {
+		out[i] = memberDTO{User: m.UserID, Name: m.Name, Role: m.Role, Coder: m.Coder, Creator: m.UserID == d.OwnerID, AddedAt: m.AddedAt}
+	}
+	return out
 }
 
 func toDataset(d workflow.DatasetInfo) datasetResponse {
 	r := datasetResponse{ID: d.ID, Name: d.Name, Owner: ownerResponse{ID: d.OwnerID, Name: d.OwnerName}, CodebookName: d.CodebookName,
 		Codebook: make([]codeDTO, len(d.Codebook)), ReverseKeyed: append([]int{}, d.ReverseKeyed...),
 		Cases: d.Stats.Cases, Sessions: d.Stats.Sessions, Reports: d.Stats.Reports, Events: d.Stats.Events,
-		Coders: make([]coderDTO, len(d.Stats.Coders)), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Coders: make([]coderDTO, len(d.Stats.Coders)), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, UnblindedAt: d.UnblindedAt,
+		Access: accessDTO{Role: models.MemberCoder, Coder: d.Access.Coder, Blind: d.Access.Blind()}}
+	if d.Access.PI {
+		r.Access.Role = models.MemberPI
+		r.Members = toMembers(d.Dataset, d.Members)
+	}
 	for i, c := range d.Codebook {
 		r.Codebook[i] = codeDTO(c)
 	}
@@ -299,6 +363,86 @@ func toSelection(sel models.Selection) selectionResponse {
 	return r
 }
 
+// coderCodesDTO is what one coder gave in a segment.
+type coderCodesDTO struct {
+	Coder string   `json:"coder"`
+	Codes []string `json:"codes"`
+}
+
+type disagreementDTO struct {
+	Case    string          `json:"case"`
+	Session int             `json:"session"`
+	Segment int             `json:"segment"`
+	ByCoder []coderCodesDTO `json:"by_coder"`
+}
+
+type sessionRefDTO struct {
+	Case    string `json:"case"`
+	Session int    `json:"session"`
+}
+
+// The comparison report's conformance.SessionRef is named SessionRef.
+func (sessionRefDTO) openAPIName() string { return "CodedSession" }
+
+// disagreementsResponse: sessions are those both coders coded; segments
+// the segments either coded there, agreed those with the same set of codes.
+type disagreementsResponse struct {
+	Coders        []string          `json:"coders"`
+	Sessions      []sessionRefDTO   `json:"sessions"`
+	SessionsOnlyA int               `json:"sessions_only_a"`
+	SessionsOnlyB int               `json:"sessions_only_b"`
+	Segments      int               `json:"segments"`
+	Agreed        int               `json:"agreed"`
+	Items         []disagreementDTO `json:"items"`
+}
+
+func toSessionRefs(ks []dataset.SessionRef) []sessionRefDTO {
+	out := make([]sessionRefDTO, len(ks))
+	for i, k := range ks {
+		out[i] = sessionRefDTO(k)
+	}
+	return out
+}
+
+func toDisagreements(r workflow.DisagreementReport) disagreementsResponse {
+	out := disagreementsResponse{Coders: r.Coders[:], Sessions: toSessionRefs(r.Sessions), SessionsOnlyA: r.OnlyA, SessionsOnlyB: r.OnlyB,
+		Segments: r.Segments, Agreed: r.Agreed, Items: make([]disagreementDTO, len(r.Disagreements))}
+	for i, d := range r.Disagreements {
+		out.Items[i] = disagreementDTO{Case: d.Case, Session: d.Session, Segment: d.Segment,
+			ByCoder: []coderCodesDTO{{Coder: r.Coders[0], Codes: append([]string{}, d.A...)}, {Coder: r.Coders[1], Codes: append([]string{}, d.B...)}}}
+	}
+	return out
+}
+
+// resolutionDTO resolves one disagreement: codes [] means no code.
+type resolutionDTO struct {
+	Case    string   `json:"case"`
+	Session int      `json:"session"`
+	Segment int      `json:"segment"`
+	Codes   []string `json:"codes"`
+}
+
+type consensusRequest struct {
+	Coders      []string        `json:"coders"`
+	Resolutions []resolutionDTO `json:"resolutions"`
+}
+
+// The round's consensus rule already names its schema Consensus.
+func (consensusRequest) openAPIName() string { return "DatasetConsensus" }
+
+func (consensusResponse) openAPIName() string { return "DatasetConsensus" }
+
+type consensusResponse struct {
+	Coders   []string        `json:"coders"`
+	Coder    string          `json:"coder"`
+	Sessions []sessionRefDTO `json:"sessions"`
+	Segments int             `json:"segments"`
+	Agreed   int             `json:"agreed"`
+	Resolved int             `json:"resolved"`
+	Imported int             `json:"imported"`
+	Replaced int             `json:"replaced"`
+}
+
 // agreementDTO is one line of a reliability report: the overall line has
 // neither family nor code; family lines have family; code lines both.
 type agreementDTO struct {
@@ -421,12 +565,69 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 	default:
 		return models.InvalidField("codebook", "must be \"3rs-2015\" or a list of {code, family, label}")
 	}
-	d, err := s.Service.CreateDataset(c.Request().Context(), u, in)
+	ctx := c.Request().Context()
+	d, err := s.Service.CreateDataset(ctx, u, in)
+	if err != nil {
+		return err
+	}
+	info, err := s.Service.Dataset(ctx, u, d.ID)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/datasets/"+strconv.FormatInt(d.ID, 10))
-	return respond(c, http.StatusCreated, toDataset(workflow.DatasetInfo{Dataset: d, Stats: models.DatasetStats{Coders: []models.CoderCount{}}}))
+	return respond(c, http.StatusCreated, toDataset(info))
+}
+
+func (s *server) listMembers(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ms, err := s.Service.Members(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	d, err := s.Service.Dataset(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, membersResponse{Members: toMembers(d.Dataset, ms)})
+}
+
+func (s *server) putMembers(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	var req membersRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	var in []workflow.MemberInput // nil: the field is missing
+	if req.Members != nil {
+		in = make([]workflow.MemberInput, len(req.Members))
+	}
+	for i, m := range req.Members {
+		in[i] = workflow.MemberInput(m)
+	}
+	d, err := s.Service.SetMembers(c.Request().Context(), u, id, in)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toDataset(d))
+}
+
+func (s *server) unblind(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.Service.Unblind(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toDataset(d))
 }
 
 func (s *server) listDatasets(c echo.Context, u models.User) error {
@@ -769,18 +970,56 @@ func (s *server) getSelection(c echo.Context, u models.User) error {
 	return respond(c, http.StatusOK, toSelection(sel))
 }
 
-func (s *server) datasetReliability(c echo.Context, u models.User) error {
-	id, err := datasetID(c)
-	if err != nil {
-		return err
-	}
+// coderPair reads ?coders=A,B.
+func coderPair(c echo.Context) []string {
 	var coders []string
 	if q := c.QueryParam("coders"); q != "" {
 		for _, x := range strings.Split(q, ",") {
 			coders = append(coders, strings.TrimSpace(x))
 		}
 	}
-	r, err := s.Service.Reliability(c.Request().Context(), u, id, coders)
+	return coders
+}
+
+func (s *server) disagreements(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Service.Disagreements(c.Request().Context(), u, id, coderPair(c))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toDisagreements(r))
+}
+
+func (s *server) consensus(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	var req consensusRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	in := workflow.ConsensusInput{Coders: req.Coders, Resolutions: make([]dataset.Resolution, len(req.Resolutions))}
+	for i, r := range req.Resolutions {
+		in.Resolutions[i] = dataset.Resolution{SegmentRef: dataset.SegmentRef{Case: r.Case, Session: r.Session, Segment: r.Segment}, Codes: r.Codes}
+	}
+	r, err := s.Service.Consensus(c.Request().Context(), u, id, in)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, consensusResponse{Coders: r.Coders[:], Coder: models.ConsensusCoder, Sessions: toSessionRefs(r.Sessions),
+		Segments: r.Segments, Agreed: r.Agreed, Resolved: r.Resolved, Imported: r.Imported, Replaced: r.Replaced})
+}
+
+func (s *server) datasetReliability(c echo.Context, u models.User) error {
+	id, err := datasetID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Service.Reliability(c.Request().Context(), u, id, coderPair(c))
 	if err != nil {
 		return err
 	}

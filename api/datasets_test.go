@@ -100,11 +100,12 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	otherPI, _ := ev.user("pi", "Other PI")
-	coder, _ := ev.user("coder", "A Coder")
+	coder, coderID := ev.user("coder", "A Coder")
 	panelist, _ := ev.user("panelist", "A Panelist")
 	client, _ := ev.user("client", "A Client")
 
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
+	ev.members(pi, ds, member{coderID, "coder", "ac"})
 	var d struct {
 		CodebookName string           `json:"codebook_name"`
 		Codebook     []map[string]any `json:"codebook"`
@@ -115,7 +116,7 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 	if d.CodebookName != "3rs-2015" || len(d.Codebook) != 24 || !cmp.Equal(d.ReverseKeyed, []int{4, 10}) || d.Coders == nil {
 		t.Errorf("dataset: %+v", d)
 	}
-	custom := ev.dataset(coder, map[string]any{"name": "Custom", "reverse_keyed": []int{}, "codebook": []map[string]any{
+	custom := ev.dataset(otherPI, map[string]any{"name": "Custom", "reverse_keyed": []int{}, "codebook": []map[string]any{
 		{"code": "A", "family": "f1", "label": "first"}, {"code": "B", "family": "f2"}}})
 
 	valid := sessionsHeader + waiRow("P1", 1, "patient", 48, false)
@@ -141,16 +142,18 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 		{"panelist reliability", "GET", ds + "/reliability?coders=a,b", panelist, nil, false, 403, nil},
 		{"panelist imports", "POST", ds + "/sessions", panelist, valid, true, 403, nil},
 		{"client imports", "POST", ds + "/events", client, "case,session,coder,segment,code\nP1,1,c,1,W1\n", true, 403, nil},
-		{"other PI imports", "POST", ds + "/sessions", otherPI, valid, true, 403, nil},
-		{"coder imports into a PI's dataset", "POST", ds + "/sessions", coder, valid, true, 403, nil},
-		{"other PI selects", "POST", ds + "/selection", otherPI, map[string]any{}, false, 403, nil},
-		{"other PI reads", "GET", ds + "/sessions", otherPI, nil, false, 200, nil},
+		{"coder creates", "POST", "/api/v1/datasets", coder, map[string]any{"name": "x", "codebook": "3rs-2015"}, false, 403, nil},
+		{"other PI imports", "POST", ds + "/sessions", otherPI, valid, true, 404, nil},
+		{"coder member imports sessions", "POST", ds + "/sessions", coder, valid, true, 403, nil},
+		{"other PI selects", "POST", ds + "/selection", otherPI, map[string]any{}, false, 404, nil},
+		{"other PI reads", "GET", ds + "/sessions", otherPI, nil, false, 404, nil},
 		{"coder reads", "GET", ds + "/cases", coder, nil, false, 200, nil},
+		{"coder not on the team", "GET", custom, coder, nil, false, 404, nil},
 		{"unknown dataset", "GET", "/api/v1/datasets/999", pi, nil, false, 404, nil},
 		{"not an id", "GET", "/api/v1/datasets/abc", pi, nil, false, 404, nil},
 		{"import into unknown", "POST", "/api/v1/datasets/999/sessions", pi, valid, true, 404, nil},
 		{"no token", "GET", "/api/v1/datasets", "", nil, false, 401, nil},
-		{"coder owner imports", "POST", custom + "/sessions", coder, valid, true, 200, nil},
+		{"creating PI imports", "POST", custom + "/sessions", otherPI, valid, true, 200, nil},
 		{"admin imports", "POST", ds + "/sessions", ev.admin, valid, true, 200, nil},
 		{"stats as panelist", "POST", "/api/v1/stats/reliability", panelist, map[string]any{"method": "percent_agreement", "data": [][]int{{1, 2}, {1, 2}}}, false, 200, nil},
 	}
@@ -179,8 +182,12 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 		} `json:"items"`
 	}
 	ev.do(http.MethodGet, "/api/v1/datasets", coder, nil).json(t, &l)
-	if len(l.Items) != 2 || l.Items[0].Name != "Trial" || l.Items[0].Sessions != 1 {
-		t.Errorf("list: %+v", l)
+	if len(l.Items) != 1 || l.Items[0].Name != "Trial" || l.Items[0].Sessions != 1 {
+		t.Errorf("coder's list: %+v", l)
+	}
+	ev.do(http.MethodGet, "/api/v1/datasets", ev.admin, nil).json(t, &l)
+	if len(l.Items) != 2 {
+		t.Errorf("admin's list: %+v", l)
 	}
 }
 

@@ -29,6 +29,32 @@ type Dataset struct {
 	ReverseKeyed []int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// UnblindedAt and UnblindedBy say when and by whom a team PI opened the
+	// coders' work to each other (nil while the coding is blind).
+	UnblindedAt *time.Time
+	UnblindedBy *int64
+}
+
+// Roles of a dataset team member.
+const (
+	MemberPI    = "pi"
+	MemberCoder = "coder"
+)
+
+// ConsensusCoder is the coder name under which consensus coding is stored;
+// no coder member may code under it.
+const ConsensusCoder = "consensus"
+
+// DatasetMember is one person on a dataset's team: a PI (the creator or a
+// co-investigator) or a coder, with the coder name they code under (always
+// set for coders, optional for PIs).
+type DatasetMember struct {
+	DatasetID int64
+	UserID    int64
+	Name      string
+	Role      string // MemberPI or MemberCoder
+	Coder     string
+	AddedAt   time.Time
 }
 
 // DatasetStats counts what a dataset holds.

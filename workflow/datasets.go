@@ -20,6 +20,8 @@ import (
 
 // DatasetStore is the persistence of coded cases.
 type DatasetStore interface {
+	MemberStore
+
 	CreateDataset(ctx context.Context, d *models.Dataset) error
 	DatasetByID(ctx context.Context, id int64) (models.Dataset, error)
 	DatasetByName(ctx context.Context, name string) (models.Dataset, error)
@@ -62,22 +64,14 @@ const (
 	maxCaseText    = 2000
 )
 
-// canReadDatasets: PIs, coders and admins read every dataset.
+// canReadDatasets: only admins, PIs and coders work with datasets; which
+// datasets is a matter of their teams (see DatasetAccess).
 func canReadDatasets(actor models.User) error {
 	switch actor.Role {
 	case models.RoleAdmin, models.RolePI, models.RoleCoder:
 		return nil
 	}
 	return models.Errf(models.ErrForbidden, "only admins, PIs and coders work with datasets")
-}
-
-// canWriteDataset: the dataset's owner (a PI or coder) and admins import
-// into it, store selections and describe its cases.
-func canWriteDataset(actor models.User, d models.Dataset) error {
-	if actor.Role == models.RoleAdmin || ((actor.Role == models.RolePI || actor.Role == models.RoleCoder) && actor.ID == d.OwnerID) {
-		return nil
-	}
-	return models.Errf(models.ErrForbidden, "only the dataset's owner or an admin changes it")
 }
 
 // NewDataset is the input of CreateDataset: either Builtin names a built-in
@@ -90,10 +84,11 @@ type NewDataset struct {
 	ReverseKeyed []int
 }
 
-// CreateDataset creates a dataset owned by actor (an admin, PI or coder).
+// CreateDataset creates a dataset owned by actor (a PI or an admin), who
+// becomes the first PI of its team. Coders join a team; they create none.
 func (s *Service) CreateDataset(ctx context.Context, actor models.User, in NewDataset) (models.Dataset, error) {
-	if err := canReadDatasets(actor); err != nil {
-		return models.Dataset{}, err
+	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
+		return models.Dataset{}, models.Errf(models.ErrForbidden, "only PIs and admins create datasets; a coder joins a dataset's team")
 	}
 	var errs []models.FieldError
 	name := strings.TrimSpace(in.Name)
@@ -147,71 +142,92 @@ func (s *Service) CreateDataset(ctx context.Context, actor models.User, in NewDa
 	return d, err
 }
 
-// DatasetInfo is a dataset with what it holds.
+// DatasetInfo is a dataset with what it holds, as one reader sees it:
+// Stats counts only a blind coder's own events; Members is the team, set
+// for team PIs (and admins) only; Access is what the reader may do.
 type DatasetInfo struct {
 	models.Dataset
-	Stats models.DatasetStats
+	Stats   models.DatasetStats
+	Access  DatasetAccess
+	Members []models.DatasetMember
 }
 
-// Dataset returns a dataset with its counts.
+// Dataset returns a dataset with its counts (and its team, for a team PI).
+// Someone not on its team gets ErrNotFound.
 func (s *Service) Dataset(ctx context.Context, actor models.User, id int64) (DatasetInfo, error) {
-	if err := canReadDatasets(actor); err != nil {
-		return DatasetInfo{}, err
-	}
-	d, err := s.store.DatasetByID(ctx, id)
+	d, acc, err := s.datasetFor(ctx, actor, id)
 	if err != nil {
 		return DatasetInfo{}, err
 	}
-	st, err := s.store.DatasetStats(ctx, id)
-	return DatasetInfo{Dataset: d, Stats: st}, err
+	return s.datasetInfo(ctx, d, acc)
 }
 
-// ListDatasets lists datasets in creation order, with their counts.
+// ListDatasets lists, in creation order, the datasets whose team holds
+// actor (every dataset for an admin), with their counts.
 func (s *Service) ListDatasets(ctx context.Context, actor models.User, p models.Page) ([]DatasetInfo, error) {
 	if err := canReadDatasets(actor); err != nil {
 		return nil, err
 	}
-	ds, err := s.store.ListDatasets(ctx, p)
+	var ds []models.Dataset
+	var err error
+	if actor.Role == models.RoleAdmin {
+		ds, err = s.store.ListDatasets(ctx, p)
+	} else {
+		ds, err = s.store.ListMemberDatasets(ctx, actor.ID, p)
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := make([]DatasetInfo, 0, len(ds))
 	for _, d := range ds {
-		st, err := s.store.DatasetStats(ctx, d.ID)
+		acc, err := s.DatasetAccess(ctx, actor, d)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, DatasetInfo{Dataset: d, Stats: st})
+		if !acc.Member {
+			continue
+		}
+		info, err := s.datasetInfo(ctx, d, acc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
 	}
 	return out, nil
 }
 
-// readDataset checks actor may read and loads the dataset.
-func (s *Service) readDataset(ctx context.Context, actor models.User, id int64) (models.Dataset, error) {
-	if err := canReadDatasets(actor); err != nil {
-		return models.Dataset{}, err
-	}
-	return s.store.DatasetByID(ctx, id)
+// readDataset loads a dataset actor is on the team of.
+func (s *Service) readDataset(ctx context.Context, actor models.User, id int64) (models.Dataset, DatasetAccess, error) {
+	return s.datasetFor(ctx, actor, id)
 }
 
-// changeDataset runs fn in a write transaction on a dataset actor may change,
-// with the dataset's row locked.
-func (s *Service) changeDataset(ctx context.Context, actor models.User, id int64, fn func(ctx context.Context, d models.Dataset) error) error {
+// Who may change a dataset through changeDataset.
+const (
+	teamPIs     = false
+	teamMembers = true
+)
+
+// changeDataset runs fn in a write transaction on a dataset actor is on
+// the team of, with the dataset's row locked: a non-member gets
+// ErrNotFound, a coder member ErrForbidden unless coders is teamMembers.
+func (s *Service) changeDataset(ctx context.Context, actor models.User, id int64, coders bool, what string, fn func(ctx context.Context, d models.Dataset, acc DatasetAccess) error) error {
 	if err := canReadDatasets(actor); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(ctx context.Context) error {
-		d, err := s.store.DatasetByID(ctx, id)
+		d, acc, err := s.datasetFor(ctx, actor, id)
 		if err != nil {
 			return err
 		}
-		if err := canWriteDataset(actor, d); err != nil {
-			return err
+		if !coders {
+			if err := needTeamPI(acc, what); err != nil {
+				return err
+			}
 		}
 		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
 			return err
 		}
-		return fn(ctx, d)
+		return fn(ctx, d, acc)
 	})
 }
 
@@ -314,7 +330,7 @@ func (s *Service) ImportSessions(ctx context.Context, actor models.User, id int6
 
 func (s *Service) importSessions(ctx context.Context, actor models.User, id int64, r io.Reader, format string) (models.ImportCounts, error) {
 	var counts models.ImportCounts
-	err := s.changeDataset(ctx, actor, id, func(ctx context.Context, d models.Dataset) error {
+	err := s.changeDataset(ctx, actor, id, teamPIs, "import session reports", func(ctx context.Context, d models.Dataset, _ DatasetAccess) error {
 		cr := &countingReader{r: r}
 		var perr error
 		c, err := s.store.ImportSessions(ctx, id, func(emit func(models.SessionReport) error) error {
@@ -357,15 +373,20 @@ func (s *Service) ImportEvents(ctx context.Context, actor models.User, id int64,
 
 func (s *Service) importEvents(ctx context.Context, actor models.User, id int64, r io.Reader, format string) (models.ImportCounts, error) {
 	var counts models.ImportCounts
-	err := s.changeDataset(ctx, actor, id, func(ctx context.Context, d models.Dataset) error {
+	err := s.changeDataset(ctx, actor, id, teamMembers, "", func(ctx context.Context, d models.Dataset, acc DatasetAccess) error {
 		known := make(map[string]bool, len(d.Codebook))
 		for _, c := range d.Codebook {
 			known[c.Code] = true
 		}
+		rules := dataset.EventRules{Known: func(code string) bool { return known[code] }}
+		if !acc.PI {
+			// A coder imports only under their own coder name.
+			rules.Coder = acc.Coder
+		}
 		cr := &countingReader{r: r}
 		var perr error
 		c, err := s.store.ImportEvents(ctx, id, func(emit func(models.Event) error) error {
-			_, perr = dataset.ParseEvents(cr, func(code string) bool { return known[code] }, func(row dataset.EventRow) error {
+			_, perr = dataset.ParseEventsWith(cr, rules, func(row dataset.EventRow) error {
 				return emit(models.Event{Case: row.Case, Session: row.Session, Coder: row.Coder, Segment: row.Segment,
 					Onset: row.Onset, Code: row.Code, Salience: row.Salience, Seq: int64(row.Line)})
 			})
@@ -418,7 +439,9 @@ func optInt(p *int) string {
 // policy) of ImportSessions; problems are named "rows[i].column", i the
 // 0-based index of the row.
 func (s *Service) ImportSessionRows(ctx context.Context, actor models.User, id int64, rows []SessionRowInput) (models.ImportCounts, error) {
-	if err := canReadDatasets(actor); err != nil {
+	if _, acc, err := s.readDataset(ctx, actor, id); err != nil {
+		return models.ImportCounts{}, err
+	} else if err := needTeamPI(acc, "import session reports"); err != nil {
 		return models.ImportCounts{}, err
 	}
 	var blank []models.FieldError
@@ -462,7 +485,7 @@ func (s *Service) ImportSessionRows(ctx context.Context, actor models.User, id i
 // policy) of ImportEvents; problems are named "rows[i].column", i the
 // 0-based index of the row; the row index orders ties (seq).
 func (s *Service) ImportEventRows(ctx context.Context, actor models.User, id int64, rows []EventRowInput) (models.ImportCounts, error) {
-	if err := canReadDatasets(actor); err != nil {
+	if _, _, err := s.readDataset(ctx, actor, id); err != nil {
 		return models.ImportCounts{}, err
 	}
 	var blank []models.FieldError
@@ -494,7 +517,9 @@ func (s *Service) ImportEventRows(ctx context.Context, actor models.User, id int
 // UpsertCases describes cases by label (treatment, therapist, outcome),
 // creating those that do not exist. It returns how many it created.
 func (s *Service) UpsertCases(ctx context.Context, actor models.User, id int64, cs []models.Case) (int, error) {
-	if err := canReadDatasets(actor); err != nil {
+	if _, acc, err := s.readDataset(ctx, actor, id); err != nil {
+		return 0, err
+	} else if err := needTeamPI(acc, "describe its cases"); err != nil {
 		return 0, err
 	}
 	var errs []models.FieldError
@@ -523,7 +548,7 @@ func (s *Service) UpsertCases(ctx context.Context, actor models.User, id int64, 
 		return 0, err
 	}
 	var created int
-	err := s.changeDataset(ctx, actor, id, func(ctx context.Context, d models.Dataset) error {
+	err := s.changeDataset(ctx, actor, id, teamPIs, "describe its cases", func(ctx context.Context, d models.Dataset, _ DatasetAccess) error {
 		var err error
 		if created, err = s.store.UpsertCases(ctx, id, cs); err != nil {
 			return err
@@ -535,7 +560,7 @@ func (s *Service) UpsertCases(ctx context.Context, actor models.User, id int64, 
 
 // ListCases lists a dataset's cases in creation order.
 func (s *Service) ListCases(ctx context.Context, actor models.User, id int64, p models.Page) ([]models.Case, error) {
-	if _, err := s.readDataset(ctx, actor, id); err != nil {
+	if _, _, err := s.readDataset(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	return s.store.ListCases(ctx, id, p)
@@ -570,7 +595,7 @@ func scoreSessions(d models.Dataset, ss []models.Session) []ScoredSession {
 // ListSessions lists a dataset's sessions in creation order, with their
 // reports scored.
 func (s *Service) ListSessions(ctx context.Context, actor models.User, id int64, p models.Page) ([]ScoredSession, error) {
-	d, err := s.readDataset(ctx, actor, id)
+	d, _, err := s.readDataset(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -584,25 +609,48 @@ func (s *Service) ListSessions(ctx context.Context, actor models.User, id int64,
 // AllSessions returns every session of a dataset with its reports, in case
 // label and session number order (for exports).
 func (s *Service) AllSessions(ctx context.Context, actor models.User, id int64) ([]models.Session, error) {
-	if _, err := s.readDataset(ctx, actor, id); err != nil {
+	if _, _, err := s.readDataset(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	return s.store.AllSessions(ctx, id)
 }
 
-// ListEvents lists a dataset's events in import order.
+// eventFilter applies blind coding to an event listing: a blind coder
+// reads only their own events (no coder filter means theirs; another
+// coder's name is ErrForbidden).
+func eventFilter(acc DatasetAccess, f models.EventFilter) (models.EventFilter, error) {
+	if !acc.Blind() {
+		return f, nil
+	}
+	if f.Coder != "" && f.Coder != acc.Coder {
+		return f, needUnblinded(acc, "another coder's events")
+	}
+	f.Coder = acc.Coder
+	return f, nil
+}
+
+// ListEvents lists a dataset's events in import order; a blind coder's
+// listing holds only their own events.
 func (s *Service) ListEvents(ctx context.Context, actor models.User, id int64, f models.EventFilter, p models.Page) ([]models.Event, error) {
-	if _, err := s.readDataset(ctx, actor, id); err != nil {
+	_, acc, err := s.readDataset(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if f, err = eventFilter(acc, f); err != nil {
 		return nil, err
 	}
 	return s.store.ListEvents(ctx, id, f, p)
 }
 
 // EachEvent streams a dataset's events in (case, session, coder, input)
-// order, for exports. The dataset is checked before fn is first called, so
-// a caller may start its response in fn.
+// order, for exports, as ListEvents filters them. The dataset is checked
+// before fn is first called, so a caller may start its response in fn.
 func (s *Service) EachEvent(ctx context.Context, actor models.User, id int64, f models.EventFilter, fn func(models.Event) error) error {
-	if _, err := s.readDataset(ctx, actor, id); err != nil {
+	_, acc, err := s.readDataset(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if f, err = eventFilter(acc, f); err != nil {
 		return err
 	}
 	return s.store.EachEvent(ctx, id, f, fn)
@@ -633,7 +681,9 @@ func sessionInfos(d models.Dataset, ss []models.Session) []dataset.SessionInfo {
 // to the dataset's sessions and stores the result, which comparisons then
 // use by default. The stored parameters have every default filled in.
 func (s *Service) CreateSelection(ctx context.Context, actor models.User, id int64, rule string, params map[string]any) (models.Selection, error) {
-	if err := canReadDatasets(actor); err != nil {
+	if _, acc, err := s.readDataset(ctx, actor, id); err != nil {
+		return models.Selection{}, err
+	} else if err := needTeamPI(acc, "store a session selection"); err != nil {
 		return models.Selection{}, err
 	}
 	p, ferrs := dataset.ParseSelection(rule, params)
@@ -648,7 +698,7 @@ func (s *Service) CreateSelection(ctx context.Context, actor models.User, id int
 		rule = dataset.DefaultRule
 	}
 	var sel models.Selection
-	err := s.changeDataset(ctx, actor, id, func(ctx context.Context, d models.Dataset) error {
+	err := s.changeDataset(ctx, actor, id, teamPIs, "store a session selection", func(ctx context.Context, d models.Dataset, _ DatasetAccess) error {
 		ss, err := s.store.AllSessions(ctx, id)
 		if err != nil {
 			return err
@@ -670,7 +720,7 @@ func (s *Service) CreateSelection(ctx context.Context, actor models.User, id int
 // LatestSelection returns the dataset's newest stored selection
 // (ErrNotFound when none is stored).
 func (s *Service) LatestSelection(ctx context.Context, actor models.User, id int64) (models.Selection, error) {
-	if _, err := s.readDataset(ctx, actor, id); err != nil {
+	if _, _, err := s.readDataset(ctx, actor, id); err != nil {
 		return models.Selection{}, err
 	}
 	return s.store.LatestSelection(ctx, id)

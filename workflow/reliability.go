@@ -129,11 +129,15 @@ func (a *Agreement) addICC(ca, cb []float64) {
 // statistic undefined for the data is nil with a note (e.g. κ when both
 // coders mark every unit the same; ICC with fewer than two sessions or no
 // variation). coders must name two different coders, each with events in
-// the dataset; otherwise the error is a ValidationError on "coders".
+// the dataset; otherwise the error is a ValidationError on "coders". A
+// blind coder (see DatasetAccess) gets ErrForbidden.
 func (s *Service) Reliability(ctx context.Context, actor models.User, id int64, coders []string) (ReliabilityReport, error) {
 	var rep ReliabilityReport
-	d, err := s.readDataset(ctx, actor, id)
+	d, acc, err := s.readDataset(ctx, actor, id)
 	if err != nil {
+		return rep, err
+	}
+	if err := needUnblinded(acc, "the reliability of the coders"); err != nil {
 		return rep, err
 	}
 	if len(coders) != 2 || coders[0] == "" || coders[1] == "" {

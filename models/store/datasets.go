@@ -98,6 +98,8 @@ type datasetRow struct {
 	ReverseKeyed string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	UnblindedAt  *time.Time
+	UnblindedBy  *int64
 }
 
 func (datasetRow) TableName() string { return "datasets" }
@@ -127,7 +129,7 @@ func datasetToRow(d models.Dataset) (datasetRow, error) {
 		return datasetRow{}, err
 	}
 	return datasetRow{ID: d.ID, Name: d.Name, OwnerID: d.OwnerID, CodebookName: d.CodebookName, Codebook: string(cbj),
-		ReverseKeyed: string(rkj), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}, nil
+		ReverseKeyed: string(rkj), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, UnblindedAt: d.UnblindedAt, UnblindedBy: d.UnblindedBy}, nil
 }
 
 func (r datasetRow) toModel() (models.Dataset, error) {
@@ -140,7 +142,11 @@ func (r datasetRow) toModel() (models.Dataset, error) {
 		return models.Dataset{}, fmt.Errorf("dataset %d reverse_keyed: %w", r.ID, err)
 	}
 	d := models.Dataset{ID: r.ID, Name: r.Name, OwnerID: r.OwnerID, CodebookName: r.CodebookName,
-		Codebook: make([]models.Code, len(cb)), ReverseKeyed: rk, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Codebook: make([]models.Code, len(cb)), ReverseKeyed: rk, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UnblindedBy: r.UnblindedBy}
+	if r.UnblindedAt != nil {
+		t := r.UnblindedAt.UTC()
+		d.UnblindedAt = &t
+	}
 	for i, c := range cb {
 		d.Codebook[i] = models.Code(c)
 	}
@@ -310,7 +316,8 @@ func (s *Store) CreateDataset(ctx context.Context, d *models.Dataset) error {
 		return conflict(err)
 	}
 	d.ID = r.ID
-	return nil
+	// The creator is on the team from the start, as a PI.
+	return db.Create(&memberRow{DatasetID: d.ID, UserID: d.OwnerID, Role: models.MemberPI, AddedBy: &d.OwnerID, AddedAt: d.CreatedAt}).Error
 }
 
 // DatasetByID finds a dataset with its owner's name.

@@ -37,6 +37,7 @@ var migrations = sortedMigrations(
 	datasetsMigrations,
 	comparisonsMigrations,
 	teamsMigrations,    // #9 model teams (10-14)
+	membersMigrations,  // #9 dataset teams (15-19)
 	sessionsMigrations, // #12 UI sessions (60-69)
 )
 

@@ -490,6 +490,11 @@ func parseInt(v string, lo, hi int) (int, bool) {
 	return n, true
 }
 
+// CheckLabel applies the rules of a case label or coder name (non-empty,
+// at most MaxLabelLen characters, no control characters) and says what is
+// wrong, or "" when nothing is.
+func CheckLabel(v string) string { return checkLabel(v) }
+
 // checkLabel returns why a case label or coder name is invalid, or "".
 func checkLabel(v string) string {
 	switch {

@@ -70,6 +70,23 @@ var eventCols = []column{
 // reported as a duplicate. Whether importing events of a (case, session,
 // coder) already stored replaces them is the caller's concern.
 func ParseEvents(r io.Reader, known func(code string) bool, emit func(EventRow) error) (int, error) {
+	return ParseEventsWith(r, EventRules{Known: known}, emit)
+}
+
+// EventRules are the checks of an events import beyond the file format.
+type EventRules struct {
+	// Known reports whether a code belongs to the dataset's codebook (nil
+	// accepts every code).
+	Known func(code string) bool
+	// Coder, when not empty, is the only coder name a row may carry (a
+	// coder imports only under their own name); another is a problem of
+	// the coder column.
+	Coder string
+}
+
+// ParseEventsWith is ParseEvents with the rules of rules.
+func ParseEventsWith(r io.Reader, rules EventRules, emit func(EventRow) error) (int, error) {
+	known := rules.Known
 	s := newScanner(r, eventCols)
 	if !s.header() {
 		return s.finish(0)
@@ -106,6 +123,8 @@ func ParseEvents(r io.Reader, known func(code string) bool, emit func(EventRow) 
 		if s.has(eCoder) {
 			if msg := checkLabel(row.Coder); msg != "" {
 				bad(eCoder, msg)
+			} else if rules.Coder != "" && row.Coder != rules.Coder {
+				bad(eCoder, fmt.Sprintf("must be %s: a coder imports events only under their own coder name, not %s", quote(rules.Coder), quote(row.Coder)))
 			}
 		}
 		if v := s.field(rec, eSegment); s.has(eSegment) {
