@@ -35,7 +35,7 @@ type Store interface {
 
 	CreateModel(ctx context.Context, m *models.TaskModel) error
 	ModelBySlug(ctx context.Context, slug string) (models.TaskModel, error)
-	ListModels(ctx context.Context, p models.Page) ([]models.TaskModel, error)
+	ListModels(ctx context.Context, scope models.ModelScope, p models.Page) ([]models.TaskModel, error)
 	LockModel(ctx context.Context, id int64, now time.Time) error
 
 	MaxVersionNumber(ctx context.Context, modelID int64) (int, error)
@@ -43,10 +43,12 @@ type Store interface {
 	UpdateVersion(ctx context.Context, v models.Version) error
 	VersionByNumber(ctx context.Context, m models.TaskModel, n int) (models.Version, error)
 	LatestApproved(ctx context.Context, m models.TaskModel) (models.Version, error)
-	ListVersions(ctx context.Context, m models.TaskModel, statuses []models.VersionStatus, p models.Page) ([]models.Version, error)
+	ListVersions(ctx context.Context, m models.TaskModel, scope models.VersionScope, p models.Page) ([]models.Version, error)
+	HasVisibleVersion(ctx context.Context, modelID, versionID int64, scope models.VersionScope) (bool, error)
 
 	AppendAudit(ctx context.Context, e *models.AuditEntry) error
 	AuditAfter(ctx context.Context, after int64, limit int) ([]models.AuditEntry, error)
+	AuditAfterFor(ctx context.Context, pi, after int64, limit int) ([]models.AuditEntry, error)
 }
 
 // Service carries the rules. It is safe for concurrent use and keeps no
