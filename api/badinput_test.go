@@ -10,7 +10,10 @@ import (
 // TestBadInputCatalogue sends every kind of bad input the contract names
 // and checks the status, the field path in the problem, and that nothing
 // in the database changed.
-func TestBadInputCatalogue(t *testing.T) { testBadInputCatalogue(t, sqliteFactory) }
+func TestBadInputCatalogue(t *testing.T) {
+	t.Parallel()
+	testBadInputCatalogue(t, sqliteFactory)
+}
 
 func testBadInputCatalogue(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -132,7 +135,10 @@ func testBadInputCatalogue(t *testing.T, f envFactory) {
 
 // TestAuditChain checks that every state change is in the chained log, that
 // verify is ok, and that tampering with a row is found at its sequence number.
-func TestAuditChain(t *testing.T) { testAuditChain(t, sqliteFactory) }
+func TestAuditChain(t *testing.T) {
+	t.Parallel()
+	testAuditChain(t, sqliteFactory)
+}
 
 func testAuditChain(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -201,6 +207,7 @@ func testAuditChain(t *testing.T, f envFactory) {
 }
 
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	if r := ev.do(http.MethodGet, "/healthz", "", nil); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
@@ -229,6 +236,7 @@ func TestOperations(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	r := ev.do(http.MethodPost, "/api/v1/users", pi, map[string]any{"name": "Pan Elist", "email": "pan@example.org", "role": "panelist"})

@@ -42,6 +42,7 @@ func comparisonFixture(t *testing.T, ev *env) (pi string, dataset int64) {
 }
 
 func TestComparison(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	req := map[string]any{"model": "cmp", "version": 1, "dataset": ds, "sessions": "all"}
@@ -173,6 +174,7 @@ func TestComparison(t *testing.T) {
 }
 
 func TestComparisonErrors(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	client, _ := ev.user("client", "Api Client")

@@ -40,45 +40,46 @@ func (s *server) datasetRoutes() []route {
 	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}, def: "json"}
 	importErrs := []int{400, 403, 404, 413, 415, 422}
 	return []route{
-		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset with the built-in codebook \"3rs-2015\" or a custom list of {code, family, label} (PIs and admins; the creator is the team's first PI)", tag: tag, auth: true,
+		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset", desc: "With the built-in codebook \"3rs-2015\" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.", tag: tag, auth: true,
 			h: s.createDataset, req: datasetCreateRequest{}, resp: datasetResponse{}, status: 201, errs: []int{400, 403, 422}},
-		{method: http.MethodGet, path: "/api/v1/datasets", summary: "List the datasets whose team holds the caller (admins: all)", tag: tag, auth: true,
+		{method: http.MethodGet, path: "/api/v1/datasets", summary: "List the caller's datasets", desc: "The datasets whose team holds the caller (admins: all), each with the caller's access.", tag: tag, auth: true,
 			h: s.listDatasets, resp: list[datasetResponse]{}, status: 200, query: page, errs: []int{403, 422}},
-		{method: http.MethodGet, path: ds, summary: "One dataset with its codebook, counts and coders (a blind coder's counts hold only their own events); its team for team PIs. Non-members get 404", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds, summary: "One dataset", desc: "Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.", tag: tag, auth: true,
 			h: s.getDataset, resp: datasetResponse{}, status: 200, errs: []int{403, 404}},
-		{method: http.MethodGet, path: ds + "/members", summary: "The dataset's team (team PIs and admins)", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds + "/members", summary: "The dataset's team", desc: "Team PIs and admins; a coder member gets 403.", tag: tag, auth: true,
 			h: s.listMembers, resp: membersResponse{}, status: 200, errs: []int{403, 404}},
-		{method: http.MethodPut, path: ds + "/members", summary: "Replace the dataset's team: PIs (co-investigators) and coders, each coder with the name they code under. The creator always stays a PI (team PIs and admins)", tag: tag, auth: true,
+		{method: http.MethodPut, path: ds + "/members", summary: "Replace the dataset's team", desc: "PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never \"consensus\"). The creator always stays a PI. Team PIs and admins; every bad member field is named.", tag: tag, auth: true,
 			h: s.putMembers, req: membersRequest{}, resp: datasetResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
-		{method: http.MethodPost, path: ds + "/unblind", summary: "End blind double coding: the coders then see each other's events, the reliability and the consensus (team PIs and admins; audited; once)", tag: tag, auth: true,
+		{method: http.MethodPost, path: ds + "/unblind", summary: "End blind double coding", desc: "From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.", tag: tag, auth: true,
 			h: s.unblind, resp: datasetResponse{}, status: 200, errs: []int{403, 404, 409}},
-		{method: http.MethodPut, path: ds + "/cases", summary: "Describe cases by label (treatment, therapist, outcome); creates missing cases", tag: tag, auth: true,
+		{method: http.MethodPut, path: ds + "/cases", summary: "Describe cases by label (treatment, therapist, outcome); creates missing cases", desc: "Team PIs and admins.", tag: tag, auth: true,
 			h: s.upsertCases, req: casesRequest{}, resp: casesResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/cases", summary: "List cases", tag: tag, auth: true,
 			h: s.listCases, resp: list[caseResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/sessions", summary: "Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] " +
-			"(or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)", tag: tag, auth: true,
+			"(or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)", desc: "Team PIs and admins.", tag: tag, auth: true,
 			h: s.importSessions, req: sessionRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
 		{method: http.MethodGet, path: ds + "/sessions", summary: "List sessions with each rater's WAI-12 total, item mean and task/goal/bond scores; format=csv exports the reports in the import format", tag: tag, auth: true,
 			h: s.listSessions, resp: list[sessionResponse]{}, status: 200, raw: []string{"text/csv"}, query: append([]queryParam{format}, page...), errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/events", summary: "Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] " +
-			"(or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones", tag: tag, auth: true,
+			"(or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones",
+			desc: "Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).", tag: tag, auth: true,
 			h: s.importEvents, req: eventRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
-		{method: http.MethodGet, path: ds + "/events", summary: "List coded events; format=csv exports them in the import format", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds + "/events", summary: "List coded events; format=csv exports them in the import format", desc: "Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).", tag: tag, auth: true,
 			h: s.listEvents, resp: list[eventResponse]{}, status: 200, raw: []string{"text/csv"},
 			query: append([]queryParam{format, {name: "coder", desc: "only this coder's events", typ: "string"}, {name: "case", desc: "only this case's events", typ: "string"}}, page...), errs: []int{403, 404, 422}},
-		{method: http.MethodPost, path: ds + "/selection", summary: "Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection", tag: tag, auth: true,
+		{method: http.MethodPost, path: ds + "/selection", summary: "Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection", desc: "Team PIs and admins.", tag: tag, auth: true,
 			h: s.createSelection, req: selectionRequest{}, optionalBody: true, resp: selectionResponse{}, status: 201, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/selection", summary: "The latest stored selection", tag: tag, auth: true,
 			h: s.getSelection, resp: selectionResponse{}, status: 200, errs: []int{403, 404}},
-		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", desc: "Team members; a coder only after a team PI unblinds the dataset (before: 403).", tag: tag, auth: true,
 			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
 			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string", required: true}}, errs: []int{403, 404, 422}},
-		{method: http.MethodGet, path: ds + "/disagreements", summary: "Where two coders differ: per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (team PIs and admins)", tag: tag, auth: true,
+		{method: http.MethodGet, path: ds + "/disagreements", summary: "Where two coders differ", desc: "Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.", tag: tag, auth: true,
 			h: s.disagreements, resp: disagreementsResponse{}, status: 200,
 			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as ana,ben", typ: "string", required: true}}, errs: []int{403, 404, 422}},
-		{method: http.MethodPost, path: ds + "/consensus", summary: "Write the consensus coder's events of every session both coders coded: agreed segments copied from the first coder, each disagreement resolved as given; replaces the earlier consensus of those sessions (team PIs and admins)", tag: tag, auth: true,
-			h: s.consensus, req: consensusRequest{}, resp: consensusResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
+		{method: http.MethodPost, path: ds + "/consensus", summary: "Write the consensus coding", desc: "The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.", tag: tag, auth: true,
+			h: s.consensus, req: consensusCodingRequest{}, resp: consensusCodingResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing)", tag: tagStats, auth: true,
 			h: s.statsReliability, req: statsRequest{}, resp: statsResponse{}, status: 200, errs: []int{400, 422}, bodyLimit: statsBodyLimit},
 	}
@@ -115,15 +116,15 @@ type memberDTO struct {
 	AddedAt time.Time `json:"added_at"`
 }
 
-// memberInputDTO is one member of a PUT …/members body.
-type memberInputDTO struct {
-	User  int64  `json:"user"`
-	Role  string `json:"role" enum:"pi,coder"`
-	Coder string `json:"coder"`
+// teamMemberDTO is one member of a PUT …/members body.
+type teamMemberDTO struct {
+	User  int64  `json:"user" required:"true" doc:"the user's id: a PI for role pi, a coder for role coder"`
+	Role  string `json:"role" required:"true" enum:"pi,coder"`
+	Coder string `json:"coder" doc:"the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use \"consensus\""`
 }
 
 type membersRequest struct {
-	Members []memberInputDTO `json:"members"`
+	Members []teamMemberDTO `json:"members" required:"true" doc:"the whole team; the creator stays a PI when left out"`
 }
 
 type membersResponse struct {
@@ -376,19 +377,16 @@ type disagreementDTO struct {
 	ByCoder []coderCodesDTO `json:"by_coder"`
 }
 
-type sessionRefDTO struct {
+type jointSessionDTO struct {
 	Case    string `json:"case"`
 	Session int    `json:"session"`
 }
-
-// The comparison report's conformance.SessionRef is named SessionRef.
-func (sessionRefDTO) openAPIName() string { return "CodedSession" }
 
 // disagreementsResponse: sessions are those both coders coded; segments
 // the segments either coded there, agreed those with the same set of codes.
 type disagreementsResponse struct {
 	Coders        []string          `json:"coders"`
-	Sessions      []sessionRefDTO   `json:"sessions"`
+	Sessions      []jointSessionDTO `json:"sessions"`
 	SessionsOnlyA int               `json:"sessions_only_a"`
 	SessionsOnlyB int               `json:"sessions_only_b"`
 	Segments      int               `json:"segments"`
@@ -396,10 +394,10 @@ type disagreementsResponse struct {
 	Items         []disagreementDTO `json:"items"`
 }
 
-func toSessionRefs(ks []dataset.SessionRef) []sessionRefDTO {
-	out := make([]sessionRefDTO, len(ks))
+func toSessionRefs(ks []dataset.SessionRef) []jointSessionDTO {
+	out := make([]jointSessionDTO, len(ks))
 	for i, k := range ks {
-		out[i] = sessionRefDTO(k)
+		out[i] = jointSessionDTO(k)
 	}
 	return out
 }
@@ -416,31 +414,26 @@ func toDisagreements(r workflow.DisagreementReport) disagreementsResponse {
 
 // resolutionDTO resolves one disagreement: codes [] means no code.
 type resolutionDTO struct {
-	Case    string   `json:"case"`
-	Session int      `json:"session"`
-	Segment int      `json:"segment"`
-	Codes   []string `json:"codes"`
+	Case    string   `json:"case" required:"true"`
+	Session int      `json:"session" required:"true" min:"1"`
+	Segment int      `json:"segment" required:"true" min:"1"`
+	Codes   []string `json:"codes" required:"true" doc:"the agreed codes of the segment, in the order to store them; [] for none"`
 }
 
-type consensusRequest struct {
-	Coders      []string        `json:"coders"`
-	Resolutions []resolutionDTO `json:"resolutions"`
+type consensusCodingRequest struct {
+	Coders      []string        `json:"coders" required:"true" doc:"the two coders whose work is merged; agreed segments are copied from the first"`
+	Resolutions []resolutionDTO `json:"resolutions" required:"true" doc:"one per disagreement (GET …/disagreements), no more"`
 }
 
-// The round's consensus rule already names its schema Consensus.
-func (consensusRequest) openAPIName() string { return "DatasetConsensus" }
-
-func (consensusResponse) openAPIName() string { return "DatasetConsensus" }
-
-type consensusResponse struct {
-	Coders   []string        `json:"coders"`
-	Coder    string          `json:"coder"`
-	Sessions []sessionRefDTO `json:"sessions"`
-	Segments int             `json:"segments"`
-	Agreed   int             `json:"agreed"`
-	Resolved int             `json:"resolved"`
-	Imported int             `json:"imported"`
-	Replaced int             `json:"replaced"`
+type consensusCodingResponse struct {
+	Coders   []string          `json:"coders"`
+	Coder    string            `json:"coder"`
+	Sessions []jointSessionDTO `json:"sessions"`
+	Segments int               `json:"segments"`
+	Agreed   int               `json:"agreed"`
+	Resolved int               `json:"resolved"`
+	Imported int               `json:"imported"`
+	Replaced int               `json:"replaced"`
 }
 
 // agreementDTO is one line of a reliability report: the overall line has
@@ -923,10 +916,8 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 			return x.write(rec)
 		})
 		if err != nil {
-			if x.started {
-				// The status is out; the client sees a truncated file.
-				s.Log.ErrorContext(ctx, "events export failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err.Error())
-			}
+			// When the status is out, the client sees a truncated file;
+			// observe logs the error either way.
 			return err
 		}
 		return x.finish()
@@ -998,7 +989,7 @@ func (s *server) consensus(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	var req consensusRequest
+	var req consensusCodingRequest
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
@@ -1010,7 +1001,7 @@ func (s *server) consensus(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, consensusResponse{Coders: r.Coders[:], Coder: models.ConsensusCoder, Sessions: toSessionRefs(r.Sessions),
+	return respond(c, http.StatusOK, consensusCodingResponse{Coders: r.Coders[:], Coder: models.ConsensusCoder, Sessions: toSessionRefs(r.Sessions),
 		Segments: r.Segments, Agreed: r.Agreed, Resolved: r.Resolved, Imported: r.Imported, Replaced: r.Replaced})
 }
 

@@ -97,6 +97,7 @@ func waiRow(c string, n int, rater string, total int, rupture bool) string {
 const sessionsHeader = "case,session,rater,wai1,wai2,wai3,wai4,wai5,wai6,wai7,wai8,wai9,wai10,wai11,wai12,rupture,intensity,resolution\n"
 
 func TestDatasetCreateAndRoles(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Owner PI")
 	otherPI, _ := ev.user("pi", "Other PI")
@@ -194,6 +195,7 @@ func TestDatasetCreateAndRoles(t *testing.T) {
 // TestDatasetBadFiles is the catalogue of bad files: each gets its status
 // with every bad row and column named, and nothing is stored.
 func TestDatasetBadFiles(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
@@ -280,6 +282,7 @@ func TestDatasetBadFiles(t *testing.T) {
 // TestDatasetImportRoundTrip: WAI scoring, re-import idempotency, the JSON
 // alternative and CSV exports that re-import to the same data.
 func TestDatasetImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
@@ -457,6 +460,7 @@ func selectionCSV() string {
 }
 
 func TestDatasetSelection(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Synthetic", "codebook": "3rs-2015"})
@@ -539,6 +543,7 @@ func TestDatasetSelection(t *testing.T) {
 func f64(v float64) *float64 { return &v }
 
 func TestDatasetReliability(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "IRR", "codebook": "3rs-2015"})
@@ -653,6 +658,7 @@ func TestDatasetReliability(t *testing.T) {
 }
 
 func TestStatsReliability(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	coder, _ := ev.user("coder", "C")
 	// irr's anxiety data, raters 2 and 3 (domain.md).
@@ -737,6 +743,7 @@ func TestStatsReliability(t *testing.T) {
 // rise_after_rupture selected two sessions per case, the consensus coder
 // coded those twelve and coder2 four of them; seeding twice changes nothing.
 func TestDatasetDemo(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	ctx := context.Background()
 	if _, err := ev.svc.SeedDemo(ctx); err != nil {

@@ -49,6 +49,7 @@ func demoReport(t *testing.T, f envFactory) []byte {
 }
 
 func TestDemoStudy(t *testing.T) {
+	t.Parallel()
 	rep := demoReport(t, sqliteFactory)
 	if os.Getenv("STAGEWISE_TEST_DATABASE_URL") == "" {
 		return

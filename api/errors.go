@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -97,30 +96,24 @@ func internalProblem() Problem {
 		Detail: "the server failed to handle this request; quote the request id when reporting it"}
 }
 
-// errorHandler is Echo's one HTTPErrorHandler: it writes problem+json and
-// is the one place that logs errors.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
-	return func(err error, c echo.Context) {
-		if c.Response().Committed {
-			return
-		}
-		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
-			// The client went away; nobody reads this answer and it is not our failure.
-			c.Response().WriteHeader(499)
-			return
-		}
-		p := problemFor(err)
-		p.Instance = c.Request().URL.Path
-		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-		if p.Status >= 500 {
-			log.ErrorContext(c.Request().Context(), "request failed", "request_id", p.RequestID, "method", c.Request().Method,
-				"path", c.Request().URL.Path, "error", err.Error())
-		}
-		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-		c.Response().WriteHeader(p.Status)
-		if c.Request().Method == http.MethodHead {
-			return
-		}
-		_ = jsonEncode(c.Response(), p)
+// errorHandler is Echo's one HTTPErrorHandler: it writes problem+json.
+// It logs nothing: observe logs each request once, with its error.
+func errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away; nobody reads this answer and it is not our failure.
+		c.Response().WriteHeader(499)
+		return
+	}
+	p := problemFor(err)
+	p.Instance = c.Request().URL.Path
+	p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method == http.MethodHead {
+		return
+	}
+	_ = jsonEncode(c.Response(), p)
 }

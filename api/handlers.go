@@ -400,7 +400,7 @@ func (s *server) verifyAudit(c echo.Context, u models.User) error {
 // Latest is the same for every role (approved versions are visible to all).
 func (s *server) getLatest(c echo.Context) error {
 	slug := c.Param("slug")
-	now := time.Now()
+	now := s.Service.Now()
 	gen := s.Service.Generation() // read before the database, so a concurrent change is never cached as current
 	if e, ok := s.latest.get(slug, gen, s.Service.CacheTTL(), now); ok {
 		return writeCached(c, e)

@@ -27,7 +27,7 @@ import (
 
 const adminToken = "test-admin-token-0123456789"
 
-// env is one fully wired server on a fresh SQLite file.
+// env is one fully wired server on a fresh database.
 type env struct {
 	t      *testing.T
 	e      *echo.Echo
@@ -48,17 +48,28 @@ func init() {
 	}
 }
 
+// newEnv wires a server on a fresh database: a SQLite file in t.TempDir(),
+// or, for the tests TestOnPostgres runs, a fresh PostgreSQL database. The
+// choice is made per test from its name, so tests that call t.Parallel()
+// (as every test here should) may run side by side on either database.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	if freshEnv != nil {
-		return freshEnv(t)
-	}
-	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
+	return factoryFor(t).fresh(t)
 }
 
-// freshEnv, when set, replaces the SQLite file of newEnv: TestOnPostgres
-// sets it to run whole test functions on PostgreSQL.
-var freshEnv func(t *testing.T) *env
+// factoryFor picks the database of a test: the subtests of TestOnPostgres
+// run on PostgreSQL, everything else on SQLite.
+func factoryFor(t *testing.T) envFactory {
+	if strings.HasPrefix(t.Name(), "TestOnPostgres/") {
+		return postgresFactory
+	}
+	return sqliteFactory
+}
+
+func newSQLiteEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
 
 // newEnvAt wires a server on the database file at path; two envs on one
 // path are two stagewise processes sharing a database.
@@ -91,19 +102,34 @@ func newEnvWith(t *testing.T, cfg store.Config) *env {
 	ev := &env{t: t, e: e, st: st, svc: svc, admin: adminToken}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
-	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	ev.router = openAPIRouter(t, rec.Body.Bytes())
+	return ev
+}
+
+// routers holds one OpenAPI router per served document: every env of a
+// run serves the same document, and loading and validating it is the
+// slowest part of wiring an env.
+var routersByDoc sync.Map // string(document) → routers.Router
+
+func openAPIRouter(t *testing.T, raw []byte) routers.Router {
+	t.Helper()
+	if r, ok := routersByDoc.Load(string(raw)); ok {
+		return r.(routers.Router)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
 		t.Fatalf("openapi document does not load: %v", err)
 	}
-	if err := doc.Validate(ctx); err != nil {
+	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi document is invalid: %v", err)
 	}
 	doc.Servers = nil
-	ev.router, err = gorillamux.NewRouter(doc)
+	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ev
+	routersByDoc.Store(string(raw), router)
+	return router
 }
 
 type resp struct {
@@ -172,6 +198,8 @@ func (ev *env) validate(req *http.Request, r resp) {
 	if r.status == http.StatusNotModified {
 		return
 	}
+	validateMu.Lock()
+	defer validateMu.Unlock()
 	route, params, err := ev.router.FindRoute(req)
 	if err != nil {
 		if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
@@ -185,8 +213,6 @@ func (ev *env) validate(req *http.Request, r resp) {
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: r.status, Header: r.header,
 		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	out.SetBodyBytes(r.body)
-	validateMu.Lock()
-	defer validateMu.Unlock()
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		ev.t.Errorf("%s %s → %d does not match the OpenAPI document: %v\nbody: %.600s", req.Method, req.URL.Path, r.status, err, r.body)
 	}

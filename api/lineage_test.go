@@ -41,6 +41,7 @@ func (ev *env) lineage(t *testing.T, slug, token string) []lineageEntry {
 // version it cannot open. Each caller's lineage lists exactly the versions
 // of its versions list.
 func TestLineage(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, cmpID := orderFreeStudy(t, ev)
 	client, _ := ev.user("client", "Cli Ent")

@@ -77,7 +77,7 @@ var pathParamRe = regexp.MustCompile(`\{([a-z_]+)\}`)
 var apiTags = []struct{ name, desc string }{
 	{"operations", "Liveness, readiness, metrics and this document; no token needed."},
 	{"users", "People and scripts, their roles and tokens."},
-	{"web UI session", "Signing the web UI in and out: a token exchanged for an HttpOnly session cookie."},
+	{"web UI session", "Browser sign-in: a server-side session in an HttpOnly cookie, with a CSRF token for state changes."},
 	{"models and versions", "Stage-process models and their versions: draft, review, approval, diff and export. API clients pull `latest` with an ETag."},
 	{"expert-panel rounds", "Delphi-style rounds on a version in review: panelists rate stages and transitions and propose changes; results are anonymous group statistics."},
 	{"datasets of coded cases", "Coded therapy sessions: session reports (WAI-12), coded events, session selection and coder reliability."},

@@ -41,6 +41,7 @@ func servedDoc(t *testing.T) *openapi3.T {
 // operationId, a described tag, named schemas for every JSON body, typed
 // path ids, open response objects, and the ETag and precondition headers.
 func TestOpenAPIConvention(t *testing.T) {
+	t.Parallel()
 	doc := servedDoc(t)
 	tags := map[string]bool{}
 	for _, tg := range doc.Tags {
@@ -115,6 +116,7 @@ func TestOpenAPIConvention(t *testing.T) {
 // TestOpenAPIRequired pins what the validating gateway of issue #11
 // tripped over: optional fields are optional, required ones required.
 func TestOpenAPIRequired(t *testing.T) {
+	t.Parallel()
 	doc := servedDoc(t)
 	req := func(schema string) []string {
 		s := doc.Components.Schemas[schema]

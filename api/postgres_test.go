@@ -25,7 +25,7 @@ type envFactory struct {
 
 var sqliteFactory = envFactory{
 	name:  "sqlite",
-	fresh: newEnv,
+	fresh: newSQLiteEnv,
 	shared: func(t *testing.T) store.Config {
 		return store.Config{SQLitePath: filepath.Join(t.TempDir(), "shared.db")}
 	},
@@ -82,6 +82,7 @@ var postgresFactory = envFactory{
 // TestOnPostgres runs the foundation's scenario tests on PostgreSQL: the
 // same code, no SQLite assumptions.
 func TestOnPostgres(t *testing.T) {
+	t.Parallel()
 	postgresURL(t)
 	f := postgresFactory
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, f) })
@@ -89,9 +90,8 @@ func TestOnPostgres(t *testing.T) {
 	t.Run("AuditChain", func(t *testing.T) { testAuditChain(t, f) })
 	t.Run("TwoProcesses", func(t *testing.T) { testTwoProcesses(t, f) })
 	t.Run("ClientPullsLatest", func(t *testing.T) { testClientPullsLatest(t, f) })
-	// Whole test functions of the other areas, with newEnv on PostgreSQL.
-	freshEnv = f.fresh
-	defer func() { freshEnv = nil }()
+	// Whole test functions of the other areas; newEnv puts the subtests of
+	// TestOnPostgres on PostgreSQL (see factoryFor).
 	for name, test := range map[string]func(*testing.T){
 		"RoundConcurrentReviews":   TestRoundConcurrentReviews,
 		"RoundLifecycleTable":      TestRoundLifecycleTable,
@@ -109,6 +109,12 @@ func TestOnPostgres(t *testing.T) {
 		"SessionSignIn":            TestSessionSignIn,
 		"SessionIdleExpiry":        TestSessionIdleExpiry,
 		"SessionsEndForUser":       TestSessionsEndForUser,
+		"DatasetCreateAndRoles":    TestDatasetCreateAndRoles,
+		"DatasetTeams":             TestDatasetTeams,
+		"BlindCoding":              TestBlindCoding,
+		"ConsensusCoding":          TestConsensusCoding,
+		"ComparisonVisibility":     TestComparisonVisibility,
+		"DatasetNonMembers":        TestDatasetNonMembers,
 	} {
 		t.Run(name, test)
 	}

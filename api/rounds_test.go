@@ -174,6 +174,7 @@ func near(a *float64, b float64) bool { return a != nil && math.Abs(*a-b) < 1e-6
 // scale, 4, 4, 3, 2, 4 gives I-CVI 0.8 and κ* = (0.8 − 5/32)/(1 − 5/32)
 // = 0.762963 (Polit, Beck & Owen 2007).
 func TestRoundResultsHandComputed(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("hand", 5)
 	id := ev.round(p, nil)
@@ -279,6 +280,7 @@ func TestRoundResultsHandComputed(t *testing.T) {
 // TestRoundLifecycleTable walks every round state × action × role through
 // the real router.
 func TestRoundLifecycleTable(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("rlc", 3)
 	otherPI, _ := ev.user("pi", "Other PI")
@@ -379,6 +381,7 @@ func pick(cond bool, a, b int) int {
 // results before close and no one else's identity; results, their CSV and
 // the proposal list carry pseudonyms only.
 func TestRoundAnonymity(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	// Filler users push the panelists' ids well above any count, scale
 	// point or round id in the results, so a leaked id is recognizable.
@@ -558,6 +561,7 @@ func leaks(t *testing.T, what string, body []byte, p panel, roundID int64) {
 // their review, all at once; every one ends with exactly one review, the
 // last one sent, and nothing answers 5xx.
 func TestRoundConcurrentReviews(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("conc", 50)
 	id := ev.round(p, nil)
@@ -635,6 +639,7 @@ func fields(t *testing.T, r resp) []string {
 // TestRoundValidationCatalogue lists bad rounds and reviews with the
 // field paths the 422 must name; a rejected request changes nothing.
 func TestRoundValidationCatalogue(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("val", 2)
 	coder, coderID := ev.user("coder", "Not A Panelist")
@@ -763,12 +768,14 @@ func TestRoundValidationCatalogue(t *testing.T) {
 
 // TestRoundDeadline: a review after closes_at is a conflict.
 func TestRoundDeadline(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("deadline", 1)
-	id := ev.round(p, map[string]any{"closes_at": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})
+	closes := time.Now().Add(time.Hour)
+	id := ev.round(p, map[string]any{"closes_at": closes.UTC().Format(time.RFC3339Nano)})
 	ev.mustStatus(ev.roundAction(id, "open", p.pi), 200, "open")
 	ev.mustStatus(ev.review(id, p.tokens[0], stageReview(map[string]int{"S1": 8})), 200, "before the deadline")
-	time.Sleep(1600 * time.Millisecond)
+	ev.svc.SetClock(func() time.Time { return closes.Add(time.Millisecond) }) // the service's clock passes the deadline
 	ev.mustStatus(ev.review(id, p.tokens[0], stageReview(map[string]int{"S1": 2})), 409, "after the deadline")
 	var rv struct {
 		Stages []struct {
@@ -811,6 +818,7 @@ type versionBody struct {
 // revised version carries over what missed consensus and compares with
 // round 1.
 func TestRoundReviseAndNextRound(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	p := ev.panel("rev", 5)
 	r1 := ev.round(p, nil)
@@ -999,6 +1007,7 @@ func TestRoundReviseAndNextRound(t *testing.T) {
 // models without knowing where they live; a PI sees the rounds of their
 // own models; clients and coders have none.
 func TestMyRounds(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	if _, err := ev.svc.SeedDemo(context.Background()); err != nil {
 		t.Fatal(err)

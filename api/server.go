@@ -6,18 +6,22 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -44,6 +48,14 @@ type Deps struct {
 	BodyLimit int64
 	// EngineVersion is the build's version string.
 	EngineVersion string
+	// MetricsElsewhere leaves /metrics out of this server: cmd/stagewise
+	// serves MetricsHandler on its own address instead (--metrics-addr).
+	MetricsElsewhere bool
+}
+
+// MetricsHandler serves the registry in the Prometheus text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }
 
 type server struct {
@@ -60,14 +72,15 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	d.Log = models.Logger(d.Log)
 	s := &server{Deps: d}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		Generator: func() string { t, _ := workflow.NewToken(); return t[3:25] },
-	}))
-	e.Use(s.observe(newMetrics(d.Registry)))
+	e.HTTPErrorHandler = errorHandler
+	e.Use(s.observe(newMetrics(d.Registry), newRequestIDs()))
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders)
 
@@ -80,7 +93,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 		e.Add(r.method, echoPath(r.path), h, bodyLimit(limit))
 	}
-	doc, err := buildOpenAPI(routes, d.EngineVersion)
+	doc, err := openAPIDocument(routes, d.EngineVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +101,31 @@ func New(d Deps) (*echo.Echo, error) {
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", s.openapi)
 	})
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	if !d.MetricsElsewhere {
+		e.GET("/metrics", echo.WrapHandler(MetricsHandler(d.Registry)))
+	}
 	ui := echo.WrapHandler(http.FileServer(http.FS(frontend.Assets())))
 	e.GET("/", ui)
 	e.GET("/ui/*", echo.WrapHandler(http.StripPrefix("/ui", http.FileServer(http.FS(frontend.Assets())))))
 	return e, nil
+}
+
+// openAPIDocs memoizes the OpenAPI document by engine version: the route
+// table is fixed at build time, so every server of one process serves the
+// same document, and generating it costs more than wiring the rest of a
+// server (the API tests wire hundreds).
+var openAPIDocs sync.Map // version → []byte
+
+func openAPIDocument(routes []route, version string) ([]byte, error) {
+	if doc, ok := openAPIDocs.Load(version); ok {
+		return doc.([]byte), nil
+	}
+	doc, err := buildOpenAPI(routes, version)
+	if err != nil {
+		return nil, err
+	}
+	openAPIDocs.Store(version, doc)
+	return doc, nil
 }
 
 // echoPath turns "/models/{slug}" into Echo's "/models/:slug".
@@ -144,6 +177,8 @@ func bodyLimit(n int64) echo.MiddlewareFunc {
 	}
 }
 
+// recoverPanics turns a panic into a 500 whose error (logged once, by
+// observe) names the panic and where it happened.
 func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
@@ -151,8 +186,7 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				s.Log.ErrorContext(c.Request().Context(), "panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "panic", r)
-				err = echo.NewHTTPError(http.StatusInternalServerError)
+				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
 		return next(c)
@@ -178,13 +212,56 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// observe handles errors here (so the status is final), then logs the
-// request and records its metrics.
-func (s *server) observe(m *metrics) echo.MiddlewareFunc {
+// requestIDs makes request ids: a random prefix per process and a counter,
+// unique across the processes sharing a database and cheap on the hot path.
+// They identify, they do not authenticate.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &requestIDs{prefix: hex.EncodeToString(b) + "-"}
+}
+
+func (g *requestIDs) next() string {
+	return g.prefix + strconv.FormatUint(g.n.Add(1), 36)
+}
+
+// from keeps a caller's X-Request-Id when it is short and plain
+// (a proxy's id ties its logs to ours), else makes one.
+func (g *requestIDs) from(h string) string {
+	if h == "" || len(h) > 64 {
+		return g.next()
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			return g.next()
+		}
+	}
+	return h
+}
+
+// observe is the edge of every request: it gives the request its id (in
+// the X-Request-Id header and in the context, so every log line of the
+// request carries it, the workflow's included), turns a returned error
+// into its problem answer (so the status is final), records the metrics
+// and writes the request's one log line. That line is the one place an
+// error is logged: a 5xx, or a failure after the answer had started, at
+// level error with the error; other 4xx at info; the rest at debug.
+func (s *server) observe(m *metrics, ids *requestIDs) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			req := c.Request()
+			id := ids.from(req.Header.Get(echo.HeaderXRequestID))
+			c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+			ctx := models.WithRequestID(req.Context(), id)
+			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
+			started := c.Response().Committed
 			if err != nil {
 				c.Error(err)
 			}
@@ -192,16 +269,25 @@ func (s *server) observe(m *metrics) echo.MiddlewareFunc {
 			if route == "" {
 				route = "unmatched"
 			}
-			status := strconv.Itoa(c.Response().Status)
+			res := c.Response()
 			d := time.Since(start)
-			m.requests.WithLabelValues(c.Request().Method, route, status).Inc()
-			m.latency.WithLabelValues(c.Request().Method, route, status).Observe(d.Seconds())
-			if s.Log.Enabled(c.Request().Context(), slog.LevelDebug) || c.Response().Status >= 400 {
-				s.Log.LogAttrs(c.Request().Context(), levelFor(c.Response().Status), "request",
-					slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-					slog.String("method", c.Request().Method), slog.String("route", route),
-					slog.Int("status", c.Response().Status), slog.Duration("latency", d))
+			status := strconv.Itoa(res.Status)
+			m.requests.WithLabelValues(req.Method, route, status).Inc()
+			m.latency.WithLabelValues(req.Method, route, status).Observe(d.Seconds())
+			level := levelFor(res.Status)
+			failed := err != nil && (res.Status >= 500 || started)
+			if failed {
+				level = slog.LevelError
 			}
+			if !s.Log.Enabled(ctx, level) {
+				return nil
+			}
+			attrs := []slog.Attr{slog.String("method", req.Method), slog.String("route", route),
+				slog.Int("status", res.Status), slog.Duration("latency", d)}
+			if failed {
+				attrs = append(attrs, slog.String("path", req.URL.Path), slog.String("error", err.Error()))
+			}
+			s.Log.LogAttrs(ctx, level, "request", attrs...)
 			return nil
 		}
 	}

@@ -29,6 +29,7 @@ func (ev *env) signIn(token string) (cookie, csrf string) {
 // SameSite=Strict cookie (Secure under TLS); the cookie authenticates
 // reads, state changes need the CSRF token too, and sign-out ends it.
 func TestSessionSignIn(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat Lead")
 
@@ -121,6 +122,7 @@ func TestSessionSignIn(t *testing.T) {
 // TestSessionIdleExpiry: a session unused for longer than the idle limit
 // has ended; one in use is kept alive.
 func TestSessionIdleExpiry(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Idle Pi")
 	cookie, _ := ev.signIn(pi)
@@ -147,6 +149,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 // TestSessionsEndForUser: the store method that claiming an invitation
 // calls ends every session of that user, and only theirs.
 func TestSessionsEndForUser(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	a, aid := ev.user("pi", "Ana One")
 	b, _ := ev.user("pi", "Ben Two")

@@ -53,6 +53,7 @@ func (v synthVersion) changes() []string {
 // threshold of 0.3 nothing is optional, S2→S3 stays, and the unmodelled
 // S1→S5 and S2→S1 are added as alternatives.
 func TestSynthesis(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	var c struct {
@@ -181,6 +182,7 @@ func orderFreeStudy(t *testing.T, ev *env) (string, int64) {
 // stage. Raising min_cooccur to 5 or min_unmapped_share to 0.3 turns each
 // off; bad parameters are 422 naming each field and change nothing.
 func TestSynthesisOrderFree(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, id := orderFreeStudy(t, ev)
 	path := fmt.Sprintf("/api/v1/comparisons/%d/synthesis", id)

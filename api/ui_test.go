@@ -10,6 +10,7 @@ import (
 // TestUIServed: the embedded web UI is served without a token, with the
 // right content types, and its script is the one the page loads.
 func TestUIServed(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	for _, c := range []struct{ path, ctype, contains string }{
 		{"/", "text/html", `<script src="/ui/app.js">`},
@@ -30,6 +31,7 @@ func TestUIServed(t *testing.T) {
 // TestAPISandboxed: API answers, SVG diagrams among them, run nothing even
 // when opened directly in a browser.
 func TestAPISandboxed(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	r := ev.do(http.MethodGet, "/healthz", "", nil)
 	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "sandbox") {

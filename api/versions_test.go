@@ -17,7 +17,10 @@ import (
 // admins move versions, only along draft → in_review → approved|rejected,
 // approved → retired; nobody outside the team (other PIs included) learns
 // that an unapproved version exists.
-func TestLifecycle(t *testing.T) { testLifecycle(t, sqliteFactory) }
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	testLifecycle(t, sqliteFactory)
+}
 
 func testLifecycle(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -97,7 +100,10 @@ func testLifecycle(t *testing.T, f envFactory) {
 	}
 }
 
-func TestClientPullsLatest(t *testing.T) { testClientPullsLatest(t, sqliteFactory) }
+func TestClientPullsLatest(t *testing.T) {
+	t.Parallel()
+	testClientPullsLatest(t, sqliteFactory)
+}
 
 func testClientPullsLatest(t *testing.T, f envFactory) {
 	ev := f.fresh(t)
@@ -169,6 +175,7 @@ func testClientPullsLatest(t *testing.T, f envFactory) {
 }
 
 func TestIfMatch(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "im")
@@ -195,6 +202,7 @@ func TestIfMatch(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "diff")
@@ -278,6 +286,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestExports(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "exp")
@@ -333,6 +342,7 @@ func TestExports(t *testing.T) {
 }
 
 func TestReissueToken(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	other, _ := ev.user("pi", "Other PI")

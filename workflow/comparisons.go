@@ -142,11 +142,15 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 			return models.Comparison{}, err
 		}
 	}
-	d, err := s.store.DatasetByID(ctx, in.Dataset)
+	// Only the dataset's team compares with it; to others it does not
+	// exist. A blind coder compares only their own events.
+	d, dacc, err := s.datasetFor(ctx, actor, in.Dataset)
 	if errors.Is(err, models.ErrNotFound) {
 		errs = append(errs, models.FieldError{Field: "dataset", Message: fmt.Sprintf("no dataset %d", in.Dataset)})
 	} else if err != nil {
 		return models.Comparison{}, err
+	} else if dacc.Blind() && in.Coder != dacc.Coder {
+		return models.Comparison{}, needUnblinded(dacc, fmt.Sprintf("the %q events (compare your own: coder %q)", in.Coder, dacc.Coder))
 	}
 	var only []models.SessionKey
 	var selection *int64
@@ -255,20 +259,32 @@ func marshalPlain(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Comparison returns a stored comparison with its report.
+// Comparison returns a stored comparison with its report. It is visible
+// to the dataset's team and the model's team (see comparisonVisible) and
+// ErrNotFound to everyone else.
 func (s *Service) Comparison(ctx context.Context, actor models.User, id int64) (models.Comparison, error) {
 	if err := canCompare(actor); err != nil {
 		return models.Comparison{}, err
 	}
-	return s.store.ComparisonByID(ctx, id)
+	c, err := s.store.ComparisonByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if ok, err := s.comparisonVisible(ctx, actor, c); err != nil {
+		return models.Comparison{}, err
+	} else if !ok {
+		return models.Comparison{}, models.Errf(models.ErrNotFound, "comparison not found")
+	}
+	return c, nil
 }
 
-// ListComparisons lists comparisons without their reports.
+// ListComparisons lists the comparisons actor may see, without their
+// reports.
 func (s *Service) ListComparisons(ctx context.Context, actor models.User, p models.Page) ([]models.Comparison, error) {
 	if err := canCompare(actor); err != nil {
 		return nil, err
 	}
-	return s.store.ListComparisons(ctx, p)
+	return s.visibleComparisons(ctx, actor, p)
 }
 
 // ComparisonReport decodes a stored report.

@@ -285,7 +285,15 @@ func (s *Service) Members(ctx context.Context, actor models.User, id int64) ([]m
 // conflict.
 func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (DatasetInfo, error) {
 	var out DatasetInfo
+	if err := canReadDatasets(actor); err != nil {
+		return DatasetInfo{}, err
+	}
 	err := s.inTx(ctx, func(ctx context.Context) error {
+		// Lock first, so that of two concurrent requests the second sees
+		// the first's unblinding (a refusal rolls the lock back).
+		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
+			return err
+		}
 		d, acc, err := s.datasetFor(ctx, actor, id)
 		if err != nil {
 			return err
@@ -295,9 +303,6 @@ func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (Dat
 		}
 		if d.UnblindedAt != nil {
 			return models.Errf(models.ErrConflict, "the dataset was unblinded at %s", d.UnblindedAt.Format(time.RFC3339))
-		}
-		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
-			return err
 		}
 		now := s.now()
 		if err := s.store.SetDatasetUnblinded(ctx, id, now, actor.ID); err != nil {
@@ -345,4 +350,69 @@ func blindStats(st models.DatasetStats, acc DatasetAccess) models.DatasetStats {
 	}
 	st.Coders = own
 	return st
+}
+
+// versionReadable applies the model's visibility rules (api.md "Who sees
+// what") to one version; the rule itself is canSeeVersion's (teams.go).
+func (s *Service) versionReadable(ctx context.Context, actor models.User, m models.TaskModel, v models.Version) (bool, error) {
+	return s.canSeeVersion(ctx, actor, m, v)
+}
+
+// comparisonVisible says whether actor may see comparison c: admins, the
+// dataset's team and the model's team may; a blind coder only a comparison
+// of their own events. Everyone else is told it does not exist.
+func (s *Service) comparisonVisible(ctx context.Context, actor models.User, c models.Comparison) (bool, error) {
+	if actor.Role == models.RoleAdmin {
+		return true, nil
+	}
+	d, err := s.store.DatasetByID(ctx, c.DatasetID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	if err == nil {
+		acc, err := s.DatasetAccess(ctx, actor, d)
+		if err != nil {
+			return false, err
+		}
+		if acc.Member && (!acc.Blind() || c.Coder == acc.Coder) {
+			return true, nil
+		}
+	}
+	m, err := s.store.ModelBySlug(ctx, c.ModelSlug)
+	if errors.Is(err, models.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return s.OnModelTeam(ctx, actor, m)
+}
+
+// visibleComparisons fills a page of comparisons actor may see, reading on
+// past the ones it may not, so that a page is short only at the end.
+func (s *Service) visibleComparisons(ctx context.Context, actor models.User, p models.Page) ([]models.Comparison, error) {
+	if actor.Role == models.RoleAdmin {
+		return s.store.ListComparisons(ctx, p)
+	}
+	out := []models.Comparison{}
+	cursor := p.Cursor
+	for len(out) < p.Limit {
+		batch, err := s.store.ListComparisons(ctx, models.Page{Cursor: cursor, Limit: p.Limit})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range batch {
+			ok, err := s.comparisonVisible(ctx, actor, c)
+			if err != nil {
+				return nil, err
+			}
+			if ok && len(out) < p.Limit {
+				out = append(out, c)
+			}
+			cursor = c.ID
+		}
+		if len(batch) < p.Limit {
+			break
+		}
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
@@ -57,7 +58,7 @@ type Store interface {
 type Service struct {
 	store Store
 	log   *slog.Logger
-	now   func() time.Time
+	clock atomic.Pointer[func() time.Time]
 	ttl   time.Duration
 	auth  authCache
 	gen   generation
@@ -70,10 +71,33 @@ type Service struct {
 
 // New builds a Service.
 func New(store Store, log *slog.Logger) *Service {
-	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, check: newChecker()}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: store, log: models.Logger(log), check: newChecker()}
+	s.SetClock(nil)
 	s.SetCacheTTL(DefaultCacheTTL)
 	return s
 }
+
+// SetClock replaces the clock the rules read (deadlines, timestamps, cache
+// ages); nil restores the system clock. It exists for tests, which move
+// time forward instead of sleeping, and is safe to call while serving.
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.clock.Store(&now)
+}
+
+// Now is the service's clock, in UTC to the microsecond (what both
+// databases store).
+func (s *Service) Now() time.Time {
+	return (*s.clock.Load())().UTC().Truncate(time.Microsecond)
+}
+
+// now is Now for the rules.
+func (s *Service) now() time.Time { return s.Now() }
 
 // audit appends one entry inside the caller's transaction. Every state
 // change passes here, so it also drops this process's cached answers.
@@ -83,7 +107,14 @@ func (s *Service) audit(ctx context.Context, actor models.User, action, entity, 
 	if actor.ID != 0 {
 		name = "user:" + itoa(actor.ID)
 	}
-	return s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail})
+	if err := s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail}); err != nil {
+		return err
+	}
+	// One line per state change under the request's id (models.LogHandler);
+	// the request's own line says whether its transaction committed.
+	s.log.LogAttrs(ctx, slog.LevelInfo, "change", slog.String("action", action), slog.String("entity", entity),
+		slog.String("id", id), slog.String("actor", name))
+	return nil
 }
 
 // inTx runs fn in a write transaction and, after it ends, drops this
