@@ -121,7 +121,8 @@ func TestSynthesis(t *testing.T) {
 		body              any
 		status            int
 	}{
-		{"coder", coder, path, nil, http.StatusForbidden},
+		// Outside the dataset and model teams the comparison does not exist.
+		{"coder", coder, path, nil, http.StatusNotFound},
 		{"unknown comparison", pi, "/api/v1/comparisons/999/synthesis", nil, http.StatusNotFound},
 		{"bad threshold", pi, path, map[string]any{"params": map[string]any{"support_threshold": 2}}, http.StatusUnprocessableEntity},
 		{"unknown param", pi, path, map[string]any{"params": map[string]any{"remove_everything": true}}, http.StatusUnprocessableEntity},
