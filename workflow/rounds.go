@@ -638,7 +638,7 @@ func (s *Service) writeReview(ctx context.Context, actor models.User, rv *models
 	if err := s.store.SaveReview(ctx, rv); err != nil {
 		return err
 	}
-	return s.audit(ctx, actor, "review.submit", "round", itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
+	return s.auditAs(ctx, "panelist", "review.submit", "round", itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
 }
 
 // MyReview returns actor's own review of a round.

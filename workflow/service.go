@@ -102,11 +102,19 @@ func (s *Service) now() time.Time { return s.Now() }
 // audit appends one entry inside the caller's transaction. Every state
 // change passes here, so it also drops this process's cached answers.
 func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	s.gen.bump()
 	name := "system"
 	if actor.ID != 0 {
 		name = "user:" + itoa(actor.ID)
 	}
+	return s.auditAs(ctx, name, action, entity, id, detail)
+}
+
+// auditAs appends an entry under a given actor name. A panelist's review
+// is recorded as by "panelist": the trail that PIs read names no panel
+// member (the round view says who has responded; nothing ties a person to
+// an answer).
+func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail string) error {
+	s.gen.bump()
 	if err := s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail}); err != nil {
 		return err
 	}
