@@ -361,7 +361,8 @@ async function roundView(id) {
         } }, "New token") }], r.panelists));
   }
   if (state.me.role === "panelist" && r.status === "open") nodes.push(h("h2", {}, "Your review"), await reviewForm(r, out));
-  if (can("pi", "admin") || r.status === "closed") {
+  // Results exist after close only, for the team and the invited panelists alike.
+  if (r.status === "closed") {
     try { nodes.push(h("h2", {}, "Results"), resultsNode(await api("GET", `/rounds/${id}/results`), id)); } catch (err) { nodes.push(problemNode(err)); }
   }
   if (can("pi", "admin") && r.status === "closed") nodes.push(h("h2", {}, "Proposals"), await proposalsNode(id, r));
@@ -370,7 +371,8 @@ async function roundView(id) {
 
 function resultsNode(res, id) {
   const label = (t) => (t.type === "stage" ? t.key : `${t.from} → ${t.to}`);
-  const dist = (d) => h("span", { class: "mono small" }, d.filter((c) => c.n > 0).map((c) => `${c.value}:${c.n}`).join(" "));
+  const dist = (d) => (d ? h("span", { class: "mono small" }, d.filter((c) => c.n > 0).map((c) => `${c.value}:${c.n}`).join(" "))
+    : h("span", { class: "muted small" }, `withheld: fewer than ${res.min_group} ratings`));
   return [h("div", { class: "stats" }, stat("Response rate", pct(res.response_rate)), stat("Kendall's W", fmt(res.kendall_w)), stat("S-CVI/Ave", fmt(res.s_cvi_ave)), stat("S-CVI/UA", fmt(res.s_cvi_ua))),
     h("p", { class: "muted small" }, "Quartiles: ", res.quantile_method, ". ", h("a", { href: "#", onclick: (e) => { e.preventDefault(); download(`/rounds/${id}/results?format=csv`, `round-${id}-results.csv`); } }, "Download CSV")),
     table([
