@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -250,6 +251,14 @@ func TestDatasetTeams(t *testing.T) {
 	if r := ev.do(http.MethodPut, ds+"/members", pi, membersBody(member{piID, "pi", "lead"}, member{anaID, "coder", "lead"})); r.status != 422 ||
 		!cmp.Equal(fieldsOf(t, r), []string{"members[1].coder"}) {
 		t.Errorf("shared coder name: %d %s", r.status, r.body)
+	}
+	r := ev.do(http.MethodPut, ds+"/members", pi, membersBody(member{piID, "pi", "lead"}, member{anaID, "coder", "ana"}))
+	var set datasetView
+	if r.status != 200 {
+		t.Fatalf("PI codes as lead: %d %s", r.status, r.body)
+	}
+	if r.json(t, &set); set.Access.Role != "pi" || set.Access.Coder != "lead" || len(set.Members) != 2 || set.Members[0].Coder != "lead" {
+		t.Errorf("team with the creator coding: %s", r.body)
 	}
 	// The audit trail records the team change.
 	if r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil); !strings.Contains(string(r.body), `"dataset.members"`) {
@@ -806,5 +815,36 @@ func TestDatasetNonMembers(t *testing.T) {
 		if r := ev.do(e.method, ds+e.path, ev.admin, nil); r.status != http.StatusOK {
 			t.Errorf("admin %s %s: %d %s", e.method, e.path, r.status, r.body)
 		}
+	}
+}
+
+// TestUnblindOnce: of concurrent unblind requests exactly one succeeds and
+// is audited; the others are 409.
+func TestUnblindOnce(t *testing.T) {
+	t.Parallel()
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Owner PI")
+	ds := ev.dataset(pi, map[string]any{"name": "Race", "codebook": "3rs-2015"})
+	const n = 4
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- ev.do(http.MethodPost, ds+"/unblind", pi, nil).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Errorf("statuses: %v", count)
+	}
+	if r := ev.do(http.MethodGet, "/api/v1/audit?limit=200", ev.admin, nil); strings.Count(string(r.body), `"dataset.unblind"`) != 1 {
+		t.Errorf("want one dataset.unblind audit entry")
 	}
 }

@@ -38,15 +38,6 @@ type comparisonRequest struct {
 
 func (comparisonRequest) openAPIName() string { return "Comparison" }
 
-// comparisonResponse documents the body; comparisonWire writes it from the
-// stored bytes, so the report is served exactly as computed.
-type comparisonResponse struct {
-	ID        int64                     `json:"id"`
-	CreatedAt time.Time                 `json:"created_at"`
-	Inputs    workflow.ComparisonInputs `json:"inputs"`
-	Report    conformance.Report        `json:"report"`
-}
-
 // comparisonParts are the pieces of {id, created_at, inputs, report}
 // around the stored documents, which are written as they are, never
 // decoded or re-encoded (a report of 100,000 sessions is tens of
@@ -115,13 +106,6 @@ type synthesisRequest struct {
 
 func (synthesisRequest) openAPIName() string { return "Synthesis" }
 
-type comparisonSummaryResponse struct {
-	ID        int64                     `json:"id"`
-	CreatedAt time.Time                 `json:"created_at"`
-	Inputs    workflow.ComparisonInputs `json:"inputs"`
-	Summary   conformance.Summary       `json:"summary"`
-}
-
 type comparisonSummaryWire struct {
 	ID        int64           `json:"id"`
 	CreatedAt time.Time       `json:"created_at"`
@@ -133,14 +117,14 @@ func (s *server) comparisonRoutes() []route {
 	const tag = "comparisons"
 	return []route{
 		{method: http.MethodPost, path: "/api/v1/comparisons", summary: "Compare a model version with coded sessions and store the report", tag: tag, auth: true,
-			h: s.createComparison, req: comparisonRequest{}, resp: comparisonResponse{}, status: 201, errs: []int{403, 404}},
+			h: s.createComparison, req: comparisonRequest{}, resp: comparisonWire{}, status: 201, errs: []int{403, 404}},
 		{method: http.MethodGet, path: "/api/v1/comparisons", summary: "List comparisons (summaries)", tag: tag, auth: true,
-			h: s.listComparisons, resp: list[comparisonSummaryResponse]{}, status: 200, errs: []int{403, 422},
+			h: s.listComparisons, resp: list[comparisonListItemWire]{}, status: 200, errs: []int{403, 422},
 			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
 		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
 			h: s.synthesize, req: synthesisRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
-			h: s.getComparison, resp: comparisonResponse{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
+			h: s.getComparison, resp: comparisonWire{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
 			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv, svg, or index.svg (the sequence index plot)", enum: []string{"json", "csv", "svg", "index.svg"}, def: "json"}}},
 	}
 }

@@ -90,7 +90,7 @@ func (s *server) datasetRoutes() []route {
 type codeDTO struct {
 	Code   string `json:"code" required:"true"`
 	Family string `json:"family" required:"true"`
-	Label  string `json:"label" required:"true"`
+	Label  string `json:"label" default:""`
 }
 
 // datasetCreateRequest: codebook is "3rs-2015" or a list of codeDTO;

@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
-// demoReport seeds the demonstration study twice (it must be idempotent),
-// walks its panel rounds, dataset and comparison through the API, and
-// returns the stored comparison's report bytes.
-func demoReport(t *testing.T, f envFactory) []byte {
+// demoReports seeds the demonstration study twice (it must be idempotent),
+// checks that it runs to its end through the API (v1 approved after the
+// panel, the comparison, the synthesized v2 with its order-free cluster
+// and proposed stage, edited and approved, latest = v2, the validation
+// comparison of v2), and returns the two stored reports' bytes.
+func demoReports(t *testing.T, f envFactory) []byte {
 	ev := f.fresh(t)
 	for i := 0; i < 2; i++ {
 		if _, err := ev.svc.SeedDemo(context.Background()); err != nil {
@@ -20,20 +25,61 @@ func demoReport(t *testing.T, f envFactory) []byte {
 	}
 	var cs struct {
 		Items []struct {
-			ID int64 `json:"id"`
+			ID     int64 `json:"id"`
+			Inputs struct {
+				Version int `json:"version"`
+			} `json:"inputs"`
 		} `json:"items"`
 	}
 	ev.do(http.MethodGet, "/api/v1/comparisons", ev.admin, nil).json(t, &cs)
-	if len(cs.Items) != 1 {
-		t.Fatalf("demo comparisons: %d, want 1", len(cs.Items))
+	if len(cs.Items) != 2 || cs.Items[0].Inputs.Version != 1 || cs.Items[1].Inputs.Version != 2 {
+		t.Fatalf("demo comparisons: %+v, want one of v1 and one of v2", cs.Items)
 	}
-	var c struct {
-		Report json.RawMessage `json:"report"`
+	const model = "/api/v1/models/renegotiating-tasks-goals"
+	var latest synthVersion
+	ev.do(http.MethodGet, model+"/versions/latest", ev.admin, nil).json(t, &latest)
+	if latest.Number != 2 || latest.Kind != "rational_empirical" || latest.Status != "approved" || latest.Parent == nil || *latest.Parent != 1 ||
+		latest.Provenance.Comparison == nil || *latest.Provenance.Comparison != cs.Items[0].ID {
+		t.Fatalf("latest = %+v", latest)
 	}
-	ev.do(http.MethodGet, "/api/v1/comparisons/1", ev.admin, nil).json(t, &c)
+	// The finding: the repair strategies in one any-order cluster, RS05
+	// proposed as a stage (and added by the PI to that cluster).
+	var ops []string
+	for _, c := range latest.ChangeLog {
+		ops = append(ops, c.Op+" "+c.Target)
+	}
+	for _, want := range []string{"make_unordered any-order-1", "move_to_cluster validate", "move_to_cluster rationale", "move_to_cluster renegotiate", "propose_stage RS05"} {
+		if !slices.Contains(ops, want) {
+			t.Errorf("v2's change log lacks %q: %v", want, ops)
+		}
+	}
+	var inCluster []string
+	for _, s := range latest.Stages {
+		if s.Cluster == "any-order-1" {
+			inCluster = append(inCluster, s.Key)
+		}
+	}
+	if strings.Join(inCluster, ",") != "validate,rationale,renegotiate,acknowledge" {
+		t.Errorf("any-order cluster = %v", inCluster)
+	}
+	var l struct {
+		Versions []lineageEntry `json:"versions"`
+	}
+	ev.do(http.MethodGet, model+"/lineage", ev.admin, nil).json(t, &l)
+	if len(l.Versions) != 2 || l.Versions[1].ChangeLogSize != len(latest.ChangeLog) || l.Versions[0].Status != "approved" {
+		t.Errorf("lineage = %+v", l.Versions)
+	}
+	var reports []byte
+	for _, c := range cs.Items {
+		var full struct {
+			Report json.RawMessage `json:"report"`
+		}
+		ev.do(http.MethodGet, "/api/v1/comparisons/"+strconv.FormatInt(c.ID, 10), ev.admin, nil).json(t, &full)
+		reports = append(append(reports, full.Report...), '\n')
+	}
 	for _, path := range []string{"/api/v1/rounds/1/results", "/api/v1/rounds/2/results", "/api/v1/rounds/2/results?format=csv",
 		"/api/v1/datasets/1/reliability?coders=consensus,coder2", "/api/v1/datasets/1/sessions", "/api/v1/comparisons/1?format=csv",
-		"/api/v1/models/renegotiating-tasks-goals/versions/latest"} {
+		"/api/v1/comparisons/1?format=index.svg", model + "/versions/2/diff?from=1"} {
 		if r := ev.do(http.MethodGet, path, ev.admin, nil); r.status != 200 {
 			t.Errorf("GET %s: %d %s", path, r.status, r.body)
 		}
@@ -45,19 +91,19 @@ func demoReport(t *testing.T, f envFactory) []byte {
 	if !v.OK {
 		t.Errorf("audit chain broken after seeding")
 	}
-	return c.Report
+	return reports
 }
 
 func TestDemoStudy(t *testing.T) {
 	t.Parallel()
-	rep := demoReport(t, sqliteFactory)
+	rep := demoReports(t, sqliteFactory)
 	if os.Getenv("STAGEWISE_TEST_DATABASE_URL") == "" {
 		return
 	}
-	// The same demo on PostgreSQL gives the same report, byte for byte:
+	// The same demo on PostgreSQL gives the same reports, byte for byte:
 	// nothing in the analysis depends on the database.
-	pg := demoReport(t, postgresFactory)
+	pg := demoReports(t, postgresFactory)
 	if string(pg) != string(rep) {
-		t.Fatalf("the demo comparison differs between SQLite and PostgreSQL")
+		t.Fatalf("the demo comparisons differ between SQLite and PostgreSQL")
 	}
 }

@@ -14,15 +14,15 @@ type lineageVersionResponse struct {
 	Number        int           `json:"number"`
 	Kind          string        `json:"kind" enum:"rational,rational_empirical"`
 	Status        string        `json:"status" enum:"draft,in_review,approved,rejected,retired"`
-	Parent        *int          `json:"parent"`
+	Parent        *int          `json:"parent" doc:"the parent's version number, given even when the caller may not open that version"`
 	Provenance    provenanceDTO `json:"provenance"`
-	ChangeLogSize int           `json:"change_log_size"`
+	ChangeLogSize int           `json:"change_log_size" doc:"entries in the version's change log"`
 	ApprovedAt    *time.Time    `json:"approved_at"`
 	ApprovedBy    *string       `json:"approved_by"`
 }
 
 type lineageResponse struct {
-	Versions []lineageVersionResponse `json:"versions"`
+	Versions []lineageVersionResponse `json:"versions" doc:"the versions the caller may see (the same as the versions list), in number order"`
 }
 
 func toLineage(es []workflow.LineageEntry) lineageResponse {

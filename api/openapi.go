@@ -45,10 +45,16 @@ package api
 //     pointer is nullable (null means "left out"). Request objects are
 //     closed (additionalProperties: false), because the server rejects
 //     unknown fields.
-//   - Field tags: doc:"…" (description), default:"…" (the default, as JSON:
-//     default:"50", default:"true"; a value that is not JSON is a string),
+//   - Field tags: doc:"…" (description), default:"…" (the default, as the
+//     server applies it: default:"50", default:"true", default:"[]"; it is
+//     written into the description as "Default: …", not as the default
+//     keyword, because openapi-typescript types a property with a default
+//     as required),
 //     enum:"a,b,c", format:"…" (time.Time is date-time by itself), min:"…",
 //     max:"…" (numeric bounds), schema:"name" (use customSchema's name).
+//   - An enum whose value list is a key of namedEnums is a named component
+//     (VersionStatus, Actor, …), so generated clients share one type; add a
+//     list there when two fields share it.
 //   - int is an integer, int64 an integer of format int64, float64 a number
 //     of format double; map[string]T an object of T; any and
 //     json.RawMessage any JSON value.
@@ -190,10 +196,11 @@ func (g *schemaGen) operation(r route, problemRef *openapi3.SchemaRef) (*openapi
 		for _, e := range q.enum {
 			s.Enum = append(s.Enum, e)
 		}
+		desc := q.desc
 		if q.def != "" {
-			s.Default = defaultValue(q.def, s)
+			desc = withDefault(desc, q.def)
 		}
-		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(q.desc)
+		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(desc)
 		p.Required = q.required
 		op.AddParameter(p)
 	}
@@ -359,6 +366,38 @@ var (
 	genericListT = regexp.MustCompile(`^list\[.*\.([A-Za-z0-9_]+)\]$`)
 )
 
+// namedEnums names the enums that several fields share (the enum tag's
+// value, exactly, to the component name).
+var namedEnums = map[string]string{
+	"admin,pi,panelist,coder,client":               "UserRole",
+	"draft,in_review,approved,rejected,retired":    "VersionStatus",
+	"rational,rational_empirical":                  "VersionKind",
+	"patient,therapist,dyad":                       "Actor",
+	"marker,process,resolution":                    "StageRole",
+	"hypothesized,alternative,loop":                "TransitionKind",
+	"draft,open,closed":                            "RoundStatus",
+	"in,out,none":                                  "ConsensusOutcome",
+	"patient,therapist":                            "Rater",
+	"all,responders":                               "Reinvite",
+	"stage,transition":                             "ItemType",
+	"undecided,accepted,rejected,deferred":         "Decision",
+	"percent_agree,median_iqr,grade,cvi,rand_ucla": "ConsensusRule",
+	"rise_after_rupture,v_shape":                   "SelectionRule",
+	"session,case":                                 "SupportUnit",
+}
+
+// enumRef is the named component of a shared enum.
+func (g *schemaGen) enumRef(name, values string) *openapi3.SchemaRef {
+	s := openapi3.NewStringSchema()
+	for _, v := range strings.Split(values, ",") {
+		s.Enum = append(s.Enum, v)
+	}
+	if _, ok := g.doc.Components.Schemas[name]; ok {
+		return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: s}
+	}
+	return g.named(name, reflect.TypeOf(struct{ enum string }{values}), s)
+}
+
 // customSchema is the schema of a field whose Go type says too little; a
 // field names one with schema:"name".
 func (g *schemaGen) customSchema(name string, in bool) (*openapi3.SchemaRef, bool) {
@@ -388,10 +427,12 @@ func schemaName(t reflect.Type, in bool) string {
 		return n
 	}
 	name := t.Name()
-	suffix := ""
-	if m := genericListT.FindStringSubmatch(name); m != nil {
-		name, suffix = m[1], "List"
+	if genericListT.MatchString(name) {
+		if f, ok := t.FieldByName("Items"); ok {
+			return schemaName(f.Type.Elem(), in) + "List"
+		}
 	}
+	suffix := ""
 	for _, s := range []string{"Response", "Request", "DTO", "Wire"} {
 		name = strings.TrimSuffix(name, s)
 	}
@@ -476,7 +517,7 @@ func (g *schemaGen) elem(t reflect.Type, in bool) *openapi3.SchemaRef {
 		return ref
 	}
 	if ref.Ref != "" {
-		return (&openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}, Nullable: true}).NewRef()
+		return (&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}, AllOf: openapi3.SchemaRefs{ref}, Nullable: true}).NewRef()
 	}
 	cp := *ref.Value
 	cp.Nullable = true
@@ -526,14 +567,18 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 	nullable := f.Type.Kind() == reflect.Pointer && (in || !strings.Contains(opts, "omitempty"))
 	doc, def, enum, format := f.Tag.Get("doc"), f.Tag.Get("default"), f.Tag.Get("enum"), f.Tag.Get("format")
+	if name, ok := namedEnums[enum]; ok && ref.Value.Type.Is(openapi3.TypeString) {
+		ref, enum = g.enumRef(name, enum), ""
+	}
 	lo, hi := f.Tag.Get("min"), f.Tag.Get("max")
 	if !nullable && doc == "" && def == "" && enum == "" && format == "" && lo == "" && hi == "" {
 		return ref
 	}
 	var s *openapi3.Schema
 	if ref.Ref != "" {
-		// A reference cannot carry siblings in OpenAPI 3.0: wrap it.
-		s = &openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}}
+		// A reference cannot carry siblings in OpenAPI 3.0: wrap it (every
+		// named schema is an object).
+		s = &openapi3.Schema{Type: ref.Value.Type, AllOf: openapi3.SchemaRefs{ref}}
 	} else {
 		cp := *ref.Value
 		s = &cp
@@ -556,7 +601,7 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 		}
 	}
 	if def != "" {
-		s.Default = defaultValue(def, s)
+		s.Description = withDefault(s.Description, def)
 	}
 	if lo != "" {
 		v, err := strconv.ParseFloat(lo, 64)
@@ -575,20 +620,15 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	return s.NewRef()
 }
 
-// defaultValue reads a default:"…" tag: JSON, or else a plain string.
-func defaultValue(def string, s *openapi3.Schema) any {
-	if s.Type.Is(openapi3.TypeString) {
-		var str string
-		if json.Unmarshal([]byte(def), &str) == nil {
-			return str
-		}
-		return def
+// withDefault states a default in a description.
+func withDefault(desc, def string) string {
+	if def == "" || def == `""` {
+		def = `"" (empty)`
 	}
-	var v any
-	if json.Unmarshal([]byte(def), &v) == nil {
-		return v
+	if desc != "" {
+		desc += ". "
 	}
-	return def
+	return desc + "Default: " + def + "."
 }
 
 // variant builds one alternative of a union: an object whose discriminator

@@ -4,15 +4,16 @@ import (
 	"context"
 	"flag"
 	"os"
-	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite client/openapi.json from the route table")
+var writeOpenAPI = flag.String("write-openapi", "", "write the served OpenAPI document to this file (go generate ./api/client/ writes client/openapi.json)")
 
 // servedDoc is the document as the server builds it.
 func servedDoc(t *testing.T) *openapi3.T {
@@ -21,8 +22,8 @@ func servedDoc(t *testing.T) *openapi3.T {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *updateOpenAPI {
-		if err := os.WriteFile(filepath.Join("client", "openapi.json"), append(b, '\n'), 0o644); err != nil {
+	if *writeOpenAPI != "" {
+		if err := os.WriteFile(*writeOpenAPI, append(b, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,5 +167,39 @@ func TestOpenAPIRequired(t *testing.T) {
 	submit := doc.Paths.Value("/api/v1/models/{slug}/versions/{n}/submit").Post
 	if submit.RequestBody.Value.Required {
 		t.Error("a lifecycle action's body may be left out")
+	}
+}
+
+// TestWireTypesOwned: every request and response type of the route table
+// is declared in package api (converted from the workflow and analysis
+// types at the boundary), so renaming a field of an analysis struct cannot
+// silently change the public API.
+func TestWireTypesOwned(t *testing.T) {
+	own := reflect.TypeOf(server{}).PkgPath()
+	seen := map[reflect.Type]bool{}
+	var walk func(rt reflect.Type, where string)
+	walk = func(rt reflect.Type, where string) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Array || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || rt == reflect.TypeOf(time.Time{}) || seen[rt] {
+			return
+		}
+		seen[rt] = true
+		if rt.PkgPath() != own {
+			t.Errorf("%s: %v is not a wire type of package api", where, rt)
+			return
+		}
+		for i := 0; i < rt.NumField(); i++ {
+			walk(rt.Field(i).Type, where+"."+rt.Field(i).Name)
+		}
+	}
+	for _, r := range (&server{}).routes() {
+		if r.req != nil {
+			walk(reflect.TypeOf(r.req), r.method+" "+r.path+" request")
+		}
+		if r.resp != nil {
+			walk(reflect.TypeOf(r.resp), r.method+" "+r.path+" response")
+		}
 	}
 }

@@ -104,6 +104,9 @@ func TestOnPostgres(t *testing.T) {
 		"Comparison":               TestComparison,
 		"ComparisonErrors":         TestComparisonErrors,
 		"Synthesis":                TestSynthesis,
+		"SynthesisOrderFree":       TestSynthesisOrderFree,
+		"Lineage":                  TestLineage,
+		"MethodEndToEnd":           TestMethodEndToEnd,
 		"MyRounds":                 TestMyRounds,
 		"ReissueToken":             TestReissueToken,
 		"SessionSignIn":            TestSessionSignIn,
@@ -122,6 +125,7 @@ func TestOnPostgres(t *testing.T) {
 		"ModelTeam":                TestModelTeam,
 		"RoundResultsHandComputed": TestRoundResultsHandComputed,
 		"RoundAnonymity":           TestRoundAnonymity,
+		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)
 	}

@@ -104,9 +104,12 @@ func New(d Deps) (*echo.Echo, error) {
 	if !d.MetricsElsewhere {
 		e.GET("/metrics", echo.WrapHandler(MetricsHandler(d.Registry)))
 	}
-	ui := echo.WrapHandler(http.FileServer(http.FS(frontend.Assets())))
-	e.GET("/", ui)
-	e.GET("/ui/*", echo.WrapHandler(http.StripPrefix("/ui", http.FileServer(http.FS(frontend.Assets())))))
+	assets, err := uiAssets(frontend.Assets())
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/", serveUI(assets))
+	e.GET("/ui/*", serveUI(assets))
 	return e, nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -26,11 +27,14 @@ type signInRequest struct {
 }
 
 type signInResponse struct {
-	User userResponse `json:"user"`
+	// SignedIn is false (and nothing else is present) when GET /session
+	// finds no live session.
+	SignedIn bool          `json:"signed_in"`
+	User     *userResponse `json:"user,omitempty"`
 	// CSRFToken is echoed in the X-CSRF-Token header on every state change.
-	CSRFToken string `json:"csrf_token"`
+	CSRFToken string `json:"csrf_token,omitempty"`
 	// IdleSeconds is how long the session lasts without a request.
-	IdleSeconds int `json:"idle_seconds"`
+	IdleSeconds int `json:"idle_seconds,omitempty"`
 }
 
 func (s *server) sessionRoutes() []route {
@@ -38,8 +42,8 @@ func (s *server) sessionRoutes() []route {
 	return []route{
 		{method: http.MethodPost, path: "/api/v1/session", summary: "Sign in with a token: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token for state changes", tag: tag,
 			public: s.signIn, req: signInRequest{}, resp: signInResponse{}, status: 201, errs: []int{401, 429}},
-		{method: http.MethodGet, path: "/api/v1/session", summary: "The session of this browser's cookie: its user and CSRF token", tag: tag,
-			public: s.getSession, resp: signInResponse{}, status: 200, errs: []int{401}},
+		{method: http.MethodGet, path: "/api/v1/session", summary: "The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)", tag: tag,
+			public: s.getSession, resp: signInResponse{}, status: 200},
 		{method: http.MethodDelete, path: "/api/v1/session", summary: "Sign out: end the session of this browser's cookie (X-CSRF-Token required)", tag: tag,
 			public: s.signOut, status: 204, errs: []int{403}},
 	}
@@ -55,7 +59,8 @@ func (s *server) setSessionCookie(c echo.Context, value string, maxAge int) {
 }
 
 func toSignIn(u models.User, sid string) signInResponse {
-	return signInResponse{User: toUser(u, ""), CSRFToken: workflow.SessionCSRF(sid), IdleSeconds: int(workflow.SessionIdle / time.Second)}
+	user := toUser(u, "")
+	return signInResponse{SignedIn: true, User: &user, CSRFToken: workflow.SessionCSRF(sid), IdleSeconds: int(workflow.SessionIdle / time.Second)}
 }
 
 func (s *server) signIn(c echo.Context) error {
@@ -78,16 +83,19 @@ func (s *server) signIn(c echo.Context) error {
 }
 
 func (s *server) getSession(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
-		return models.Errf(models.ErrUnauthorized, "not signed in")
+		return respond(c, http.StatusOK, signInResponse{})
 	}
 	u, err := s.Service.SessionUser(c.Request().Context(), ck.Value)
-	if err != nil {
+	if errors.Is(err, models.ErrUnauthorized) {
 		s.setSessionCookie(c, "", -1)
+		return respond(c, http.StatusOK, signInResponse{})
+	}
+	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return respond(c, http.StatusOK, toSignIn(u, ck.Value))
 }
 

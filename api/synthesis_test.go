@@ -121,8 +121,9 @@ func TestSynthesis(t *testing.T) {
 		body              any
 		status            int
 	}{
-		// Outside the dataset and model teams the comparison does not exist.
-		{"coder", coder, path, nil, http.StatusNotFound},
+		// A coder off the dataset's and the model's teams may not know the
+		// comparison exists (api.md "Who sees what").
+		{"coder off the teams", coder, path, nil, http.StatusNotFound},
 		{"unknown comparison", pi, "/api/v1/comparisons/999/synthesis", nil, http.StatusNotFound},
 		{"bad threshold", pi, path, map[string]any{"params": map[string]any{"support_threshold": 2}}, http.StatusUnprocessableEntity},
 		{"unknown param", pi, path, map[string]any{"params": map[string]any{"remove_everything": true}}, http.StatusUnprocessableEntity},

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -26,7 +28,10 @@ func str(doc string) func(*schemaGen, bool) *openapi3.SchemaRef {
 }
 
 func strEnum(values ...string) func(*schemaGen, bool) *openapi3.SchemaRef {
-	return func(*schemaGen, bool) *openapi3.SchemaRef {
+	return func(g *schemaGen, _ bool) *openapi3.SchemaRef {
+		if name, ok := namedEnums[strings.Join(values, ",")]; ok {
+			return g.enumRef(name, strings.Join(values, ","))
+		}
 		return openapi3.NewStringSchema().WithEnum(toAny(values)...).NewRef()
 	}
 }
@@ -120,7 +125,11 @@ func proposalUnion(g *schemaGen, in bool, base reflect.Type, prefix string) *ope
 				required = append(required, r)
 			}
 		}
-		props["payload"] = payloadObject(g, in, k.fields).NewRef()
+		payload := payloadObject(g, in, k.fields)
+		if in {
+			payload.Nullable = true // null is an empty payload
+		}
+		props["payload"] = payload.NewRef()
 		if !in || len(k.fields) > 0 && k.fields[0].required {
 			required = append(required, "payload")
 		}
@@ -173,14 +182,14 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 	num := func(doc string, def any, lo, hi float64) *openapi3.SchemaRef {
 		s := doc2(openapi3.NewFloat64Schema(), doc).WithMin(lo).WithMax(hi)
 		if in {
-			s.Default = def
+			s.Description = withDefault(s.Description, fmt.Sprint(def))
 		}
 		return s.NewRef()
 	}
 	k := doc2(openapi3.NewIntegerSchema(), "sessions kept per case, the highest scores first; 0 keeps every candidate").WithMin(0).WithMax(1000)
 	raters := doc2(openapi3.NewStringSchema().WithEnum("either", "both"), "either rater's reports, or both raters', must show the V")
 	if in {
-		k.Default, raters.Default = 2, "either"
+		k.Description, raters.Description = withDefault(k.Description, "2"), withDefault(raters.Description, `"either"`)
 	}
 	rules := []struct {
 		rule, name, doc string
@@ -221,6 +230,13 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 			suffix = "Input"
 		}
 		ref := g.named(prefix+r.name+suffix, reflect.TypeOf(struct{ ruleName string }{r.name}), v)
+		if in {
+			// anyOf, not oneOf: the first alternative leaves rule optional,
+			// which a linter cannot see is still exclusive (v_shape requires
+			// rule: v_shape, which the first alternative's enum refuses).
+			u.AnyOf = append(u.AnyOf, &openapi3.SchemaRef{Ref: ref.Ref})
+			continue
+		}
 		u.OneOf = append(u.OneOf, &openapi3.SchemaRef{Ref: ref.Ref})
 		if u.Discriminator != nil {
 			u.Discriminator.Mapping[r.rule] = openapi3.MappingRef{Ref: ref.Ref}

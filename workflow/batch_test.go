@@ -113,6 +113,14 @@ func TestBatchIsolatesFailures(t *testing.T) {
 // target is gone or that would leave the model invalid is named.
 func TestApplyProposalsConflicts(t *testing.T) {
 	_, in := DemoModel()
+	// Validate and rationale in a cluster "repair", so that moving the
+	// last-but-one member out and removing the other empties it.
+	in.Content.Clusters = []models.Cluster{{Key: "repair", Name: "Repair strategies"}}
+	for i, st := range in.Content.Stages {
+		if st.Key == "validate" || st.Key == "rationale" {
+			in.Content.Stages[i].Cluster = "repair"
+		}
+	}
 	r := models.Round{ID: 7, Number: 1}
 	mk := func(id int64, kind, target string, payload map[string]any) roundProposal {
 		return roundProposal{round: r, p: models.Proposal{ID: id, Kind: kind, Target: target, Payload: payload, Rationale: "r", Decision: models.DecisionAccepted}}

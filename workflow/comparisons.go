@@ -294,16 +294,39 @@ func ComparisonReport(c models.Comparison) (conformance.Report, error) {
 	return r, err
 }
 
-// seedDemoComparison stores a comparison of demo v1 with the demo dataset
-// (its stored selection, the consensus coder), once.
-func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel) error {
-	if n, err := s.store.ComparisonCount(ctx, m.ID); err != nil || n > 0 {
-		return err
+// seedDemoComparison returns the demo comparison of version n with the
+// demo dataset (its stored selection, the consensus coder), creating it
+// once. (The validation comparison of v2 is the same call with n = 2.)
+func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel, n int) (models.Comparison, error) {
+	if c, ok, err := s.demoComparisonOf(ctx, m, n); err != nil || ok {
+		return c, err
 	}
 	d, err := s.store.DatasetByName(ctx, DemoDatasetName)
 	if err != nil {
-		return err
+		return models.Comparison{}, err
 	}
-	_, err = s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: 1, Dataset: d.ID})
-	return err
+	return s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: n, Dataset: d.ID})
+}
+
+// demoComparisonOf finds the first stored comparison of version n of m.
+func (s *Service) demoComparisonOf(ctx context.Context, m models.TaskModel, n int) (models.Comparison, bool, error) {
+	if k, err := s.store.ComparisonCount(ctx, m.ID); err != nil || k == 0 {
+		return models.Comparison{}, false, err
+	}
+	p := models.Page{Limit: 200}
+	for {
+		cs, err := s.store.ListComparisons(ctx, p)
+		if err != nil {
+			return models.Comparison{}, false, err
+		}
+		for _, c := range cs {
+			if c.ModelID == m.ID && c.VersionNumber == n {
+				return c, true, nil
+			}
+		}
+		if len(cs) < p.Limit {
+			return models.Comparison{}, false, nil
+		}
+		p.Cursor = cs[len(cs)-1].ID
+	}
 }

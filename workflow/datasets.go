@@ -857,9 +857,11 @@ func demoSessionsCSV(rng *rand.Rand, cases []models.Case, reverse []int) string 
 
 // demoEventsCSV codes the selected sessions: a withdrawal or confrontation
 // marker, then resolution strategies in varied orders (RS04 invites
-// discussion, RS09 validates, RS01/RS03 clarify or give a rationale, RS02
-// renegotiates the task or goal, RS10 redirects), one or two codes per
-// one-minute segment; a quarter of the sessions stop before RS10. The first
+// discussion, usually first; RS09 validates, RS01/RS03 clarify or give a
+// rationale, RS02 renegotiates the task or goal, in any order; RS05
+// acknowledges the therapist's contribution in every third session; RS10
+// redirects), one or two codes per one-minute segment; a quarter of the
+// sessions stop before RS10. The first
 // four selected sessions are double-coded by coder2, who disagrees now and
 // then.
 func demoEventsCSV(rng *rand.Rand, selected []models.SelectedSession) string {
@@ -879,11 +881,18 @@ func demoEventsCSV(rng *rand.Rand, selected []models.SelectedSession) string {
 			seg++
 			evs = append(evs, event{seg, markers[rng.IntN(len(markers))]})
 		}
-		// RS04 usually opens the repair; the others follow in any order.
+		// RS04 opens the repair in most sessions; the strategies that
+		// follow come in any order, and in a third of the sessions the
+		// therapist also acknowledges their own contribution (RS05), a
+		// strategy the rational model has no stage for.
 		middle := []string{"RS09", "RS01", "RS03", "RS02"}
 		rng.Shuffle(len(middle), func(a, b int) { middle[a], middle[b] = middle[b], middle[a] })
 		middle = middle[:2+rng.IntN(3)]
-		if rng.IntN(4) != 0 {
+		if i%3 == 0 {
+			at := rng.IntN(len(middle) + 1)
+			middle = slices.Insert(middle, at, "RS05")
+		}
+		if rng.IntN(8) != 0 {
 			middle = append([]string{"RS04"}, middle...)
 		} else {
 			middle = append(middle, "RS04")

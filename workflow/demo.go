@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/stagewise/stagewise/models"
 )
@@ -13,9 +14,12 @@ const DemoSlug = "renegotiating-tasks-goals"
 
 // DemoModel is version 1 of the demonstration model: six stages from
 // marker to re-engagement, after the rupture-repair task of Muran et al.
-// (2023), with 3RS-2015 codes as indicators. Validation and rationale form
-// an unordered cluster; inviting exploration may lead straight to
-// renegotiation, and renegotiation may loop back to exploration.
+// (2023), with 3RS-2015 codes as indicators. As a rational model it
+// hypothesizes one sequence of repair strategies (explore, validate, give
+// a rationale, renegotiate); inviting exploration may lead straight to
+// renegotiation, and renegotiation may loop back to exploration. The demo
+// data then show the strategies in varying orders, and the synthesis turns
+// them into one "any order" cluster, as the study found.
 func DemoModel() (NewModel, VersionInput) {
 	m := NewModel{
 		Slug:       DemoSlug,
@@ -31,9 +35,9 @@ func DemoModel() (NewModel, VersionInput) {
 					Codes: []string{"W1", "W2", "W3", "W4", "W5", "W6", "W7", "C1", "C2", "C3", "C4", "C5", "C6", "C7"}},
 				{Key: "explore", Name: "Invite exploration", Description: "The therapist invites the patient to discuss thoughts and feelings about the therapist or the therapy.", Actor: models.ActorTherapist, Role: models.RoleProcess,
 					Codes: []string{"RS04"}},
-				{Key: "validate", Name: "Validate the defensive posture", Description: "The therapist validates the patient's defensive stance.", Actor: models.ActorTherapist, Role: models.RoleProcess, Cluster: "repair",
+				{Key: "validate", Name: "Validate the defensive posture", Description: "The therapist validates the patient's defensive stance.", Actor: models.ActorTherapist, Role: models.RoleProcess,
 					Codes: []string{"RS09"}},
-				{Key: "rationale", Name: "Rationale or clarification", Description: "The therapist illustrates the task, gives a rationale or clarifies a misunderstanding.", Actor: models.ActorTherapist, Role: models.RoleProcess, Cluster: "repair",
+				{Key: "rationale", Name: "Rationale or clarification", Description: "The therapist illustrates the task, gives a rationale or clarifies a misunderstanding.", Actor: models.ActorTherapist, Role: models.RoleProcess,
 					Codes: []string{"RS01", "RS03"}},
 				{Key: "renegotiate", Name: "Renegotiate the task or goal", Description: "The therapist changes the task or goal together with the patient.", Actor: models.ActorDyad, Role: models.RoleProcess,
 					Codes: []string{"RS02"}},
@@ -49,7 +53,6 @@ func DemoModel() (NewModel, VersionInput) {
 				{From: "explore", To: "renegotiate", Kind: models.TransitionAlternative, Note: "Some therapists move straight to renegotiation."},
 				{From: "renegotiate", To: "explore", Kind: models.TransitionLoop, Note: "A renegotiation that fails reopens exploration."},
 			},
-			Clusters: []models.Cluster{{Key: "repair", Name: "Repair strategies"}},
 		}}
 	return m, in
 }
@@ -66,9 +69,17 @@ type DemoResult struct {
 	PanelistToken string
 }
 
-// SeedDemo creates, idempotently, the demonstration study: a PI, a client
-// and the demo model with an approved rational version 1. It gives the PI
-// and the client fresh tokens each time, for the start-up banner.
+// SeedDemo creates, idempotently, the demonstration study, run to its end:
+// a PI, a client and the demo model; rational version 1 reviewed by a
+// panel in two rounds and approved; the coded sessions and their
+// selection; the comparison of v1 with them; the synthesis drafting
+// rational-empirical v2 (the repair strategies become one any-order
+// cluster; RS05 is proposed as a stage); the PI's edit of the draft (the
+// proposed stage added to the cluster) and approval, so that latest is v2;
+// and the validation comparison of v2 on the same sessions. Each step
+// looks at what exists first, so seeding again (or after an interrupted
+// start) adds only what is missing. It gives the PI and the client fresh
+// tokens each time, for the start-up banner.
 func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	var out DemoResult
 	pi, _, err := s.EnsureUser(ctx, models.User{}, NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
@@ -117,8 +128,15 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	if err := s.seedDemoDataset(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo dataset: %w", err)
 	}
-	if err := s.seedDemoComparison(ctx, pi, m); err != nil {
+	cmp, err := s.seedDemoComparison(ctx, pi, m, 1)
+	if err != nil {
 		return out, fmt.Errorf("demo comparison: %w", err)
+	}
+	if err := s.seedDemoSynthesis(ctx, pi, m, cmp.ID); err != nil {
+		return out, fmt.Errorf("demo synthesis: %w", err)
+	}
+	if _, err := s.seedDemoComparison(ctx, pi, m, 2); err != nil {
+		return out, fmt.Errorf("demo validation comparison: %w", err)
 	}
 	if out.PIToken, err = s.ResetToken(ctx, pi); err != nil {
 		return out, err
@@ -132,4 +150,87 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 		}
 	}
 	return out, nil
+}
+
+// demoAcknowledge is the stage the PI adds to v2 on the synthesis's
+// propose_stage note for RS05.
+var demoAcknowledge = models.Stage{Key: "acknowledge", Name: "Acknowledge own contribution",
+	Description: "The therapist acknowledges their own contribution to the rupture (3RS RS05); proposed by the synthesis, added by the PI.",
+	Actor:       models.ActorTherapist, Role: models.RoleProcess, Codes: []string{"RS05"}}
+
+// seedDemoSynthesis drafts v2 from the comparison of v1, lets the PI act
+// on its notes and approves it. The PI's edit follows the change log: the
+// stage proposed for RS05 joins the any-order cluster the synthesis made,
+// and that cluster gets a name. A v2 that did not come from the synthesis
+// (someone else's draft) is left alone.
+func (s *Service) seedDemoSynthesis(ctx context.Context, pi models.User, m models.TaskModel, comparison int64) error {
+	v2, err := s.store.VersionByNumber(ctx, m, 2)
+	if errors.Is(err, models.ErrNotFound) {
+		if v2, err = s.Synthesize(ctx, pi, comparison, SynthesisInput{}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if v2.Provenance.Comparison == nil || *v2.Provenance.Comparison != comparison {
+		return nil
+	}
+	if v2.Status == models.StatusDraft && !slices.ContainsFunc(v2.Content.Stages, func(st models.Stage) bool { return st.Key == demoAcknowledge.Key }) {
+		content, edited := demoEdit(v2)
+		if edited {
+			parent := 1
+			in := VersionInput{Parent: &parent, Kind: models.KindRationalEmpirical, Content: content,
+				Notes: "The PI added the stage proposed for RS05 to the any-order cluster of repair strategies.\n\n" + v2.Notes}
+			if v2, err = s.ReplaceDraft(ctx, pi, m.Slug, 2, in, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if v2.Status == models.StatusDraft {
+		if v2, err = s.Transition(ctx, pi, m.Slug, 2, ActionSubmit, "synthesis reviewed and edited"); err != nil {
+			return err
+		}
+	}
+	if v2.Status == models.StatusInReview {
+		if _, err = s.Transition(ctx, pi, m.Slug, 2, ActionApprove, "rational-empirical model: repair strategies combine in any order"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoEdit is the PI's edit of the synthesized v2: when the change log
+// proposes a stage for RS05 and made an any-order cluster, the new stage
+// joins that cluster (before the resolution stages) and the cluster is
+// named. It reports false when the log has neither.
+func demoEdit(v models.Version) (models.Content, bool) {
+	var cluster string
+	proposed := false
+	for _, e := range v.ChangeLog {
+		switch {
+		case e.Op == "make_unordered" && e.Evidence["cluster"] != nil && e.Evidence["applied"] == nil:
+			if k, ok := e.Evidence["cluster"].(string); ok && cluster == "" {
+				cluster = k
+			}
+		case e.Op == "propose_stage" && e.Target == "RS05":
+			proposed = true
+		}
+	}
+	if cluster == "" || !proposed {
+		return v.Content, false
+	}
+	c := NormalizeContent(v.Content)
+	st := demoAcknowledge
+	st.Cluster = cluster
+	at := slices.IndexFunc(c.Stages, func(s models.Stage) bool { return s.Role == models.RoleResolution })
+	if at < 0 {
+		at = len(c.Stages)
+	}
+	c.Stages = slices.Insert(c.Stages, at, st)
+	for i := range c.Clusters {
+		if c.Clusters[i].Key == cluster {
+			c.Clusters[i].Name = "Repair strategies (any order)"
+		}
+	}
+	return c, true
 }

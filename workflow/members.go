@@ -160,7 +160,16 @@ func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, i
 		if err := s.audit(ctx, actor, "dataset.members", "dataset", itoa(id), strings.Join(parts, " ")); err != nil {
 			return err
 		}
-		out, err = s.datasetInfo(ctx, d, DatasetAccess{Member: true, PI: true})
+		// The caller's access as the new team has it (their coder name may
+		// have changed); a PI who left the team still gets the team they set.
+		now, err := s.DatasetAccess(ctx, actor, d)
+		if err != nil {
+			return err
+		}
+		if now.Member {
+			acc = now
+		}
+		out, err = s.datasetInfo(ctx, d, acc)
 		return err
 	})
 	return out, err
@@ -313,7 +322,8 @@ func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (Dat
 		}
 		d.UnblindedAt, d.UnblindedBy = &now, &actor.ID
 		d.UpdatedAt = now
-		out, err = s.datasetInfo(ctx, d, DatasetAccess{Member: true, PI: true, Unblinded: true})
+		acc.Unblinded = true
+		out, err = s.datasetInfo(ctx, d, acc)
 		return err
 	})
 	return out, err

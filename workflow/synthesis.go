@@ -276,9 +276,7 @@ func clusterReversals(out *models.Content, supported map[[2]string]conformance.T
 // comparison, and a change log whose every entry cites its evidence. The
 // model's PI (or an admin) edits and approves it like any draft.
 func (s *Service) Synthesize(ctx context.Context, actor models.User, comparisonID int64, in SynthesisInput) (models.Version, error) {
-	// A comparison actor may not see does not exist for them (404); one
-	// they see but whose model team they are not on is 403 below.
-	cmp, err := s.Comparison(ctx, actor, comparisonID)
+	cmp, err := s.Comparison(ctx, actor, comparisonID) // 404 to whoever may not see it
 	if err != nil {
 		return models.Version{}, err
 	}

@@ -49,8 +49,9 @@ type Store struct {
 }
 
 // Open opens the database deliberately configured for durability and
-// concurrency; it does not migrate (see Migrate).
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+// concurrency; it does not migrate (see Migrate). When it fails it leaves
+// nothing open.
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	if cfg.ReadConns <= 0 {
 		cfg.ReadConns = 8
 	}
@@ -61,6 +62,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		TranslateError:         true,
 	}
 	s := &Store{}
+	defer func() {
+		if err != nil {
+			s.Close() // the pools opened before the failure
+		}
+	}()
 	if cfg.DatabaseURL != "" {
 		s.dialect = Postgres
 		db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
@@ -71,11 +77,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.closers = append(s.closers, sqlDB)
 		sqlDB.SetMaxOpenConns(cfg.ReadConns + 8)
 		sqlDB.SetMaxIdleConns(cfg.ReadConns + 8)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s.w, s.r = db, db
-		s.closers = []*sql.DB{sqlDB}
 	} else {
 		s.dialect = SQLite
 		if cfg.SQLitePath == "" {
@@ -98,6 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.closers = append(s.closers, wdb)
 		wdb.SetMaxOpenConns(1)
 		wdb.SetMaxIdleConns(1)
 		wdb.SetConnMaxLifetime(0)
@@ -116,10 +123,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.closers = append(s.closers, rdb)
 		rdb.SetMaxOpenConns(cfg.ReadConns)
 		rdb.SetMaxIdleConns(cfg.ReadConns)
 		s.w, s.r = writer, reader
-		s.closers = []*sql.DB{wdb, rdb}
 	}
 	return s, nil
 }

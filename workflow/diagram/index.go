@@ -143,7 +143,7 @@ func IndexSVG(p IndexPlot) []byte {
 		rowGap  = 2.0
 		groupGp = 8.0
 		bandH   = 900.0
-		top     = 56.0
+		top     = 84.0
 	)
 	labelW := 0.0
 	if !bands {
@@ -151,7 +151,7 @@ func IndexSVG(p IndexPlot) []byte {
 			labelW = max(labelW, float64(utf8.RuneCountInString(clip(r.Label, 24)))*7)
 		}
 	}
-	x0 := 40 + labelW + 10 // y-axis title, row labels
+	x0 := 16 + max(labelW, 84) + 10 // row labels and their header
 	blockW := min(40, max(4, float64(int(720/maxLen))))
 	plotW := blockW * float64(maxLen)
 	numbered := blockW >= 16
@@ -217,11 +217,14 @@ func IndexSVG(p IndexPlot) []byte {
 	}
 	fmt.Fprintf(&body, `<text x="%s" y="%s" font-size="12" text-anchor="middle">Position in the stage sequence (consecutive repeats collapsed)</text>`+"\n",
 		num(x0+plotW/2), num(plotBottom+34))
-	yTitle := "Sessions, grouped by stage sequence (most frequent first)"
+	// The y axis: headers over the row labels and the session counts; what
+	// the rows are says the subtitle.
+	rowsHeader := "case, session"
 	if bands {
-		yTitle = "Sessions (band height ∝ sessions), most frequent sequence first"
+		rowsHeader = ""
 	}
-	fmt.Fprintf(&body, `<text transform="translate(16 %s) rotate(-90)" font-size="12" text-anchor="middle">%s</text>`+"\n", num((top+plotBottom)/2), esc(yTitle))
+	fmt.Fprintf(&body, `<text x="%s" y="%s" font-size="11" font-weight="bold" text-anchor="end">%s</text>`+"\n", num(x0-6), num(top-8), esc(rowsHeader))
+	fmt.Fprintf(&body, `<text x="%s" y="%s" font-size="11" font-weight="bold">per sequence</text>`+"\n", num(countX), num(top-8))
 	// Legend and notes.
 	ly := plotBottom + 58
 	fmt.Fprintf(&body, `<text x="%s" y="%s" font-size="12" font-weight="bold">Stages</text>`+"\n", num(x0), num(ly))
@@ -245,7 +248,12 @@ func IndexSVG(p IndexPlot) []byte {
 	fmt.Fprintf(&body, `<text x="%s" y="%s" font-size="11" fill="#444444">%s</text>`+"\n", num(x0), num(ly+12), esc(note))
 	height := ly + 24
 	title := clip(p.Title, 120)
-	width := max(x0+plotW+100, x0+legendW, 40+float64(utf8.RuneCountInString(title))*8, x0+float64(len(note))*6.5)
+	subtitle := "Sequence index plot: one row per session, one block per stage, rows grouped by stage sequence (most frequent first)"
+	if bands {
+		subtitle = "Sequence index plot: one band per stage sequence, its height proportional to its sessions (most frequent first)"
+	}
+	width := max(x0+plotW+100, x0+legendW, 32+float64(utf8.RuneCountInString(title))*9.5, 32+float64(utf8.RuneCountInString(subtitle))*6.8,
+		x0+float64(utf8.RuneCountInString(note))*6.5)
 
 	var out bytes.Buffer
 	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" role="img" aria-labelledby="index-title" font-family="%s">`+"\n",
@@ -253,6 +261,7 @@ func IndexSVG(p IndexPlot) []byte {
 	fmt.Fprintf(&out, `<title id="index-title">%s</title>`+"\n", esc("Sequence index plot: "+p.Title))
 	out.WriteString(`<rect width="100%" height="100%" fill="#ffffff"/>` + "\n")
 	fmt.Fprintf(&out, `<text x="16" y="26" font-size="15" font-weight="bold">%s</text>`+"\n", esc(title))
+	fmt.Fprintf(&out, `<text x="16" y="46" font-size="12">%s</text>`+"\n", esc(subtitle))
 	out.WriteString(body.String())
 	out.WriteString("</svg>\n")
 	return out.Bytes()

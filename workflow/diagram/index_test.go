@@ -96,7 +96,8 @@ func TestIndexSVG(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"3 sessions", "1 session", "2  Explore (A)", "3  Validate <defence> (B)", "Position in the stage sequence (consecutive repeats collapsed)",
-		"Sessions, grouped by stage sequence (most frequent first)", "5 sessions, 3 stage sequences"} {
+		"Sequence index plot: one row per session, one block per stage, rows grouped by stage sequence (most frequent first)",
+		"case, session", "per sequence", "5 sessions, 3 stage sequences"} {
 		if indexOf(texts, want) < 0 {
 			t.Errorf("no text %q in %q", want, texts)
 		}
