@@ -103,6 +103,9 @@ func TestOnPostgres(t *testing.T) {
 		"DatasetReliability":       TestDatasetReliability,
 		"Comparison":               TestComparison,
 		"ComparisonErrors":         TestComparisonErrors,
+		"ComparisonReportParts":    TestComparisonReportParts,
+		"ComparisonLeftOut":        TestComparisonLeftOut,
+		"StatsReliabilityMissing":  TestStatsReliabilityMissing,
 		"Synthesis":                TestSynthesis,
 		"SynthesisOrderFree":       TestSynthesisOrderFree,
 		"Lineage":                  TestLineage,
@@ -125,6 +128,7 @@ func TestOnPostgres(t *testing.T) {
 		"ModelTeam":                TestModelTeam,
 		"RoundResultsHandComputed": TestRoundResultsHandComputed,
 		"RoundAnonymity":           TestRoundAnonymity,
+		"ReadmeWalkthrough":        TestReadmeWalkthrough,
 		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)

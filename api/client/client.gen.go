@@ -19,6 +19,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccessRole.
+const (
+	AccessRoleCoder AccessRole = "coder"
+	AccessRolePi    AccessRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the AccessRole enum.
+func (e AccessRole) Valid() bool {
+	switch e {
+	case AccessRoleCoder:
+		return true
+	case AccessRolePi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Actor.
 const (
 	ActorDyad      Actor = "dyad"
@@ -136,6 +154,24 @@ func (e ComparisonInputsSessions) Valid() bool {
 	}
 }
 
+// Defines values for ComparisonParamsOutcome.
+const (
+	ComparisonParamsOutcomeReported        ComparisonParamsOutcome = "reported"
+	ComparisonParamsOutcomeResolutionStage ComparisonParamsOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonParamsOutcome enum.
+func (e ComparisonParamsOutcome) Valid() bool {
+	switch e {
+	case ComparisonParamsOutcomeReported:
+		return true
+	case ComparisonParamsOutcomeResolutionStage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComparisonParamsUnmapped.
 const (
 	ComparisonParamsUnmappedDeviation ComparisonParamsUnmapped = "deviation"
@@ -148,6 +184,24 @@ func (e ComparisonParamsUnmapped) Valid() bool {
 	case ComparisonParamsUnmappedDeviation:
 		return true
 	case ComparisonParamsUnmappedIgnore:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ComparisonParamsInputOutcome.
+const (
+	ComparisonParamsInputOutcomeReported        ComparisonParamsInputOutcome = "reported"
+	ComparisonParamsInputOutcomeResolutionStage ComparisonParamsInputOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonParamsInputOutcome enum.
+func (e ComparisonParamsInputOutcome) Valid() bool {
+	switch e {
+	case ComparisonParamsInputOutcomeReported:
+		return true
+	case ComparisonParamsInputOutcomeResolutionStage:
 		return true
 	default:
 		return false
@@ -337,6 +391,24 @@ func (e ItemType) Valid() bool {
 	}
 }
 
+// Defines values for MemberRole.
+const (
+	MemberRoleCoder MemberRole = "coder"
+	MemberRolePi    MemberRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the MemberRole enum.
+func (e MemberRole) Valid() bool {
+	switch e {
+	case MemberRoleCoder:
+		return true
+	case MemberRolePi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MergeStagesProposalKind.
 const (
 	MergeStagesProposalKindMergeStages MergeStagesProposalKind = "merge_stages"
@@ -493,6 +565,24 @@ func (e ReliabilityStatsInputMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReliabilityStatsInputMissing.
+const (
+	Irr      ReliabilityStatsInputMissing = "irr"
+	Pairwise ReliabilityStatsInputMissing = "pairwise"
+)
+
+// Valid indicates whether the value is a known member of the ReliabilityStatsInputMissing enum.
+func (e ReliabilityStatsInputMissing) Valid() bool {
+	switch e {
+	case Irr:
+		return true
+	case Pairwise:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RemoveStageProposalKind.
 const (
 	RemoveStageProposalKindRemoveStage RemoveStageProposalKind = "remove_stage"
@@ -577,6 +667,24 @@ const (
 func (e RenameStageProposalInputKind) Valid() bool {
 	switch e {
 	case RenameStageProposalInputKindRenameStage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportValidationOutcome.
+const (
+	ReportValidationOutcomeReported        ReportValidationOutcome = "reported"
+	ReportValidationOutcomeResolutionStage ReportValidationOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ReportValidationOutcome enum.
+func (e ReportValidationOutcome) Valid() bool {
+	switch e {
+	case ReportValidationOutcomeReported:
+		return true
+	case ReportValidationOutcomeResolutionStage:
 		return true
 	default:
 		return false
@@ -790,6 +898,24 @@ func (e SupportUnit) Valid() bool {
 	}
 }
 
+// Defines values for TeamMemberInputRole.
+const (
+	TeamMemberInputRoleCoder TeamMemberInputRole = "coder"
+	TeamMemberInputRolePi    TeamMemberInputRole = "pi"
+)
+
+// Valid indicates whether the value is a known member of the TeamMemberInputRole enum.
+func (e TeamMemberInputRole) Valid() bool {
+	switch e {
+	case TeamMemberInputRoleCoder:
+		return true
+	case TeamMemberInputRolePi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransitionKind.
 const (
 	Alternative  TransitionKind = "alternative"
@@ -885,10 +1011,11 @@ func (e VersionStatus) Valid() bool {
 
 // Defines values for GetComparisonsIdParamsFormat.
 const (
-	GetComparisonsIdParamsFormatCsv      GetComparisonsIdParamsFormat = "csv"
-	GetComparisonsIdParamsFormatIndexSvg GetComparisonsIdParamsFormat = "index.svg"
-	GetComparisonsIdParamsFormatJson     GetComparisonsIdParamsFormat = "json"
-	GetComparisonsIdParamsFormatSvg      GetComparisonsIdParamsFormat = "svg"
+	GetComparisonsIdParamsFormatCsv           GetComparisonsIdParamsFormat = "csv"
+	GetComparisonsIdParamsFormatIndexSvg      GetComparisonsIdParamsFormat = "index.svg"
+	GetComparisonsIdParamsFormatJson          GetComparisonsIdParamsFormat = "json"
+	GetComparisonsIdParamsFormatSvg           GetComparisonsIdParamsFormat = "svg"
+	GetComparisonsIdParamsFormatValidationCsv GetComparisonsIdParamsFormat = "validation.csv"
 )
 
 // Valid indicates whether the value is a known member of the GetComparisonsIdParamsFormat enum.
@@ -901,6 +1028,8 @@ func (e GetComparisonsIdParamsFormat) Valid() bool {
 	case GetComparisonsIdParamsFormatJson:
 		return true
 	case GetComparisonsIdParamsFormatSvg:
+		return true
+	case GetComparisonsIdParamsFormatValidationCsv:
 		return true
 	default:
 		return false
@@ -984,6 +1113,16 @@ func (e GetRoundsIdResultsParamsFormat) Valid() bool {
 		return false
 	}
 }
+
+// Access defines model for Access.
+type Access struct {
+	Blind bool       `json:"blind"`
+	Coder string     `json:"coder"`
+	Role  AccessRole `json:"role"`
+}
+
+// AccessRole defines model for Access.Role.
+type AccessRole string
 
 // ActionInput defines model for ActionInput.
 type ActionInput struct {
@@ -1183,6 +1322,7 @@ type CasesInput struct {
 
 // Change defines model for Change.
 type Change struct {
+	// Evidence the numbers behind the change, by op: the comparison id and the report rows cited (support, count, sessions, adjusted_residual, …) for synthesis entries; reason for entries not applied. An open object: keys may be added
 	Evidence map[string]interface{} `json:"evidence"`
 	Op       string                 `json:"op"`
 	Target   string                 `json:"target"`
@@ -1220,6 +1360,12 @@ type Coder struct {
 	Events int    `json:"events"`
 }
 
+// CoderCodes defines model for CoderCodes.
+type CoderCodes struct {
+	Coder string   `json:"coder"`
+	Codes []string `json:"codes"`
+}
+
 // Comparison defines model for Comparison.
 type Comparison struct {
 	CreatedAt time.Time        `json:"created_at"`
@@ -1232,6 +1378,9 @@ type Comparison struct {
 type ComparisonInput struct {
 	// Coder whose events are used; a session without them is left out and counted. Default: consensus.
 	Coder *string `json:"coder,omitempty"`
+
+	// CompareTo another version of the same model, compared on the same sessions and parameters: report.baseline
+	CompareTo *int `json:"compare_to,omitempty"`
 
 	// Dataset the dataset id
 	Dataset int64 `json:"dataset"`
@@ -1252,7 +1401,12 @@ type ComparisonInputSessions string
 
 // ComparisonInputs defines model for ComparisonInputs.
 type ComparisonInputs struct {
-	Coder string `json:"coder"`
+	// BaselineContentHash the baseline version's content hash
+	BaselineContentHash *string `json:"baseline_content_hash,omitempty"`
+	Coder               string  `json:"coder"`
+
+	// CompareTo the baseline version (compare_to), when one was asked for
+	CompareTo *int `json:"compare_to,omitempty"`
 
 	// ContentHash the version's content hash
 	ContentHash string `json:"content_hash"`
@@ -1261,7 +1415,7 @@ type ComparisonInputs struct {
 	DataHash string `json:"data_hash"`
 	Dataset  int64  `json:"dataset"`
 
-	// EngineVersion the analysis engine and stored report format, such as stagewise-conformance/1
+	// EngineVersion the analysis engine and stored report format, such as stagewise-conformance/2
 	EngineVersion string           `json:"engine_version"`
 	Model         string           `json:"model"`
 	Params        ComparisonParams `json:"params"`
@@ -1277,23 +1431,44 @@ type ComparisonInputsSessions string
 
 // ComparisonParams defines model for ComparisonParams.
 type ComparisonParams struct {
-	AllowRepeats     bool                     `json:"allow_repeats"`
-	Lag              int                      `json:"lag"`
+	AllowRepeats bool `json:"allow_repeats"`
+	Lag          int  `json:"lag"`
+
+	// Outcome what counts as a resolved session in report.validation
+	Outcome ComparisonParamsOutcome `json:"outcome"`
+
+	// OutcomeMin outcome reported only: the lowest resolution rating (1-5) that counts as resolved
+	OutcomeMin *int `json:"outcome_min,omitempty"`
+
+	// OutcomeRater outcome reported only: whose rating
+	OutcomeRater     *Rater                   `json:"outcome_rater,omitempty"`
 	SupportThreshold float32                  `json:"support_threshold"`
 	Unit             SupportUnit              `json:"unit"`
 	Unmapped         ComparisonParamsUnmapped `json:"unmapped"`
 }
+
+// ComparisonParamsOutcome what counts as a resolved session in report.validation
+type ComparisonParamsOutcome string
 
 // ComparisonParamsUnmapped defines model for ComparisonParams.Unmapped.
 type ComparisonParamsUnmapped string
 
 // ComparisonParamsInput defines model for ComparisonParamsInput.
 type ComparisonParamsInput struct {
-	// AllowRepeats keep consecutive repeats in the lag table. Default: false.
+	// AllowRepeats keep consecutive repeats in the lag table, and list observed self-pairs among the transitions. Default: false.
 	AllowRepeats *bool `json:"allow_repeats,omitempty"`
 
 	// Lag lag of the lag-sequential table, 1-5. Default: 1.
 	Lag *int `json:"lag,omitempty"`
+
+	// Outcome report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min. Default: resolution_stage.
+	Outcome *ComparisonParamsInputOutcome `json:"outcome,omitempty"`
+
+	// OutcomeMin outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4
+	OutcomeMin *int `json:"outcome_min,omitempty"`
+
+	// OutcomeRater outcome reported only: whose rating; default patient
+	OutcomeRater *Rater `json:"outcome_rater,omitempty"`
 
 	// SupportThreshold a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1. Default: 0.5.
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
@@ -1304,6 +1479,9 @@ type ComparisonParamsInput struct {
 	// Unmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 	Unmapped *ComparisonParamsInputUnmapped `json:"unmapped,omitempty"`
 }
+
+// ComparisonParamsInputOutcome report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min. Default: resolution_stage.
+type ComparisonParamsInputOutcome string
 
 // ComparisonParamsInputUnmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 type ComparisonParamsInputUnmapped string
@@ -1352,6 +1530,27 @@ type Consensus struct {
 	VetoShare *float32 `json:"veto_share,omitempty"`
 }
 
+// ConsensusCoding defines model for ConsensusCoding.
+type ConsensusCoding struct {
+	Agreed   int            `json:"agreed"`
+	Coder    string         `json:"coder"`
+	Coders   []string       `json:"coders"`
+	Imported int            `json:"imported"`
+	Replaced int            `json:"replaced"`
+	Resolved int            `json:"resolved"`
+	Segments int            `json:"segments"`
+	Sessions []JointSession `json:"sessions"`
+}
+
+// ConsensusCodingInput defines model for ConsensusCodingInput.
+type ConsensusCodingInput struct {
+	// Coders the two coders whose work is merged; agreed segments are copied from the first
+	Coders []string `json:"coders"`
+
+	// Resolutions one per disagreement (GET …/disagreements), no more
+	Resolutions []ResolutionInput `json:"resolutions"`
+}
+
 // ConsensusInput A consensus rule and its parameters (domain.md). A parameter left out takes its default; a parameter of another rule is 422. In responses every parameter of the rule is present.
 type ConsensusInput struct {
 	// AgreeMin percent_agree: the lowest rating that agrees (default ⌈max − (max − min)/3⌉)
@@ -1396,6 +1595,7 @@ type Count struct {
 
 // Dataset defines model for Dataset.
 type Dataset struct {
+	Access       Access              `json:"access"`
 	Cases        int                 `json:"cases"`
 	Codebook     []Code              `json:"codebook"`
 	CodebookName DatasetCodebookName `json:"codebook_name"`
@@ -1403,11 +1603,13 @@ type Dataset struct {
 	CreatedAt    time.Time           `json:"created_at"`
 	Events       int                 `json:"events"`
 	Id           int64               `json:"id"`
+	Members      *[]Member           `json:"members,omitempty"`
 	Name         string              `json:"name"`
 	Owner        Owner               `json:"owner"`
 	Reports      int                 `json:"reports"`
 	ReverseKeyed []int               `json:"reverse_keyed"`
 	Sessions     int                 `json:"sessions"`
+	UnblindedAt  *time.Time          `json:"unblinded_at"`
 	UpdatedAt    time.Time           `json:"updated_at"`
 }
 
@@ -1480,6 +1682,25 @@ type DiffStages struct {
 type DiffTransitions struct {
 	Added   []TransitionRef `json:"added"`
 	Removed []TransitionRef `json:"removed"`
+}
+
+// Disagreement defines model for Disagreement.
+type Disagreement struct {
+	ByCoder []CoderCodes `json:"by_coder"`
+	Case    string       `json:"case"`
+	Segment int          `json:"segment"`
+	Session int          `json:"session"`
+}
+
+// Disagreements defines model for Disagreements.
+type Disagreements struct {
+	Agreed        int            `json:"agreed"`
+	Coders        []string       `json:"coders"`
+	Items         []Disagreement `json:"items"`
+	Segments      int            `json:"segments"`
+	Sessions      []JointSession `json:"sessions"`
+	SessionsOnlyA int            `json:"sessions_only_a"`
+	SessionsOnlyB int            `json:"sessions_only_b"`
 }
 
 // Dropped defines model for Dropped.
@@ -1589,6 +1810,12 @@ type ItemRefInput struct {
 // ItemType defines model for ItemType.
 type ItemType string
 
+// JointSession defines model for JointSession.
+type JointSession struct {
+	Case    string `json:"case"`
+	Session int    `json:"session"`
+}
+
 // Kendall defines model for Kendall.
 type Kendall struct {
 	ChiSquare    float32 `json:"chi_square"`
@@ -1602,19 +1829,48 @@ type Kendall struct {
 
 // Lineage defines model for Lineage.
 type Lineage struct {
+	// Versions the versions the caller may see (the same as the versions list), in number order
 	Versions []LineageVersion `json:"versions"`
 }
 
 // LineageVersion defines model for LineageVersion.
 type LineageVersion struct {
-	ApprovedAt    *time.Time    `json:"approved_at"`
-	ApprovedBy    *string       `json:"approved_by"`
-	ChangeLogSize int           `json:"change_log_size"`
-	Kind          VersionKind   `json:"kind"`
-	Number        int           `json:"number"`
-	Parent        *int          `json:"parent"`
-	Provenance    Provenance    `json:"provenance"`
-	Status        VersionStatus `json:"status"`
+	ApprovedAt *time.Time `json:"approved_at"`
+	ApprovedBy *string    `json:"approved_by"`
+
+	// ChangeLogSize entries in the version's change log
+	ChangeLogSize int         `json:"change_log_size"`
+	Kind          VersionKind `json:"kind"`
+	Number        int         `json:"number"`
+
+	// Parent the parent's version number, given even when the caller may not open that version
+	Parent     *int          `json:"parent"`
+	Provenance Provenance    `json:"provenance"`
+	Status     VersionStatus `json:"status"`
+}
+
+// Member defines model for Member.
+type Member struct {
+	AddedAt time.Time  `json:"added_at"`
+	Coder   string     `json:"coder"`
+	Creator bool       `json:"creator"`
+	Name    string     `json:"name"`
+	Role    MemberRole `json:"role"`
+	User    int64      `json:"user"`
+}
+
+// MemberRole defines model for Member.Role.
+type MemberRole string
+
+// Members defines model for Members.
+type Members struct {
+	Members []Member `json:"members"`
+}
+
+// MembersInput defines model for MembersInput.
+type MembersInput struct {
+	// Members the whole team; the creator stays a PI when left out
+	Members []TeamMemberInput `json:"members"`
 }
 
 // MergeStagesProposal Merge two or more stages into one (needs the PI's judgement; not applied by revise).
@@ -1851,6 +2107,7 @@ type Reliability struct {
 
 // ReliabilityStats defines model for ReliabilityStats.
 type ReliabilityStats struct {
+	// Details method-specific figures (such as observed_agreement and expected_agreement); note says why value is null. An open object
 	Details map[string]interface{} `json:"details"`
 	Method  string                 `json:"method"`
 	NRaters int                    `json:"n_raters"`
@@ -1870,6 +2127,9 @@ type ReliabilityStatsInput struct {
 	Level  *string                     `json:"level,omitempty"`
 	Method ReliabilityStatsInputMethod `json:"method"`
 
+	// Missing irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item. Default: irr.
+	Missing *ReliabilityStatsInputMissing `json:"missing,omitempty"`
+
 	// Model icc: 1,1, 2,1 (default) or 3,1
 	Model *string `json:"model,omitempty"`
 
@@ -1879,6 +2139,9 @@ type ReliabilityStatsInput struct {
 
 // ReliabilityStatsInputMethod defines model for ReliabilityStatsInput.Method.
 type ReliabilityStatsInputMethod string
+
+// ReliabilityStatsInputMissing irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item. Default: irr.
+type ReliabilityStatsInputMissing string
 
 // RemoveStageProposal Remove the stage named by target; the payload is empty.
 type RemoveStageProposal struct {
@@ -1996,6 +2259,8 @@ type RenameStageProposalInputKind string
 
 // Report defines model for Report.
 type Report struct {
+	// Baseline with compare_to: the other version on the same sessions and parameters
+	Baseline  *ReportBaseline `json:"baseline,omitempty"`
 	Discovery ReportDiscovery `json:"discovery"`
 	LagTable  ReportLagTable  `json:"lag_table"`
 
@@ -2018,6 +2283,19 @@ type Report struct {
 
 	// UnmappedCodes codes that indicate no stage, by code
 	UnmappedCodes []ReportCodeCount `json:"unmapped_codes"`
+	Validation    ReportValidation  `json:"validation"`
+
+	// Variants the distinct stage sequences, most frequent first; ties by the sequence, lexicographically in model stage order
+	Variants []ReportVariant `json:"variants"`
+}
+
+// ReportBaseline defines model for ReportBaseline.
+type ReportBaseline struct {
+	// Delta this report's figures minus the baseline's
+	Delta   ReportDelta   `json:"delta"`
+	Stages  []ReportStage `json:"stages"`
+	Summary ReportSummary `json:"summary"`
+	Version int           `json:"version"`
 }
 
 // ReportCodeCount defines model for ReportCodeCount.
@@ -2025,6 +2303,30 @@ type ReportCodeCount struct {
 	Code     string `json:"code"`
 	Count    int    `json:"count"`
 	Sessions int    `json:"sessions"`
+}
+
+// ReportDelta defines model for ReportDelta.
+type ReportDelta struct {
+	AllowedTransitionShare *float32 `json:"allowed_transition_share"`
+	Cases                  int      `json:"cases"`
+	DeclaredSupported      int      `json:"declared_supported"`
+	DeclaredTransitions    int      `json:"declared_transitions"`
+	Events                 int      `json:"events"`
+	Fitness                *float32 `json:"fitness"`
+	MeanFitness            *float32 `json:"mean_fitness"`
+	MeanKendallTau         *float32 `json:"mean_kendall_tau"`
+	OrderConforming        int      `json:"order_conforming"`
+	Precision              *float32 `json:"precision"`
+	Resolved               int      `json:"resolved"`
+	Sessions               int      `json:"sessions"`
+	SkippedEmpty           int      `json:"skipped_empty"`
+
+	// Stages this version's stages in its order, then the baseline's other stages
+	Stages               []ReportStageDelta `json:"stages"`
+	StagesSupported      int                `json:"stages_supported"`
+	TransitionsSupported int                `json:"transitions_supported"`
+	UnmappedEvents       int                `json:"unmapped_events"`
+	Variants             int                `json:"variants"`
 }
 
 // ReportDeviation defines model for ReportDeviation.
@@ -2054,6 +2356,12 @@ type ReportEdge struct {
 	// Origin declared, cluster or skip: the rule that added the edge
 	Origin string `json:"origin"`
 	To     string `json:"to"`
+}
+
+// ReportGroupFitness defines model for ReportGroupFitness.
+type ReportGroupFitness struct {
+	Resolved   *float32 `json:"resolved"`
+	Unresolved *float32 `json:"unresolved"`
 }
 
 // ReportLagTable defines model for ReportLagTable.
@@ -2120,6 +2428,19 @@ type ReportStageCount struct {
 	Stage string `json:"stage"`
 }
 
+// ReportStageDelta defines model for ReportStageDelta.
+type ReportStageDelta struct {
+	CaseSupport *float32 `json:"case_support"`
+	Cases       int      `json:"cases"`
+	InBaseline  bool     `json:"in_baseline"`
+	InVersion   bool     `json:"in_version"`
+	Key         string   `json:"key"`
+
+	// SessionSupport null when the stage is in one version only
+	SessionSupport *float32 `json:"session_support"`
+	Sessions       int      `json:"sessions"`
+}
+
 // ReportSummary defines model for ReportSummary.
 type ReportSummary struct {
 	// AllowedTransitionShare share of adjacent-pair occurrences whose pair the model allows
@@ -2169,14 +2490,14 @@ type ReportTransition struct {
 	CaseSupport      *float32 `json:"case_support"`
 	Cases            int      `json:"cases"`
 
-	// Count occurrences as adjacent stages of the collapsed sequences
+	// Count occurrences as adjacent stages of the collapsed sequences (a self-pair under allow_repeats: adjacent repeats of the uncollapsed sequence)
 	Count int `json:"count"`
 
 	// Dependency heuristics-miner dependency (|a>b| − |b>a|)/(|a>b| + |b>a| + 1)
 	Dependency float32 `json:"dependency"`
 	From       string  `json:"from"`
 
-	// InModel the pair is an edge of the compiled model, or a declared self-loop
+	// InModel the pair is an edge of the compiled model, or a declared self-loop; with allow_repeats observed self-pairs are listed too
 	InModel bool `json:"in_model"`
 
 	// Kind the declared kind; absent when not declared
@@ -2192,6 +2513,81 @@ type ReportTransition struct {
 	Supported bool     `json:"supported"`
 	To        string   `json:"to"`
 	YulesQ    *float32 `json:"yules_q"`
+}
+
+// ReportValidation defines model for ReportValidation.
+type ReportValidation struct {
+	// Family the family of tests Holm adjusts over
+	Family string `json:"family"`
+
+	// Fitness log fitness of each group
+	Fitness ReportGroupFitness `json:"fitness"`
+
+	// NoOutcome sessions left out for lack of the rating (outcome reported)
+	NoOutcome int                     `json:"no_outcome"`
+	Outcome   ReportValidationOutcome `json:"outcome"`
+
+	// Resolved resolved sessions
+	Resolved int `json:"resolved"`
+
+	// Stages one test per model stage, model order
+	Stages []ReportValidationTest `json:"stages"`
+
+	// Tests the size of that family
+	Tests int `json:"tests"`
+
+	// Transitions one test per observed transition, in the transitions' order
+	Transitions []ReportValidationTest `json:"transitions"`
+	Unresolved  int                    `json:"unresolved"`
+}
+
+// ReportValidationOutcome defines model for ReportValidation.Outcome.
+type ReportValidationOutcome string
+
+// ReportValidationTest defines model for ReportValidationTest.
+type ReportValidationTest struct {
+	// Ci95 95 % Wald interval on the log scale, [lower, upper]
+	Ci95 *[]float32 `json:"ci95"`
+
+	// Corrected 0.5 was added to every cell (a cell was 0)
+	Corrected bool `json:"corrected"`
+
+	// FisherP two-sided Fisher exact p, as R fisher.test
+	FisherP float32 `json:"fisher_p"`
+
+	// From the transition (transition tests)
+	From *string `json:"from,omitempty"`
+
+	// HolmP Holm-adjusted over the family
+	HolmP float32 `json:"holm_p"`
+
+	// Key the stage (stage tests)
+	Key *string `json:"key,omitempty"`
+
+	// OddsRatio (a·d)/(b·c); null when a row or column of the 2×2 table is empty
+	OddsRatio *float32 `json:"odds_ratio"`
+
+	// ResolvedWith resolved sessions containing it
+	ResolvedWith   int     `json:"resolved_with"`
+	To             *string `json:"to,omitempty"`
+	UnresolvedWith int     `json:"unresolved_with"`
+}
+
+// ReportVariant defines model for ReportVariant.
+type ReportVariant struct {
+	Cases    int      `json:"cases"`
+	Sessions int      `json:"sessions"`
+	Stages   []string `json:"stages"`
+}
+
+// ResolutionInput defines model for ResolutionInput.
+type ResolutionInput struct {
+	Case string `json:"case"`
+
+	// Codes the agreed codes of the segment, in the order to store them; [] for none
+	Codes   []string `json:"codes"`
+	Segment int      `json:"segment"`
+	Session int      `json:"session"`
 }
 
 // ResultItem defines model for ResultItem.
@@ -2492,14 +2888,16 @@ type SessionRowsInput struct {
 
 // SignIn defines model for SignIn.
 type SignIn struct {
-	CsrfToken   string `json:"csrf_token"`
-	IdleSeconds int    `json:"idle_seconds"`
-	User        User   `json:"user"`
+	CsrfToken   *string `json:"csrf_token,omitempty"`
+	IdleSeconds *int    `json:"idle_seconds,omitempty"`
+	SignedIn    bool    `json:"signed_in"`
+	User        *User   `json:"user,omitempty"`
 }
 
 // SignInInput defines model for SignInInput.
 type SignInInput struct {
-	Token *string `json:"token,omitempty"`
+	// Token an API token
+	Token string `json:"token"`
 }
 
 // SplitStageProposal Split the stage named by target into two or more (needs the PI's judgement; not applied by revise).
@@ -2683,6 +3081,19 @@ type SynthesisParamsInput struct {
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 }
 
+// TeamMemberInput defines model for TeamMemberInput.
+type TeamMemberInput struct {
+	// Coder the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use "consensus"
+	Coder *string             `json:"coder,omitempty"`
+	Role  TeamMemberInputRole `json:"role"`
+
+	// User the user's id: a PI for role pi, a coder for role coder
+	User int64 `json:"user"`
+}
+
+// TeamMemberInputRole defines model for TeamMemberInput.Role.
+type TeamMemberInputRole string
+
 // Transition defines model for Transition.
 type Transition struct {
 	// From a stage key
@@ -2839,7 +3250,7 @@ type GetComparisonsParams struct {
 
 // GetComparisonsIdParams defines parameters for GetComparisonsId.
 type GetComparisonsIdParams struct {
-	// Format json (default), csv, svg, or index.svg (the sequence index plot). Default: json.
+	// Format json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot). Default: json.
 	Format *GetComparisonsIdParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// IfNoneMatch The ETag of the representation the client has; if it is current the answer is 304 without a body.
@@ -2865,6 +3276,12 @@ type GetDatasetsIdCasesParams struct {
 
 	// Limit page size, 1-200 (default 50)
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetDatasetsIdDisagreementsParams defines parameters for GetDatasetsIdDisagreements.
+type GetDatasetsIdDisagreementsParams struct {
+	// Coders two coder names separated by a comma, such as ana,ben
+	Coders string `form:"coders" json:"coders"`
 }
 
 // GetDatasetsIdEventsParams defines parameters for GetDatasetsIdEvents.
@@ -3011,8 +3428,14 @@ type PostDatasetsJSONRequestBody = DatasetCreateInput
 // PutDatasetsIdCasesJSONRequestBody defines body for PutDatasetsIdCases for application/json ContentType.
 type PutDatasetsIdCasesJSONRequestBody = CasesInput
 
+// PostDatasetsIdConsensusJSONRequestBody defines body for PostDatasetsIdConsensus for application/json ContentType.
+type PostDatasetsIdConsensusJSONRequestBody = ConsensusCodingInput
+
 // PostDatasetsIdEventsJSONRequestBody defines body for PostDatasetsIdEvents for application/json ContentType.
 type PostDatasetsIdEventsJSONRequestBody = EventRowsInput
+
+// PutDatasetsIdMembersJSONRequestBody defines body for PutDatasetsIdMembers for application/json ContentType.
+type PutDatasetsIdMembersJSONRequestBody = MembersInput
 
 // PostDatasetsIdSelectionJSONRequestBody defines body for PostDatasetsIdSelection for application/json ContentType.
 type PostDatasetsIdSelectionJSONRequestBody = SelectionInput
@@ -4122,9 +4545,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/comparisons (the `PostComparisons` operationId).
 	PostComparisons(ctx context.Context, body PostComparisonsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetComparisonsId One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+	// GetComparisonsId One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 	//
-	// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+	// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 	//
 	// Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4153,18 +4576,18 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/comparisons/{id}/synthesis (the `PostComparisonsIdSynthesis` operationId).
 	PostComparisonsIdSynthesis(ctx context.Context, id int64, body PostComparisonsIdSynthesisJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDatasets List datasets
+	// GetDatasets List the caller's datasets
 	//
-	// List datasets.
+	// The datasets whose team holds the caller (admins: all), each with the caller's access.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
 	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
 	GetDatasets(ctx context.Context, params *GetDatasetsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostDatasetsWithBody Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithBody Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4173,9 +4596,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostDatasets Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasets Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4184,9 +4607,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasets(ctx context.Context, body PostDatasetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDatasetsId One dataset with its codebook, counts and coders
+	// GetDatasetsId One dataset
 	//
-	// One dataset with its codebook, counts and coders.
+	// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 	//
@@ -4204,7 +4627,7 @@ type ClientInterface interface {
 
 	// PutDatasetsIdCasesWithBody Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4215,7 +4638,7 @@ type ClientInterface interface {
 
 	// PutDatasetsIdCases Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4224,9 +4647,40 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/datasets/{id}/cases (the `PutDatasetsIdCases` operationId).
 	PutDatasetsIdCases(ctx context.Context, id int64, body PutDatasetsIdCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostDatasetsIdConsensusWithBody Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsIdConsensus Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensus(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDatasetsIdDisagreements Where two coders differ
+	//
+	// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+	GetDatasetsIdDisagreements(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDatasetsIdEvents List coded events; format=csv exports them in the import format
 	//
-	// List coded events; format=csv exports them in the import format.
+	// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4235,7 +4689,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdEventsWithBody Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4246,7 +4700,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdEvents Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4255,9 +4709,40 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/datasets/{id}/events (the `PostDatasetsIdEvents` operationId).
 	PostDatasetsIdEvents(ctx context.Context, id int64, body PostDatasetsIdEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDatasetsIdMembers The dataset's team
+	//
+	// Team PIs and admins; a coder member gets 403.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+	GetDatasetsIdMembers(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDatasetsIdMembersWithBody Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDatasetsIdMembers Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembers(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDatasetsIdReliability Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 	//
-	// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+	// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4275,7 +4760,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSelectionWithBody Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4286,7 +4771,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSelection Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4306,7 +4791,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSessionsWithBody Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4317,7 +4802,7 @@ type ClientInterface interface {
 
 	// PostDatasetsIdSessions Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4325,6 +4810,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 	PostDatasetsIdSessions(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsIdUnblind End blind double coding
+	//
+	// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+	PostDatasetsIdUnblind(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The caller
 	//
@@ -4754,11 +5248,11 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
 	DeleteSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSession The session of this browser's cookie: its user and CSRF token
+	// GetSession The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 	//
-	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 	//
-	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	// Errors: 500: internal error (details are logged, never sent).
 	//
 	// Corresponds with GET /api/v1/session (the `GetSession` operationId).
 	GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4972,9 +5466,9 @@ func (c *Client) PostComparisons(ctx context.Context, body PostComparisonsJSONRe
 	return c.Client.Do(req)
 }
 
-// GetComparisonsId One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+// GetComparisonsId One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 //
-// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 //
 // Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5033,9 +5527,9 @@ func (c *Client) PostComparisonsIdSynthesis(ctx context.Context, id int64, body 
 	return c.Client.Do(req)
 }
 
-// GetDatasets List datasets
+// GetDatasets List the caller's datasets
 //
-// List datasets.
+// The datasets whose team holds the caller (admins: all), each with the caller's access.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5052,9 +5546,9 @@ func (c *Client) GetDatasets(ctx context.Context, params *GetDatasetsParams, req
 	return c.Client.Do(req)
 }
 
-// PostDatasetsWithBody Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithBody Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5073,9 +5567,9 @@ func (c *Client) PostDatasetsWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// PostDatasets Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasets Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5094,9 +5588,9 @@ func (c *Client) PostDatasets(ctx context.Context, body PostDatasetsJSONRequestB
 	return c.Client.Do(req)
 }
 
-// GetDatasetsId One dataset with its codebook, counts and coders
+// GetDatasetsId One dataset
 //
-// One dataset with its codebook, counts and coders.
+// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 //
@@ -5134,7 +5628,7 @@ func (c *Client) GetDatasetsIdCases(ctx context.Context, id int64, params *GetDa
 
 // PutDatasetsIdCasesWithBody Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5155,7 +5649,7 @@ func (c *Client) PutDatasetsIdCasesWithBody(ctx context.Context, id int64, conte
 
 // PutDatasetsIdCases Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5174,9 +5668,70 @@ func (c *Client) PutDatasetsIdCases(ctx context.Context, id int64, body PutDatas
 	return c.Client.Do(req)
 }
 
+// PostDatasetsIdConsensusWithBody Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *Client) PostDatasetsIdConsensusWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdConsensusRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsIdConsensus Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *Client) PostDatasetsIdConsensus(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdConsensusRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDatasetsIdDisagreements Where two coders differ
+//
+// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+func (c *Client) GetDatasetsIdDisagreements(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDatasetsIdDisagreementsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDatasetsIdEvents List coded events; format=csv exports them in the import format
 //
-// List coded events; format=csv exports them in the import format.
+// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5195,7 +5750,7 @@ func (c *Client) GetDatasetsIdEvents(ctx context.Context, id int64, params *GetD
 
 // PostDatasetsIdEventsWithBody Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5216,7 +5771,7 @@ func (c *Client) PostDatasetsIdEventsWithBody(ctx context.Context, id int64, con
 
 // PostDatasetsIdEvents Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5235,9 +5790,70 @@ func (c *Client) PostDatasetsIdEvents(ctx context.Context, id int64, body PostDa
 	return c.Client.Do(req)
 }
 
+// GetDatasetsIdMembers The dataset's team
+//
+// Team PIs and admins; a coder member gets 403.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+func (c *Client) GetDatasetsIdMembers(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDatasetsIdMembersRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDatasetsIdMembersWithBody Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *Client) PutDatasetsIdMembersWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDatasetsIdMembersRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDatasetsIdMembers Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *Client) PutDatasetsIdMembers(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDatasetsIdMembersRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDatasetsIdReliability Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 //
-// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5275,7 +5891,7 @@ func (c *Client) GetDatasetsIdSelection(ctx context.Context, id int64, reqEditor
 
 // PostDatasetsIdSelectionWithBody Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5296,7 +5912,7 @@ func (c *Client) PostDatasetsIdSelectionWithBody(ctx context.Context, id int64, 
 
 // PostDatasetsIdSelection Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5336,7 +5952,7 @@ func (c *Client) GetDatasetsIdSessions(ctx context.Context, id int64, params *Ge
 
 // PostDatasetsIdSessionsWithBody Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5357,7 +5973,7 @@ func (c *Client) PostDatasetsIdSessionsWithBody(ctx context.Context, id int64, c
 
 // PostDatasetsIdSessions Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -5366,6 +5982,25 @@ func (c *Client) PostDatasetsIdSessionsWithBody(ctx context.Context, id int64, c
 // Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 func (c *Client) PostDatasetsIdSessions(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDatasetsIdSessionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsIdUnblind End blind double coding
+//
+// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+//
+// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+func (c *Client) PostDatasetsIdUnblind(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsIdUnblindRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6224,11 +6859,11 @@ func (c *Client) DeleteSession(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
-// GetSession The session of this browser's cookie: its user and CSRF token
+// GetSession The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 //
-// The session of this browser's cookie: its user and CSRF token. No token needed.
+// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 //
-// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+// Errors: 500: internal error (details are logged, never sent).
 //
 // Corresponds with GET /api/v1/session (the `GetSession` operationId).
 func (c *Client) GetSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7044,6 +7679,110 @@ func NewPutDatasetsIdCasesRequestWithBody(server string, id int64, contentType s
 	return req, nil
 }
 
+// NewPostDatasetsIdConsensusRequest calls the generic PostDatasetsIdConsensus builder with application/json body
+func NewPostDatasetsIdConsensusRequest(server string, id int64, body PostDatasetsIdConsensusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDatasetsIdConsensusRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostDatasetsIdConsensusRequestWithBody constructs an http.Request for the PostDatasetsIdConsensus method, with any body, and a specified content type
+func NewPostDatasetsIdConsensusRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/consensus", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDatasetsIdDisagreementsRequest constructs an http.Request for the GetDatasetsIdDisagreements method
+func NewGetDatasetsIdDisagreementsRequest(server string, id int64, params *GetDatasetsIdDisagreementsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/disagreements", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "coders", params.Coders, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetDatasetsIdEventsRequest constructs an http.Request for the GetDatasetsIdEvents method
 func NewGetDatasetsIdEventsRequest(server string, id int64, params *GetDatasetsIdEventsParams) (*http.Request, error) {
 	var err error
@@ -7191,6 +7930,87 @@ func NewPostDatasetsIdEventsRequestWithBody(server string, id int64, contentType
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDatasetsIdMembersRequest constructs an http.Request for the GetDatasetsIdMembers method
+func NewGetDatasetsIdMembersRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/members", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutDatasetsIdMembersRequest calls the generic PutDatasetsIdMembers builder with application/json body
+func NewPutDatasetsIdMembersRequest(server string, id int64, body PutDatasetsIdMembersJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutDatasetsIdMembersRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutDatasetsIdMembersRequestWithBody constructs an http.Request for the PutDatasetsIdMembers method, with any body, and a specified content type
+func NewPutDatasetsIdMembersRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/members", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -7466,6 +8286,40 @@ func NewPostDatasetsIdSessionsRequestWithBody(server string, id int64, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDatasetsIdUnblindRequest constructs an http.Request for the PostDatasetsIdUnblind method
+func NewPostDatasetsIdUnblindRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/%s/unblind", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -9396,9 +10250,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/comparisons (the `PostComparisons` operationId).
 	PostComparisonsWithResponse(ctx context.Context, body PostComparisonsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostComparisonsResponse, error)
 
-	// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+	// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 	//
-	// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+	// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 	//
 	// Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9429,9 +10283,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/comparisons/{id}/synthesis (the `PostComparisonsIdSynthesis` operationId).
 	PostComparisonsIdSynthesisWithResponse(ctx context.Context, id int64, body PostComparisonsIdSynthesisJSONRequestBody, reqEditors ...RequestEditorFn) (*PostComparisonsIdSynthesisResponse, error)
 
-	// GetDatasetsWithResponse List datasets
+	// GetDatasetsWithResponse List the caller's datasets
 	//
-	// List datasets.
+	// The datasets whose team holds the caller (admins: all), each with the caller's access.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9440,9 +10294,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
 	GetDatasetsWithResponse(ctx context.Context, params *GetDatasetsParams, reqEditors ...RequestEditorFn) (*GetDatasetsResponse, error)
 
-	// PostDatasetsWithBodyWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithBodyWithResponse Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9451,9 +10305,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsResponse, error)
 
-	// PostDatasetsWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+	// PostDatasetsWithResponse Create a dataset
 	//
-	// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+	// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9462,9 +10316,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets (the `PostDatasets` operationId).
 	PostDatasetsWithResponse(ctx context.Context, body PostDatasetsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsResponse, error)
 
-	// GetDatasetsIdWithResponse One dataset with its codebook, counts and coders
+	// GetDatasetsIdWithResponse One dataset
 	//
-	// One dataset with its codebook, counts and coders.
+	// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 	//
@@ -9486,7 +10340,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutDatasetsIdCasesWithBodyWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9497,7 +10351,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutDatasetsIdCasesWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 	//
-	// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9506,9 +10360,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/datasets/{id}/cases (the `PutDatasetsIdCases` operationId).
 	PutDatasetsIdCasesWithResponse(ctx context.Context, id int64, body PutDatasetsIdCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdCasesResponse, error)
 
+	// PostDatasetsIdConsensusWithBodyWithResponse Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error)
+
+	// PostDatasetsIdConsensusWithResponse Write the consensus coding
+	//
+	// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+	PostDatasetsIdConsensusWithResponse(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error)
+
+	// GetDatasetsIdDisagreementsWithResponse Where two coders differ
+	//
+	// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+	GetDatasetsIdDisagreementsWithResponse(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*GetDatasetsIdDisagreementsResponse, error)
+
 	// GetDatasetsIdEventsWithResponse List coded events; format=csv exports them in the import format
 	//
-	// List coded events; format=csv exports them in the import format.
+	// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9519,7 +10406,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdEventsWithBodyWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9530,7 +10417,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdEventsWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 	//
-	// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+	// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9539,9 +10426,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/datasets/{id}/events (the `PostDatasetsIdEvents` operationId).
 	PostDatasetsIdEventsWithResponse(ctx context.Context, id int64, body PostDatasetsIdEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdEventsResponse, error)
 
+	// GetDatasetsIdMembersWithResponse The dataset's team
+	//
+	// Team PIs and admins; a coder member gets 403.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+	GetDatasetsIdMembersWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetDatasetsIdMembersResponse, error)
+
+	// PutDatasetsIdMembersWithBodyWithResponse Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error)
+
+	// PutDatasetsIdMembersWithResponse Replace the dataset's team
+	//
+	// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+	PutDatasetsIdMembersWithResponse(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error)
+
 	// GetDatasetsIdReliabilityWithResponse Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 	//
-	// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+	// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9563,7 +10483,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSelectionWithBodyWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9574,7 +10494,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSelectionWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 	//
-	// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9596,7 +10516,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSessionsWithBodyWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9607,7 +10527,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostDatasetsIdSessionsWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 	//
-	// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+	// Team PIs and admins.
 	//
 	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -9615,6 +10535,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/datasets/{id}/sessions (the `PostDatasetsIdSessions` operationId).
 	PostDatasetsIdSessionsWithResponse(ctx context.Context, id int64, body PostDatasetsIdSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdSessionsResponse, error)
+
+	// PostDatasetsIdUnblindWithResponse End blind double coding
+	//
+	// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+	//
+	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+	PostDatasetsIdUnblindWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*PostDatasetsIdUnblindResponse, error)
 
 	// GetMeWithResponse The caller
 	//
@@ -10076,11 +11007,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/v1/session (the `DeleteSession` operationId).
 	DeleteSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error)
 
-	// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+	// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 	//
-	// The session of this browser's cookie: its user and CSRF token. No token needed.
+	// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 	//
-	// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+	// Errors: 500: internal error (details are logged, never sent).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11106,6 +12037,179 @@ func (r PutDatasetsIdCasesResponse) ContentType() string {
 	return ""
 }
 
+type PostDatasetsIdConsensusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConsensusCoding
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDatasetsIdConsensusResponse) GetJSON200() *ConsensusCoding {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostDatasetsIdConsensusResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDatasetsIdConsensusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDatasetsIdConsensusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDatasetsIdConsensusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDatasetsIdConsensusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDatasetsIdDisagreementsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disagreements
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDatasetsIdDisagreementsResponse) GetJSON200() *Disagreements {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDatasetsIdDisagreementsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDatasetsIdDisagreementsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDatasetsIdDisagreementsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDatasetsIdDisagreementsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDatasetsIdDisagreementsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDatasetsIdEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11273,6 +12377,172 @@ func (r PostDatasetsIdEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDatasetsIdEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDatasetsIdMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Members
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDatasetsIdMembersResponse) GetJSON200() *Members {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDatasetsIdMembersResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDatasetsIdMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDatasetsIdMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDatasetsIdMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDatasetsIdMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutDatasetsIdMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dataset
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutDatasetsIdMembersResponse) GetJSON200() *Dataset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutDatasetsIdMembersResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutDatasetsIdMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutDatasetsIdMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutDatasetsIdMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutDatasetsIdMembersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11688,6 +12958,82 @@ func (r PostDatasetsIdSessionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDatasetsIdSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDatasetsIdUnblindResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dataset
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDatasetsIdUnblindResponse) GetJSON200() *Dataset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostDatasetsIdUnblindResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDatasetsIdUnblindResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDatasetsIdUnblindResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDatasetsIdUnblindResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDatasetsIdUnblindResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14134,8 +15480,6 @@ type GetSessionResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *SignIn
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 }
@@ -14143,11 +15487,6 @@ type GetSessionResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSessionResponse) GetJSON200() *SignIn {
 	return r.JSON200
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetSessionResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -14821,9 +16160,9 @@ func (c *ClientWithResponses) PostComparisonsWithResponse(ctx context.Context, b
 	return ParsePostComparisonsResponse(rsp)
 }
 
-// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 //
-// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 //
 // Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14872,9 +16211,9 @@ func (c *ClientWithResponses) PostComparisonsIdSynthesisWithResponse(ctx context
 	return ParsePostComparisonsIdSynthesisResponse(rsp)
 }
 
-// GetDatasetsWithResponse List datasets
+// GetDatasetsWithResponse List the caller's datasets
 //
-// List datasets.
+// The datasets whose team holds the caller (admins: all), each with the caller's access.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14889,9 +16228,9 @@ func (c *ClientWithResponses) GetDatasetsWithResponse(ctx context.Context, param
 	return ParseGetDatasetsResponse(rsp)
 }
 
-// PostDatasetsWithBodyWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithBodyWithResponse Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14906,9 +16245,9 @@ func (c *ClientWithResponses) PostDatasetsWithBodyWithResponse(ctx context.Conte
 	return ParsePostDatasetsResponse(rsp)
 }
 
-// PostDatasetsWithResponse Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders)
+// PostDatasetsWithResponse Create a dataset
 //
-// Create a dataset with the built-in codebook "3rs-2015" or a custom list of {code, family, label} (admins, PIs, coders).
+// With the built-in codebook "3rs-2015" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14923,9 +16262,9 @@ func (c *ClientWithResponses) PostDatasetsWithResponse(ctx context.Context, body
 	return ParsePostDatasetsResponse(rsp)
 }
 
-// GetDatasetsIdWithResponse One dataset with its codebook, counts and coders
+// GetDatasetsIdWithResponse One dataset
 //
-// One dataset with its codebook, counts and coders.
+// Its codebook, counts and coders (a blind coder's counts hold only their own events), the caller's access, and for team PIs the team. Anyone not on the team gets 404.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
 //
@@ -14959,7 +16298,7 @@ func (c *ClientWithResponses) GetDatasetsIdCasesWithResponse(ctx context.Context
 
 // PutDatasetsIdCasesWithBodyWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14976,7 +16315,7 @@ func (c *ClientWithResponses) PutDatasetsIdCasesWithBodyWithResponse(ctx context
 
 // PutDatasetsIdCasesWithResponse Describe cases by label (treatment, therapist, outcome); creates missing cases
 //
-// Describe cases by label (treatment, therapist, outcome); creates missing cases.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -14991,9 +16330,60 @@ func (c *ClientWithResponses) PutDatasetsIdCasesWithResponse(ctx context.Context
 	return ParsePutDatasetsIdCasesResponse(rsp)
 }
 
+// PostDatasetsIdConsensusWithBodyWithResponse Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *ClientWithResponses) PostDatasetsIdConsensusWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error) {
+	rsp, err := c.PostDatasetsIdConsensusWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdConsensusResponse(rsp)
+}
+
+// PostDatasetsIdConsensusWithResponse Write the consensus coding
+//
+// The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/consensus (the `PostDatasetsIdConsensus` operationId).
+func (c *ClientWithResponses) PostDatasetsIdConsensusWithResponse(ctx context.Context, id int64, body PostDatasetsIdConsensusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsIdConsensusResponse, error) {
+	rsp, err := c.PostDatasetsIdConsensus(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdConsensusResponse(rsp)
+}
+
+// GetDatasetsIdDisagreementsWithResponse Where two coders differ
+//
+// Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/datasets/{id}/disagreements (the `GetDatasetsIdDisagreements` operationId).
+func (c *ClientWithResponses) GetDatasetsIdDisagreementsWithResponse(ctx context.Context, id int64, params *GetDatasetsIdDisagreementsParams, reqEditors ...RequestEditorFn) (*GetDatasetsIdDisagreementsResponse, error) {
+	rsp, err := c.GetDatasetsIdDisagreements(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDatasetsIdDisagreementsResponse(rsp)
+}
+
 // GetDatasetsIdEventsWithResponse List coded events; format=csv exports them in the import format
 //
-// List coded events; format=csv exports them in the import format.
+// Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15010,7 +16400,7 @@ func (c *ClientWithResponses) GetDatasetsIdEventsWithResponse(ctx context.Contex
 
 // PostDatasetsIdEventsWithBodyWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15027,7 +16417,7 @@ func (c *ClientWithResponses) PostDatasetsIdEventsWithBodyWithResponse(ctx conte
 
 // PostDatasetsIdEventsWithResponse Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones
 //
-// Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] (or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones.
+// Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15042,9 +16432,60 @@ func (c *ClientWithResponses) PostDatasetsIdEventsWithResponse(ctx context.Conte
 	return ParsePostDatasetsIdEventsResponse(rsp)
 }
 
+// GetDatasetsIdMembersWithResponse The dataset's team
+//
+// Team PIs and admins; a coder member gets 403.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/datasets/{id}/members (the `GetDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) GetDatasetsIdMembersWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetDatasetsIdMembersResponse, error) {
+	rsp, err := c.GetDatasetsIdMembers(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDatasetsIdMembersResponse(rsp)
+}
+
+// PutDatasetsIdMembersWithBodyWithResponse Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) PutDatasetsIdMembersWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error) {
+	rsp, err := c.PutDatasetsIdMembersWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDatasetsIdMembersResponse(rsp)
+}
+
+// PutDatasetsIdMembersWithResponse Replace the dataset's team
+//
+// PIs (co-investigators) and coders, each coder with the name they code under (unique in the team, never "consensus"). The creator always stays a PI. Team PIs and admins; every bad member field is named.
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/datasets/{id}/members (the `PutDatasetsIdMembers` operationId).
+func (c *ClientWithResponses) PutDatasetsIdMembersWithResponse(ctx context.Context, id int64, body PutDatasetsIdMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDatasetsIdMembersResponse, error) {
+	rsp, err := c.PutDatasetsIdMembers(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDatasetsIdMembersResponse(rsp)
+}
+
 // GetDatasetsIdReliabilityWithResponse Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts
 //
-// Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts.
+// Team members; a coder only after a team PI unblinds the dataset (before: 403).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15078,7 +16519,7 @@ func (c *ClientWithResponses) GetDatasetsIdSelectionWithResponse(ctx context.Con
 
 // PostDatasetsIdSelectionWithBodyWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15095,7 +16536,7 @@ func (c *ClientWithResponses) PostDatasetsIdSelectionWithBodyWithResponse(ctx co
 
 // PostDatasetsIdSelectionWithResponse Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection
 //
-// Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection.
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15129,7 +16570,7 @@ func (c *ClientWithResponses) GetDatasetsIdSessionsWithResponse(ctx context.Cont
 
 // PostDatasetsIdSessionsWithBodyWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15146,7 +16587,7 @@ func (c *ClientWithResponses) PostDatasetsIdSessionsWithBodyWithResponse(ctx con
 
 // PostDatasetsIdSessionsWithResponse Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)
 //
-// Import session reports: text/csv with header case,session,rater,wai1..wai12,rupture[,intensity,resolution] (or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater).
+// Team PIs and admins.
 //
 // Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -15159,6 +16600,23 @@ func (c *ClientWithResponses) PostDatasetsIdSessionsWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParsePostDatasetsIdSessionsResponse(rsp)
+}
+
+// PostDatasetsIdUnblindWithResponse End blind double coding
+//
+// From then on the coders see each other's events, the reliability and the consensus events. Team PIs and admins; audited; a second call is 409.
+//
+// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 409: illegal state change; 500: internal error (details are logged, never sent).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/{id}/unblind (the `PostDatasetsIdUnblind` operationId).
+func (c *ClientWithResponses) PostDatasetsIdUnblindWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*PostDatasetsIdUnblindResponse, error) {
+	rsp, err := c.PostDatasetsIdUnblind(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsIdUnblindResponse(rsp)
 }
 
 // GetMeWithResponse The caller
@@ -15873,11 +17331,11 @@ func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, req
 	return ParseDeleteSessionResponse(rsp)
 }
 
-// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token
+// GetSessionWithResponse The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error)
 //
-// The session of this browser's cookie: its user and CSRF token. No token needed.
+// The session of this browser's cookie: its user and CSRF token, or signed_in false (a page asks this on load, so no session is no error). No token needed.
 //
-// Errors: 401: no or unknown bearer token; 500: internal error (details are logged, never sent).
+// Errors: 500: internal error (details are logged, never sent).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -16830,6 +18288,149 @@ func ParsePutDatasetsIdCasesResponse(rsp *http.Response) (*PutDatasetsIdCasesRes
 	return response, nil
 }
 
+// ParsePostDatasetsIdConsensusResponse parses an HTTP response from a PostDatasetsIdConsensusWithResponse call
+func ParsePostDatasetsIdConsensusResponse(rsp *http.Response) (*PostDatasetsIdConsensusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDatasetsIdConsensusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConsensusCoding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDatasetsIdDisagreementsResponse parses an HTTP response from a GetDatasetsIdDisagreementsWithResponse call
+func ParseGetDatasetsIdDisagreementsResponse(rsp *http.Response) (*GetDatasetsIdDisagreementsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDatasetsIdDisagreementsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disagreements
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetDatasetsIdEventsResponse parses an HTTP response from a GetDatasetsIdEventsWithResponse call
 func ParseGetDatasetsIdEventsResponse(rsp *http.Response) (*GetDatasetsIdEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16910,6 +18511,142 @@ func ParsePostDatasetsIdEventsResponse(rsp *http.Response) (*PostDatasetsIdEvent
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDatasetsIdMembersResponse parses an HTTP response from a GetDatasetsIdMembersWithResponse call
+func ParseGetDatasetsIdMembersResponse(rsp *http.Response) (*GetDatasetsIdMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDatasetsIdMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Members
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutDatasetsIdMembersResponse parses an HTTP response from a PutDatasetsIdMembersWithResponse call
+func ParsePutDatasetsIdMembersResponse(rsp *http.Response) (*PutDatasetsIdMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutDatasetsIdMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dataset
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17306,6 +19043,67 @@ func ParsePostDatasetsIdSessionsResponse(rsp *http.Response) (*PostDatasetsIdSes
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDatasetsIdUnblindResponse parses an HTTP response from a PostDatasetsIdUnblindWithResponse call
+func ParsePostDatasetsIdUnblindResponse(rsp *http.Response) (*PostDatasetsIdUnblindResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDatasetsIdUnblindResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dataset
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
@@ -19384,13 +21182,6 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
