@@ -1779,6 +1779,7 @@ type ItemChange struct {
 	PreviousMedian       *float32         `json:"previous_median"`
 	PreviousN            int              `json:"previous_n"`
 	PreviousPercentAgree *float32         `json:"previous_percent_agree"`
+	PreviousSuppressed   bool             `json:"previous_suppressed"`
 }
 
 // ItemRef defines model for ItemRef.
@@ -1917,14 +1918,15 @@ type MergeStagesProposalInputKind string
 
 // Model defines model for Model.
 type Model struct {
-	Context    string    `json:"context"`
-	CreatedAt  time.Time `json:"created_at"`
-	Marker     string    `json:"marker"`
-	Owner      Owner     `json:"owner"`
-	Resolution string    `json:"resolution"`
-	Slug       string    `json:"slug"`
-	Title      string    `json:"title"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Context    string       `json:"context"`
+	CreatedAt  time.Time    `json:"created_at"`
+	Marker     string       `json:"marker"`
+	Owner      Owner        `json:"owner"`
+	Resolution string       `json:"resolution"`
+	Slug       string       `json:"slug"`
+	Team       []TeamMember `json:"team"`
+	Title      string       `json:"title"`
+	UpdatedAt  time.Time    `json:"updated_at"`
 }
 
 // ModelCreateInput defines model for ModelCreateInput.
@@ -2594,7 +2596,7 @@ type ResolutionInput struct {
 type ResultItem struct {
 	Change       *ItemChange       `json:"change,omitempty"`
 	Consensus    ConsensusOutcome  `json:"consensus"`
-	Distribution []Count           `json:"distribution"`
+	Distribution *[]Count          `json:"distribution,omitempty"`
 	ICvi         *float32          `json:"i_cvi"`
 	Iqr          *float32          `json:"iqr"`
 	KappaStar    *float32          `json:"kappa_star"`
@@ -2609,6 +2611,7 @@ type ResultItem struct {
 	Reason       string            `json:"reason"`
 	Sd           *float32          `json:"sd"`
 	Stability    *float32          `json:"stability,omitempty"`
+	Suppressed   bool              `json:"suppressed"`
 	Target       ItemRef           `json:"target"`
 }
 
@@ -2623,6 +2626,7 @@ type Results struct {
 	Items            []ResultItem `json:"items"`
 	Kendall          *Kendall     `json:"kendall,omitempty"`
 	KendallW         *float32     `json:"kendall_w"`
+	MinGroup         int          `json:"min_group"`
 	Own              *Review      `json:"own,omitempty"`
 	PreviousRound    *int64       `json:"previous_round,omitempty"`
 	QuantileMethod   string       `json:"quantile_method"`
@@ -2633,11 +2637,12 @@ type Results struct {
 	RoundNumber      int          `json:"round_number"`
 
 	// Rule A consensus rule and its parameters (domain.md). A parameter left out takes its default; a parameter of another rule is 422. In responses every parameter of the rule is present.
-	Rule    Consensus   `json:"rule"`
-	SCviAve *float32    `json:"s_cvi_ave"`
-	SCviUa  *float32    `json:"s_cvi_ua"`
-	Scale   Scale       `json:"scale"`
-	Status  RoundStatus `json:"status"`
+	Rule      Consensus   `json:"rule"`
+	SCviAve   *float32    `json:"s_cvi_ave"`
+	SCviItems *int        `json:"s_cvi_items,omitempty"`
+	SCviUa    *float32    `json:"s_cvi_ua"`
+	Scale     Scale       `json:"scale"`
+	Status    RoundStatus `json:"status"`
 }
 
 // Review defines model for Review.
@@ -2683,6 +2688,7 @@ type Round struct {
 	Id              int64       `json:"id"`
 	Invited         int         `json:"invited"`
 	Items           []ItemRef   `json:"items"`
+	MinGroup        int         `json:"min_group"`
 	Model           string      `json:"model"`
 	Number          int         `json:"number"`
 	OpenedAt        *time.Time  `json:"opened_at"`
@@ -2709,6 +2715,9 @@ type RoundInput struct {
 
 	// Items the stages and transitions to rate (default: every stage and transition of the version); at least one when given
 	Items *[]ItemRefInput `json:"items,omitempty"`
+
+	// MinGroup an item rated by fewer panelists shows only its n (default 3, at least 2)
+	MinGroup *int `json:"min_group,omitempty"`
 
 	// Panelists user ids of panelists to invite; at least one unless carry_from re-invites some
 	Panelists *[]int64 `json:"panelists,omitempty"`
@@ -3081,6 +3090,18 @@ type SynthesisParamsInput struct {
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 }
 
+// TeamInput defines model for TeamInput.
+type TeamInput struct {
+	Pis *[]int64 `json:"pis,omitempty"`
+}
+
+// TeamMember defines model for TeamMember.
+type TeamMember struct {
+	Creator bool   `json:"creator"`
+	Id      int64  `json:"id"`
+	Name    string `json:"name"`
+}
+
 // TeamMemberInput defines model for TeamMemberInput.
 type TeamMemberInput struct {
 	// Coder the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use "consensus"
@@ -3445,6 +3466,9 @@ type PostDatasetsIdSessionsJSONRequestBody = SessionRowsInput
 
 // PostModelsJSONRequestBody defines body for PostModels for application/json ContentType.
 type PostModelsJSONRequestBody = ModelCreateInput
+
+// PutModelsSlugTeamJSONRequestBody defines body for PutModelsSlugTeam for application/json ContentType.
+type PutModelsSlugTeamJSONRequestBody = TeamInput
 
 // PostModelsSlugVersionsJSONRequestBody defines body for PostModelsSlugVersions for application/json ContentType.
 type PostModelsSlugVersionsJSONRequestBody = VersionInput
@@ -4829,9 +4853,9 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetModels List models
+	// GetModels List the models the caller may know of
 	//
-	// List models.
+	// List the models the caller may know of.
 	//
 	// Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -4877,6 +4901,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 	GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutModelsSlugTeamWithBody Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutModelsSlugTeam Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeam(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModelsSlugVersions List the versions the caller may see
 	//
@@ -5168,9 +5214,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/open (the `PostRoundsIdOpen` operationId).
 	PostRoundsIdOpen(ctx context.Context, id int64, body PostRoundsIdOpenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRoundsIdProposals A round's proposals with pseudonymous authors (the model's PI or an admin)
+	// GetRoundsIdProposals A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 	//
-	// A round's proposals with pseudonymous authors (the model's PI or an admin).
+	// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -5199,9 +5245,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/proposals/{pid}/decision (the `PostRoundsIdProposalsPidDecision` operationId).
 	PostRoundsIdProposalsPidDecision(ctx context.Context, id int64, pid int64, body PostRoundsIdProposalsPidDecisionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRoundsIdResults Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+	// GetRoundsIdResults Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 	//
-	// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+	// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -6030,9 +6076,9 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
-// GetModels List models
+// GetModels List the models the caller may know of
 //
-// List models.
+// List the models the caller may know of.
 //
 // Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -6119,6 +6165,48 @@ func (c *Client) GetModelsSlug(ctx context.Context, slug string, reqEditors ...R
 // Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 func (c *Client) GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetModelsSlugLineageRequest(c.Server, slug)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutModelsSlugTeamWithBody Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *Client) PutModelsSlugTeamWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutModelsSlugTeamRequestWithBody(c.Server, slug, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutModelsSlugTeam Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *Client) PutModelsSlugTeam(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutModelsSlugTeamRequest(c.Server, slug, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6699,9 +6787,9 @@ func (c *Client) PostRoundsIdOpen(ctx context.Context, id int64, body PostRounds
 	return c.Client.Do(req)
 }
 
-// GetRoundsIdProposals A round's proposals with pseudonymous authors (the model's PI or an admin)
+// GetRoundsIdProposals A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 //
-// A round's proposals with pseudonymous authors (the model's PI or an admin).
+// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -6760,9 +6848,9 @@ func (c *Client) PostRoundsIdProposalsPidDecision(ctx context.Context, id int64,
 	return c.Client.Do(req)
 }
 
-// GetRoundsIdResults Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+// GetRoundsIdResults Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 //
-// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -8521,6 +8609,53 @@ func NewGetModelsSlugLineageRequest(server string, slug string) (*http.Request, 
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPutModelsSlugTeamRequest calls the generic PutModelsSlugTeam builder with application/json body
+func NewPutModelsSlugTeamRequest(server string, slug string, body PutModelsSlugTeamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutModelsSlugTeamRequestWithBody(server, slug, "application/json", bodyReader)
+}
+
+// NewPutModelsSlugTeamRequestWithBody constructs an http.Request for the PutModelsSlugTeam method, with any body, and a specified content type
+func NewPutModelsSlugTeamRequestWithBody(server string, slug string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/models/%s/team", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -10558,9 +10693,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
-	// GetModelsWithResponse List models
+	// GetModelsWithResponse List the models the caller may know of
 	//
-	// List models.
+	// List the models the caller may know of.
 	//
 	// Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -10612,6 +10747,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 	GetModelsSlugLineageWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetModelsSlugLineageResponse, error)
+
+	// PutModelsSlugTeamWithBodyWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error)
+
+	// PutModelsSlugTeamWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithResponse(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error)
 
 	// GetModelsSlugVersionsWithResponse List the versions the caller may see
 	//
@@ -10919,9 +11076,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/open (the `PostRoundsIdOpen` operationId).
 	PostRoundsIdOpenWithResponse(ctx context.Context, id int64, body PostRoundsIdOpenJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRoundsIdOpenResponse, error)
 
-	// GetRoundsIdProposalsWithResponse A round's proposals with pseudonymous authors (the model's PI or an admin)
+	// GetRoundsIdProposalsWithResponse A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 	//
-	// A round's proposals with pseudonymous authors (the model's PI or an admin).
+	// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -10952,9 +11109,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/proposals/{pid}/decision (the `PostRoundsIdProposalsPidDecision` operationId).
 	PostRoundsIdProposalsPidDecisionWithResponse(ctx context.Context, id int64, pid int64, body PostRoundsIdProposalsPidDecisionJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRoundsIdProposalsPidDecisionResponse, error)
 
-	// GetRoundsIdResultsWithResponse Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+	// GetRoundsIdResultsWithResponse Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 	//
-	// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+	// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -13372,6 +13529,103 @@ func (r GetModelsSlugLineageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetModelsSlugLineageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutModelsSlugTeamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Model
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutModelsSlugTeamResponse) GetJSON200() *Model {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutModelsSlugTeamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutModelsSlugTeamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutModelsSlugTeamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutModelsSlugTeamResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16636,9 +16890,9 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
-// GetModelsWithResponse List models
+// GetModelsWithResponse List the models the caller may know of
 //
-// List models.
+// List the models the caller may know of.
 //
 // Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -16719,6 +16973,40 @@ func (c *ClientWithResponses) GetModelsSlugLineageWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseGetModelsSlugLineageResponse(rsp)
+}
+
+// PutModelsSlugTeamWithBodyWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *ClientWithResponses) PutModelsSlugTeamWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error) {
+	rsp, err := c.PutModelsSlugTeamWithBody(ctx, slug, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutModelsSlugTeamResponse(rsp)
+}
+
+// PutModelsSlugTeamWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *ClientWithResponses) PutModelsSlugTeamWithResponse(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error) {
+	rsp, err := c.PutModelsSlugTeam(ctx, slug, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutModelsSlugTeamResponse(rsp)
 }
 
 // GetModelsSlugVersionsWithResponse List the versions the caller may see
@@ -17195,9 +17483,9 @@ func (c *ClientWithResponses) PostRoundsIdOpenWithResponse(ctx context.Context, 
 	return ParsePostRoundsIdOpenResponse(rsp)
 }
 
-// GetRoundsIdProposalsWithResponse A round's proposals with pseudonymous authors (the model's PI or an admin)
+// GetRoundsIdProposalsWithResponse A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 //
-// A round's proposals with pseudonymous authors (the model's PI or an admin).
+// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -17246,9 +17534,9 @@ func (c *ClientWithResponses) PostRoundsIdProposalsPidDecisionWithResponse(ctx c
 	return ParsePostRoundsIdProposalsPidDecisionResponse(rsp)
 }
 
-// GetRoundsIdResultsWithResponse Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+// GetRoundsIdResultsWithResponse Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 //
-// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -19367,6 +19655,88 @@ func ParseGetModelsSlugLineageResponse(rsp *http.Response) (*GetModelsSlugLineag
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutModelsSlugTeamResponse parses an HTTP response from a PutModelsSlugTeamWithResponse call
+func ParsePutModelsSlugTeamResponse(rsp *http.Response) (*PutModelsSlugTeamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutModelsSlugTeamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Model
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
