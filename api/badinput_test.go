@@ -70,7 +70,8 @@ func testBadInputCatalogue(t *testing.T, f envFactory) {
 		{"oversize body", "POST", versions, pi, `{"notes": "` + strings.Repeat("x", 2<<20) + `"}`, 413, ""},
 		{"wrong content type", "POST", versions, pi, "<xml/>", 415, ""},
 		{"no token", "POST", versions, "", string(good), 401, ""},
-		{"client cannot draft", "POST", versions, client, string(good), 403, ""},
+		// The model has no approved version: to a client it does not exist.
+		{"client cannot draft", "POST", versions, client, string(good), 404, ""},
 		{"unknown model", "POST", "/api/v1/models/none/versions", pi, string(good), 404, ""},
 		{"bad slug", "POST", "/api/v1/models", pi, `{"slug": "Not A Slug", "title": "t", "marker": "m", "resolution": "r"}`, 422, "slug"},
 		{"duplicate slug", "POST", "/api/v1/models", pi, `{"slug": "bad", "title": "t", "marker": "m", "resolution": "r"}`, 409, ""},
@@ -154,7 +155,9 @@ func testAuditChain(t *testing.T, f envFactory) {
 			Action string `json:"action"`
 		} `json:"items"`
 	}
-	ev.do(http.MethodGet, "/api/v1/audit", pi, nil).json(t, &l)
+	// The admin reads every entry (a PI only those of their teams: see
+	// TestAuditVisibility).
+	ev.do(http.MethodGet, "/api/v1/audit", ev.admin, nil).json(t, &l)
 	var actions []string
 	for i, e := range l.Items {
 		if e.Seq != int64(i+1) {

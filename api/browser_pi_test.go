@@ -18,7 +18,12 @@ func TestBrowserPIJourney(t *testing.T) {
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pia Lead")
-	panelist, _ := ev.user("panelist", "Dana Rater")
+	// The PI creates the panelist: a PI lists only the users they created
+	// and their teams' members, and invites from that list.
+	panelist, _ := ev.userBy(pi, "panelist", "Dana Rater")
+	// Two respond, as many as the round's smallest group shown (min_group),
+	// so that their ratings and proposals are shown after close.
+	panelist2, _ := ev.userBy(pi, "panelist", "Eli Rater")
 
 	b.signIn(pi)
 	b.waitText("New model")
@@ -71,6 +76,7 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.waitText("New round")
 	b.fill("combobox", "Consensus rule", "median_iqr")
 	b.waitText("Median at least")
+	b.fill("textbox", "Smallest group shown", "2")
 	b.checkA11y("the round form")
 	b.click("button", "Create round")
 	b.click("button", "Open round")
@@ -86,10 +92,17 @@ func TestBrowserPIJourney(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("review: %d %s", r.status, r.body)
 	}
+	r = ev.do(http.MethodPut, "/api/v1/rounds/"+round+"/review", panelist2, map[string]any{
+		"stages":      []map[string]any{{"key": "marker", "relevance": 9, "clarity": 8}, {"key": "resolution", "relevance": 8, "clarity": 8}, {"key": "S3", "relevance": 7, "clarity": 6}},
+		"transitions": []map[string]any{{"from": "marker", "to": "resolution", "agreement": 8}, {"from": "marker", "to": "S3", "agreement": 7}},
+	})
+	if r.status != 200 {
+		t.Fatalf("review 2: %d %s", r.status, r.body)
+	}
 	b.do("reload", chromedp.Reload())
 	b.click("button", "Close round")
 	b.waitText("Results")
-	if !b.sawDialog("1 of 1 panelists have responded (100 %)") {
+	if !b.sawDialog("2 of 2 panelists have responded (100 %)") {
 		t.Fatalf("the close confirmation did not state the response rate: %v", b.dialogs)
 	}
 	b.waitText("Agreement per item")

@@ -69,13 +69,31 @@ type modelResponse struct {
 	Resolution string        `json:"resolution"`
 	Context    string        `json:"context"`
 	Owner      ownerResponse `json:"owner"`
-	CreatedAt  time.Time     `json:"created_at"`
-	UpdatedAt  time.Time     `json:"updated_at"`
+	// Team is the model team (PIs acting as the model's PI), its creator
+	// first.
+	Team      []teamMemberResponse `json:"team"`
+	CreatedAt time.Time            `json:"created_at"`
+	UpdatedAt time.Time            `json:"updated_at"`
+}
+
+type teamMemberResponse struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Creator bool   `json:"creator"`
+}
+
+// teamRequest replaces a model's co-investigators.
+type teamRequest struct {
+	PIs []int64 `json:"pis"`
 }
 
 func toModel(m models.TaskModel) modelResponse {
-	return modelResponse{Slug: m.Slug, Title: m.Title, Marker: m.Marker, Resolution: m.Resolution, Context: m.Context,
-		Owner: ownerResponse{ID: m.OwnerID, Name: m.OwnerName}, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	out := modelResponse{Slug: m.Slug, Title: m.Title, Marker: m.Marker, Resolution: m.Resolution, Context: m.Context,
+		Owner: ownerResponse{ID: m.OwnerID, Name: m.OwnerName}, Team: make([]teamMemberResponse, len(m.Team)), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	for i, t := range m.Team {
+		out.Team[i] = teamMemberResponse(t)
+	}
+	return out
 }
 
 type stageDTO struct {

@@ -137,20 +137,35 @@ func (s *server) createModel(c echo.Context, u models.User) error {
 	return respond(c, http.StatusCreated, toModel(m))
 }
 
-func (s *server) listModels(c echo.Context, _ models.User) error {
+func (s *server) listModels(c echo.Context, u models.User) error {
 	p, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	ms, err := s.Service.ListModels(c.Request().Context(), p)
+	ms, err := s.Service.ListModels(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
 	return respond(c, http.StatusOK, pageList(ms, p, toModel, func(m models.TaskModel) int64 { return m.ID }))
 }
 
-func (s *server) getModel(c echo.Context, _ models.User) error {
-	m, err := s.Service.Model(c.Request().Context(), c.Param("slug"))
+func (s *server) getModel(c echo.Context, u models.User) error {
+	m, err := s.Service.Model(c.Request().Context(), u, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toModel(m))
+}
+
+func (s *server) setModelTeam(c echo.Context, u models.User) error {
+	var req teamRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	if req.PIs == nil {
+		return models.InvalidField("pis", "is required: the user ids of the PIs on the team (the creator stays in any case)")
+	}
+	m, err := s.Service.SetModelTeam(c.Request().Context(), u, c.Param("slug"), req.PIs)
 	if err != nil {
 		return err
 	}

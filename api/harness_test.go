@@ -234,7 +234,15 @@ func (ev *env) validate(req *http.Request, r resp) {
 // claims it, as the invitee would, and returns the claimed token.
 func (ev *env) user(role, name string) (string, int64) {
 	ev.t.Helper()
-	r := ev.do(http.MethodPost, "/api/v1/users", ev.admin, map[string]any{"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", "role": role})
+	return ev.userBy(ev.admin, role, name)
+}
+
+// userBy creates a user of role through creator (an admin or a PI, who
+// then lists the user: a PI sees only the users they created and their
+// teams' members) and returns its token and id.
+func (ev *env) userBy(creator, role, name string) (string, int64) {
+	ev.t.Helper()
+	r := ev.do(http.MethodPost, "/api/v1/users", creator, map[string]any{"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", "role": role})
 	if r.status != http.StatusCreated {
 		ev.t.Fatalf("create user: %d %s", r.status, r.body)
 	}

@@ -172,6 +172,11 @@ func TestInvitations(t *testing.T) {
 // deleting ends it (204).
 func TestOwnToken(t *testing.T) {
 	ev := newEnv(t)
+	for _, m := range []string{http.MethodPost, http.MethodDelete} {
+		if r := ev.do(m, "/api/v1/me/token", "", nil); r.status != 401 {
+			t.Fatalf("%s /me/token without a token: %d", m, r.status)
+		}
+	}
 	for _, role := range []string{"pi", "panelist", "client"} {
 		tok, id := ev.user(role, "Own "+role)
 		r := ev.do(http.MethodPost, "/api/v1/me/token", tok, nil)

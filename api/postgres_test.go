@@ -126,6 +126,13 @@ func TestOnPostgres(t *testing.T) {
 		"ConsensusCoding":          TestConsensusCoding,
 		"ComparisonVisibility":     TestComparisonVisibility,
 		"DatasetNonMembers":        TestDatasetNonMembers,
+		"AccessTable":              TestAccessTable,
+		"ResultsAnonymity":         TestResultsAnonymity,
+		"AuditVisibility":          TestAuditVisibility,
+		"UserVisibility":           TestUserVisibility,
+		"ModelTeam":                TestModelTeam,
+		"RoundResultsHandComputed": TestRoundResultsHandComputed,
+		"RoundAnonymity":           TestRoundAnonymity,
 		"ReadmeWalkthrough":        TestReadmeWalkthrough,
 		"UnblindOnce":              TestUnblindOnce,
 	} {

@@ -44,10 +44,10 @@ func (s *server) roundRoutes() []route {
 			h: s.putReview, req: reviewRequest{}, resp: reviewResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}},
 		{method: http.MethodGet, path: roundPath + "/review", summary: "One's own review", tag: tag, auth: true,
 			h: s.getReview, resp: reviewResponse{}, status: 200, errs: []int{403, 404}},
-		{method: http.MethodGet, path: roundPath + "/results", summary: "Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv", tag: tag, auth: true,
+		{method: http.MethodGet, path: roundPath + "/results", summary: "Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv", tag: tag, auth: true,
 			h: s.roundResults, resp: resultsResponse{}, status: 200, raw: []string{"text/csv"},
 			query: []queryParam{{name: "format", typ: "string", desc: "json (default) or csv (one row per item)", enum: []string{"json", "csv"}, def: "json"}}, errs: []int{403, 404, 422}},
-		{method: http.MethodGet, path: roundPath + "/proposals", summary: "A round's proposals with pseudonymous authors (the model's PI or an admin)", tag: tag, auth: true,
+		{method: http.MethodGet, path: roundPath + "/proposals", summary: "A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)", tag: tag, auth: true,
 			h: s.listProposals, resp: list[proposalResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: roundPath + "/proposals/{pid}/decision", summary: "Decide a proposal of a closed round: accepted, rejected or deferred", tag: tag, auth: true,
 			h: s.decideProposal, req: decisionRequest{}, resp: proposalResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}},
@@ -106,12 +106,13 @@ type roundCreateRequest struct {
 	CarryFrom     *int64       `json:"carry_from" doc:"an earlier closed round of the model whose panelists are re-invited"`
 	SkipConsensus bool         `json:"skip_consensus" default:"false" doc:"with carry_from: leave out the items that reached consensus (in or out) there"`
 	Reinvite      string       `json:"reinvite" enum:"all,responders" doc:"with carry_from: whom to re-invite (default all)"`
+	MinGroup      *int         `json:"min_group" doc:"an item rated by fewer panelists shows only its n (default 3, at least 2)"`
 }
 
 func (roundCreateRequest) openAPIName() string { return "Round" }
 
 func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
-	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite}
+	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
 	if r.Scale != nil {
 		in.Scale = &models.RatingScale{Min: r.Scale.Min, Max: r.Scale.Max}
 	}
@@ -155,6 +156,7 @@ type roundResponse struct {
 	CarryFrom     *int64       `json:"carry_from"`
 	SkipConsensus bool         `json:"skip_consensus"`
 	Reinvite      string       `json:"reinvite,omitempty" enum:"all,responders"`
+	MinGroup      int          `json:"min_group"`
 	Invited       int          `json:"invited"`
 	Responded     int          `json:"responded"`
 	// Panelists is shown to the model's PI and admins only: who is invited
@@ -172,7 +174,7 @@ func toRound(v workflow.RoundView) roundResponse {
 	out := roundResponse{ID: r.ID, Model: r.ModelSlug, Version: r.VersionNumber, Number: r.Number, Status: string(r.Status),
 		Scale: scaleDTO{Min: r.Scale.Min, Max: r.Scale.Max}, Consensus: consensusDTO(r.Rule), ClosesAt: r.ClosesAt,
 		Items: toItemRefs(r.Items), CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite,
-		Invited: v.Invited, Responded: v.Responded, ReviewSubmitted: v.OwnResponded,
+		MinGroup: r.EffectiveMinGroup(), Invited: v.Invited, Responded: v.Responded, ReviewSubmitted: v.OwnResponded,
 		CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt}
 	if v.Manager {
 		out.Panelists = make([]panelistDTO, len(v.Panelists))
@@ -305,7 +307,10 @@ type countDTO struct {
 // itemChangeDTO is an item's statistics in the previous round and the
 // change since.
 type itemChangeDTO struct {
-	PreviousN            int      `json:"previous_n"`
+	PreviousN int `json:"previous_n"`
+	// PreviousSuppressed: the previous round had fewer than its min_group
+	// ratings of the item, so none of its statistics are shown.
+	PreviousSuppressed   bool     `json:"previous_suppressed"`
 	PreviousMedian       *float64 `json:"previous_median"`
 	PreviousPercentAgree *float64 `json:"previous_percent_agree"`
 	PreviousConsensus    string   `json:"previous_consensus" enum:"in,out,none"`
@@ -314,9 +319,12 @@ type itemChangeDTO struct {
 }
 
 type resultItemDTO struct {
-	Target       itemRefDTO `json:"target"`
-	Measure      string     `json:"measure" enum:"relevance,clarity,agreement"`
-	N            int        `json:"n"`
+	Target  itemRefDTO `json:"target"`
+	Measure string     `json:"measure" enum:"relevance,clarity,agreement"`
+	N       int        `json:"n"`
+	// Suppressed: fewer than the round's min_group panelists rated the
+	// item; every statistic is null and the distribution left out.
+	Suppressed   bool       `json:"suppressed"`
 	Median       *float64   `json:"median"`
 	Q1           *float64   `json:"q1"`
 	Q3           *float64   `json:"q3"`
@@ -328,7 +336,7 @@ type resultItemDTO struct {
 	KappaStar    *float64   `json:"kappa_star"`
 	Consensus    string     `json:"consensus" enum:"in,out,none"`
 	Reason       string     `json:"reason"`
-	Distribution []countDTO `json:"distribution"`
+	Distribution []countDTO `json:"distribution,omitempty"`
 	// Stability (total variation distance between the two rounds'
 	// distributions, 0-1) and Change: from the second round on, for items
 	// the previous round rated.
@@ -366,8 +374,12 @@ type resultsResponse struct {
 	Items          []resultItemDTO `json:"items"`
 	SCVIAve        *float64        `json:"s_cvi_ave"`
 	SCVIUA         *float64        `json:"s_cvi_ua"`
-	KendallW       *float64        `json:"kendall_w"`
-	Kendall        *kendallDTO     `json:"kendall,omitempty"`
+	// SCVIItems is how many stage-relevance items the S-CVI covers (the
+	// suppressed ones are left out).
+	SCVIItems int         `json:"s_cvi_items,omitempty"`
+	MinGroup  int         `json:"min_group"`
+	KendallW  *float64    `json:"kendall_w"`
+	Kendall   *kendallDTO `json:"kendall,omitempty"`
 	// From the second round on.
 	PreviousRound    *int64        `json:"previous_round,omitempty"`
 	ReachedConsensus *[]itemRefDTO `json:"reached_consensus,omitempty"`
@@ -383,9 +395,26 @@ func num(v float64) *float64 { return &v }
 
 func toResultItem(it workflow.ItemResult) resultItemDTO {
 	d := it.Desc
-	out := resultItemDTO{Target: itemRefDTO(it.Target), Measure: it.Measure, N: d.N, ICVI: it.Consensus.ICVI, KappaStar: it.Consensus.KappaStar,
-		Consensus: it.Consensus.Consensus, Reason: it.Consensus.Reason, Distribution: make([]countDTO, len(d.Distribution)),
-		Stability: it.Stability, Own: it.Own}
+	out := resultItemDTO{Target: itemRefDTO(it.Target), Measure: it.Measure, N: d.N, Consensus: it.Consensus.Consensus, Reason: it.Consensus.Reason, Own: it.Own}
+	if p := it.Previous; p != nil {
+		ch := &itemChangeDTO{PreviousN: p.Desc.N, PreviousSuppressed: p.Suppressed, PreviousConsensus: p.Consensus.Consensus}
+		if p.Desc.N > 0 && !p.Suppressed {
+			ch.PreviousMedian, ch.PreviousPercentAgree = num(p.Desc.Median), num(p.Consensus.PercentAgree)
+			if d.N > 0 && !it.Suppressed {
+				ch.MedianDelta = num(d.Median - p.Desc.Median)
+				ch.PercentAgreeDelta = num(it.Consensus.PercentAgree - p.Consensus.PercentAgree)
+			}
+		}
+		out.Change = ch
+	}
+	if it.Suppressed {
+		// Only n: no statistic, distribution or stability of fewer than
+		// min_group ratings leaves the service.
+		out.Suppressed = true
+		return out
+	}
+	out.ICVI, out.KappaStar, out.Stability = it.Consensus.ICVI, it.Consensus.KappaStar, it.Stability
+	out.Distribution = make([]countDTO, len(d.Distribution))
 	for i, c := range d.Distribution {
 		out.Distribution[i] = countDTO(c)
 	}
@@ -396,17 +425,6 @@ func toResultItem(it workflow.ItemResult) resultItemDTO {
 	if d.SDDefined {
 		out.SD = num(d.SD)
 	}
-	if p := it.Previous; p != nil {
-		ch := &itemChangeDTO{PreviousN: p.Desc.N, PreviousConsensus: p.Consensus.Consensus}
-		if p.Desc.N > 0 {
-			ch.PreviousMedian, ch.PreviousPercentAgree = num(p.Desc.Median), num(p.Consensus.PercentAgree)
-			if d.N > 0 {
-				ch.MedianDelta = num(d.Median - p.Desc.Median)
-				ch.PercentAgreeDelta = num(it.Consensus.PercentAgree - p.Consensus.PercentAgree)
-			}
-		}
-		out.Change = ch
-	}
 	return out
 }
 
@@ -414,7 +432,7 @@ func toResults(r workflow.RoundResults) resultsResponse {
 	out := resultsResponse{Round: r.Round.ID, RoundNumber: r.Round.Number, Status: string(r.Round.Status),
 		Scale: scaleDTO{Min: r.Round.Scale.Min, Max: r.Round.Scale.Max}, Rule: consensusDTO(models.ConsensusRule(r.Rule)), QuantileMethod: quantileMethod,
 		Invited: r.Invited, Responded: r.Responded, Items: make([]resultItemDTO, len(r.Items)),
-		SCVIAve: r.SCVIAve, SCVIUA: r.SCVIUA, KendallW: r.KendallW}
+		SCVIAve: r.SCVIAve, SCVIUA: r.SCVIUA, SCVIItems: r.SCVIItems, MinGroup: r.Round.EffectiveMinGroup(), KendallW: r.KendallW}
 	if r.Invited > 0 {
 		out.ResponseRate = num(float64(r.Responded) / float64(r.Invited))
 	}
@@ -446,7 +464,7 @@ func toResults(r workflow.RoundResults) resultsResponse {
 func resultsCSV(r workflow.RoundResults) ([]byte, error) {
 	var buf bytes.Buffer
 	w := sheet.NewWriter(&buf)
-	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "median", "q1", "q3", "iqr", "mean", "sd",
+	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "suppressed", "median", "q1", "q3", "iqr", "mean", "sd",
 		"percent_agree", "i_cvi", "kappa_star", "consensus", "stability"}
 	for v := r.Round.Scale.Min; v <= r.Round.Scale.Max; v++ {
 		header = append(header, "n_"+strconv.Itoa(v))
@@ -463,10 +481,13 @@ func resultsCSV(r workflow.RoundResults) ([]byte, error) {
 	for _, it := range r.Items {
 		d := toResultItem(it)
 		row := []string{strconv.FormatInt(r.Round.ID, 10), strconv.Itoa(r.Round.Number), d.Target.Type, d.Target.Key, d.Target.From, d.Target.To,
-			d.Measure, strconv.Itoa(d.N), f(d.Median), f(d.Q1), f(d.Q3), f(d.IQR), f(d.Mean), f(d.SD), f(d.PercentAgree), f(d.ICVI),
+			d.Measure, strconv.Itoa(d.N), strconv.FormatBool(d.Suppressed), f(d.Median), f(d.Q1), f(d.Q3), f(d.IQR), f(d.Mean), f(d.SD), f(d.PercentAgree), f(d.ICVI),
 			f(d.KappaStar), d.Consensus, f(d.Stability)}
 		for _, c := range d.Distribution {
 			row = append(row, strconv.Itoa(c.N))
+		}
+		for range r.Round.Scale.Max - r.Round.Scale.Min + 1 - len(d.Distribution) {
+			row = append(row, "") // a suppressed item's counts stay empty
 		}
 		if err := w.Write(row); err != nil {
 			return nil, err

@@ -190,6 +190,7 @@ func TestRoundResultsHandComputed(t *testing.T) {
 		rel["S5"] = 8
 		ev.mustStatus(ev.review(id, tok, stageReview(rel)), 200, "review")
 	}
+	ev.mustStatus(ev.roundAction(id, "close", p.pi), 200, "close")
 	var res results
 	r := ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), p.pi, nil)
 	ev.mustStatus(r, 200, "results")
@@ -260,6 +261,7 @@ func TestRoundResultsHandComputed(t *testing.T) {
 		body := map[string]any{"stages": []map[string]any{{"key": "S1", "relevance": four[i]}, {"key": "S2", "relevance": 4}}}
 		ev.mustStatus(ev.review(id4, tok, body), 200, "review 1-4")
 	}
+	ev.mustStatus(ev.roundAction(id4, "close", p.pi), 200, "close")
 	res = results{}
 	ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id4), p.pi, nil).json(t, &res)
 	it = res.item("S1", "relevance")
@@ -280,18 +282,22 @@ func TestRoundResultsHandComputed(t *testing.T) {
 func TestRoundLifecycleTable(t *testing.T) {
 	t.Parallel()
 	ev := newEnv(t)
-	p := ev.panel("rlc", 2)
+	p := ev.panel("rlc", 3)
 	otherPI, _ := ev.user("pi", "Other PI")
+	teamPI, teamID := ev.user("pi", "Co-investigator")
+	ev.mustStatus(ev.do(http.MethodPut, "/api/v1/models/rlc/team", p.pi, map[string]any{"pis": []int64{teamID}}), 200, "team")
 	coder, _ := ev.user("coder", "Some Coder")
 	client, _ := ev.user("client", "Some Client")
-	tokens := map[string]string{"admin": ev.admin, "owner": p.pi, "other_pi": otherPI, "invited": p.tokens[0],
+	tokens := map[string]string{"admin": ev.admin, "owner": p.pi, "team_pi": teamPI, "other_pi": otherPI, "invited": p.tokens[0],
 		"uninvited": p.tokens[1], "coder": coder, "client": client}
-	roles := []string{"admin", "owner", "other_pi", "invited", "uninvited", "coder", "client"}
+	roles := []string{"admin", "owner", "team_pi", "other_pi", "invited", "uninvited", "coder", "client"}
 	for _, state := range []string{"draft", "open", "closed"} {
 		for _, action := range []string{"open", "close", "review", "results", "decision"} {
 			for _, role := range roles {
 				t.Run(state+"/"+action+"/"+role, func(t *testing.T) {
-					id := ev.round(p, map[string]any{"panelists": []int64{p.ids[0]}})
+					// Two panelists respond, as many as min_group, so the
+					// proposals are shown after close.
+					id := ev.round(p, map[string]any{"panelists": []int64{p.ids[0], p.ids[2]}, "min_group": 2})
 					pid := int64(999999)
 					if state != "draft" {
 						ev.mustStatus(ev.roundAction(id, "open", p.pi), 200, "setup open")
@@ -306,14 +312,16 @@ func TestRoundLifecycleTable(t *testing.T) {
 						ev.mustStatus(r, 200, "setup review")
 						r.json(t, &rv)
 						pid = rv.Proposals[0].ID
+						ev.mustStatus(ev.review(id, p.tokens[2], stageReview(map[string]int{"S1": 8})), 200, "setup review 2")
 					}
 					if state == "closed" {
 						ev.mustStatus(ev.roundAction(id, "close", p.pi), 200, "setup close")
 					}
-					manager := role == "admin" || role == "owner"
+					manager := role == "admin" || role == "owner" || role == "team_pi"
 					want := http.StatusForbidden
 					switch {
-					case role == "client":
+					case !manager && role != "invited":
+						// Only the model team and the invited panelists know the round.
 						want = http.StatusNotFound
 					case action == "open" && manager:
 						want = pick(state == "draft", 200, 409)
@@ -321,9 +329,8 @@ func TestRoundLifecycleTable(t *testing.T) {
 						want = pick(state == "open", 200, 409)
 					case action == "review" && role == "invited":
 						want = pick(state == "open", 200, 409)
-					case action == "results" && manager:
-						want = 200
-					case action == "results" && role == "invited":
+					case action == "results":
+						// Team and invited panelists alike, after close only.
 						want = pick(state == "closed", 200, 403)
 					case action == "decision" && manager:
 						want = pick(state == "closed", 200, 409)
@@ -407,6 +414,11 @@ func TestRoundAnonymity(t *testing.T) {
 	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), p.tokens[0], nil), 403, "results before close")
 	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/proposals", id), p.tokens[0], nil), 403, "proposals to a panelist")
 	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results?format=csv", id), p.tokens[0], nil), 403, "csv before close")
+	// Nor the PI: results or proposals watched while reviews come in would
+	// tie each change to whoever had just responded.
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), p.pi, nil), 403, "PI results before close")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results?format=csv", id), p.pi, nil), 403, "PI csv before close")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/proposals", id), p.pi, nil), 403, "PI proposals before close")
 
 	// The PI sees who has not responded, by name, for reminders.
 	var view struct {
@@ -479,11 +491,11 @@ func TestRoundAnonymity(t *testing.T) {
 		t.Errorf("the PI has no own answers: %v", it.Own)
 	}
 	// Another panelist's review stays unreadable: there is no path to it,
-	// and a panelist not invited to the round cannot read the round.
+	// and to a panelist not invited to the round the round does not exist.
 	outsider, _ := ev.user("panelist", "Outsider Panelist")
-	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d", id), outsider, nil), 403, "outsider round")
-	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), outsider, nil), 403, "outsider results")
-	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/review", id), outsider, nil), 403, "outsider review")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d", id), outsider, nil), 404, "outsider round")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), outsider, nil), 404, "outsider results")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/review", id), outsider, nil), 404, "outsider review")
 }
 
 // leaks fails when body names a panelist by name, email or user id: as a
@@ -591,6 +603,7 @@ func TestRoundConcurrentReviews(t *testing.T) {
 			t.Errorf("panelist %d holds %+v", i, rv)
 		}
 	}
+	ev.mustStatus(ev.roundAction(id, "close", p.pi), 200, "close")
 	var res results
 	ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/results", id), p.pi, nil).json(t, &res)
 	if res.Responded != 50 || res.item("S1", "relevance").N != 50 {
@@ -673,10 +686,13 @@ func TestRoundValidationCatalogue(t *testing.T) {
 	// A round on a draft version is a conflict.
 	draft := ev.draft(p.pi, p.slug, sampleVersion())
 	ev.mustStatus(ev.do(http.MethodPost, fmt.Sprintf("/api/v1/models/%s/versions/%d/rounds", p.slug, draft), p.pi, map[string]any{"panelists": p.ids}), 409, "round on a draft")
-	ev.mustStatus(ev.do(http.MethodPost, createPath, p.tokens[0], map[string]any{"panelists": p.ids}), 403, "panelist creates a round")
+	// Not yet invited to any round on it, a panelist does not know the version.
+	ev.mustStatus(ev.do(http.MethodPost, createPath, p.tokens[0], map[string]any{"panelists": p.ids}), 404, "panelist creates a round")
 
 	id := ev.round(p, map[string]any{"items": []map[string]any{{"type": "stage", "key": "S1"}, {"type": "stage", "key": "S2"},
 		{"type": "transition", "from": "S1", "to": "S2"}}})
+	// Invited, the panelist sees the version, but creating rounds is the team's.
+	ev.mustStatus(ev.do(http.MethodPost, createPath, p.tokens[0], map[string]any{"panelists": p.ids}), 403, "invited panelist creates a round")
 	ev.mustStatus(ev.roundAction(id, "open", p.pi), 200, "open")
 	prop := func(kind, target string, payload map[string]any) map[string]any {
 		return map[string]any{"kind": kind, "target": target, "payload": payload, "rationale": "because"}
@@ -821,14 +837,31 @@ func TestRoundReviseAndNextRound(t *testing.T) {
 		{prop("remove_transition", "", map[string]any{"from": "S2", "to": "S5"}, "me too")},
 	}
 	s3 := []int{7, 8, 5, 6, 9}
+	var firstProposal int64
 	for i, tok := range p.tokens[:4] {
 		body := stageReview(map[string]int{"S1": 9, "S2": 8, "S3": s3[i], "S4": 8, "S5": 8})
 		body["proposals"] = proposals[i]
-		ev.mustStatus(ev.review(r1, tok, body), 200, "review")
+		r := ev.review(r1, tok, body)
+		ev.mustStatus(r, 200, "review")
+		if i == 0 {
+			var own struct {
+				Proposals []struct {
+					ID int64 `json:"id"`
+				} `json:"proposals"`
+			}
+			r.json(t, &own)
+			firstProposal = own.Proposals[0].ID
+		}
 	}
 	// The fifth panelist proposes the same removal again and rates only S3.
 	ev.mustStatus(ev.review(r1, p.tokens[4], map[string]any{"stages": []map[string]any{{"key": "S3", "relevance": s3[4]}}, "proposals": proposals[4]}), 200, "review 5")
-	// Deciding before close is a conflict.
+	// Deciding before close is a conflict; the list is shown after close.
+	decide := func(pid int64, d string) resp {
+		return ev.do(http.MethodPost, fmt.Sprintf("/api/v1/rounds/%d/proposals/%d/decision", r1, pid), p.pi, map[string]any{"decision": d, "note": "PI says " + d})
+	}
+	ev.mustStatus(decide(firstProposal, "accepted"), 409, "decision while open")
+	ev.mustStatus(ev.do(http.MethodGet, fmt.Sprintf("/api/v1/rounds/%d/proposals", r1), p.pi, nil), 403, "proposals while open")
+	ev.mustStatus(ev.roundAction(r1, "close", p.pi), 200, "close")
 	var list struct {
 		Items []struct {
 			ID     int64          `json:"id"`
@@ -842,11 +875,6 @@ func TestRoundReviseAndNextRound(t *testing.T) {
 	if len(list.Items) != 8 {
 		t.Fatalf("%d proposals", len(list.Items))
 	}
-	decide := func(pid int64, d string) resp {
-		return ev.do(http.MethodPost, fmt.Sprintf("/api/v1/rounds/%d/proposals/%d/decision", r1, pid), p.pi, map[string]any{"decision": d, "note": "PI says " + d})
-	}
-	ev.mustStatus(decide(list.Items[0].ID, "accepted"), 409, "decision while open")
-	ev.mustStatus(ev.roundAction(r1, "close", p.pi), 200, "close")
 	ev.mustStatus(ev.do(http.MethodPost, fmt.Sprintf("/api/v1/rounds/%d/proposals/%d/decision", r1, list.Items[0].ID), p.pi, map[string]any{"decision": "maybe"}), 422, "bad decision")
 	var dupRemoval int64
 	var removeS4 int64

@@ -83,8 +83,9 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/me", summary: "The caller", tag: tagUsers, auth: true, h: s.me, resp: userResponse{}, status: 200},
 
 		{method: http.MethodPost, path: "/api/v1/models", summary: "Create a model (PIs and admins)", tag: tagModels, auth: true, h: s.createModel, req: modelCreateRequest{}, resp: modelResponse{}, status: 201, errs: []int{400, 403, 409, 422}},
-		{method: http.MethodGet, path: "/api/v1/models", summary: "List models", tag: tagModels, auth: true, h: s.listModels, resp: list[modelResponse]{}, status: 200, query: page, errs: []int{422}},
+		{method: http.MethodGet, path: "/api/v1/models", summary: "List the models the caller may know of", tag: tagModels, auth: true, h: s.listModels, resp: list[modelResponse]{}, status: 200, query: page, errs: []int{422}},
 		{method: http.MethodGet, path: "/api/v1/models/{slug}", summary: "One model", tag: tagModels, auth: true, h: s.getModel, resp: modelResponse{}, status: 200, errs: []int{404}},
+		{method: http.MethodPut, path: "/api/v1/models/{slug}/team", summary: "Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)", tag: tagModels, auth: true, h: s.setModelTeam, req: teamRequest{}, resp: modelResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodPost, path: "/api/v1/models/{slug}/versions", summary: "Draft the next version", tag: tagModels, auth: true, h: s.createVersion, req: versionRequest{}, resp: versionResponse{}, etag: true, status: 201, errs: []int{400, 403, 404, 409, 422}},
 		{method: http.MethodGet, path: "/api/v1/models/{slug}/versions", summary: "List the versions the caller may see", tag: tagModels, auth: true, h: s.listVersions, resp: list[versionResponse]{}, status: 200, query: page, errs: []int{404, 422}},
 		{method: http.MethodGet, path: versionPath, summary: "One version; {n} may be latest (the newest approved). Strong ETag; If-None-Match gives 304", tag: tagModels, auth: true, h: s.getVersion, resp: versionResponse{}, etag: true, latest: true, status: 200, errs: []int{304, 404}},

@@ -13,9 +13,10 @@ import (
 )
 
 // TestLifecycle walks every version state × action × role through the
-// real router: only the model's PI and admins move versions, only along
-// draft → in_review → approved|rejected, approved → retired; clients never
-// learn that an unapproved version exists.
+// real router: only the model team (its creator and co-investigators) and
+// admins move versions, only along draft → in_review → approved|rejected,
+// approved → retired; nobody outside the team (other PIs included) learns
+// that an unapproved version exists.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	testLifecycle(t, sqliteFactory)
@@ -29,6 +30,11 @@ func testLifecycle(t *testing.T, f envFactory) {
 		tokens[role], _ = ev.user(role, "Some "+role)
 	}
 	ev.model(owner, "lc")
+	var teamID int64
+	tokens["teampi"], teamID = ev.user("pi", "Co-investigator")
+	if r := ev.do(http.MethodPut, "/api/v1/models/lc/team", owner, map[string]any{"pis": []int64{teamID}}); r.status != 200 {
+		t.Fatalf("team: %d %s", r.status, r.body)
+	}
 	// path to reach each state from a fresh draft
 	reach := map[string][]string{
 		"draft": nil, "in_review": {"submit"}, "approved": {"submit", "approve"},
@@ -38,7 +44,7 @@ func testLifecycle(t *testing.T, f envFactory) {
 	next := map[string]string{"submit": "in_review", "approve": "approved", "reject": "rejected", "retire": "retired", "replace": "draft"}
 	for _, state := range []string{"draft", "in_review", "approved", "rejected", "retired"} {
 		for _, action := range []string{"submit", "approve", "reject", "retire", "replace"} {
-			for _, role := range []string{"admin", "owner", "pi", "panelist", "coder", "client"} {
+			for _, role := range []string{"admin", "owner", "teampi", "pi", "panelist", "coder", "client"} {
 				t.Run(fmt.Sprintf("%s/%s/%s", state, action, role), func(t *testing.T) {
 					n := ev.draft(owner, "lc", sampleVersion())
 					for _, a := range reach[state] {
@@ -48,10 +54,11 @@ func testLifecycle(t *testing.T, f envFactory) {
 					}
 					var want int
 					visible := state == "approved" || state == "retired"
+					team := role == "admin" || role == "owner" || role == "teampi"
 					switch {
-					case role == "client" && !visible:
+					case !team && !visible:
 						want = http.StatusNotFound
-					case role != "admin" && role != "owner":
+					case !team:
 						want = http.StatusForbidden
 					case allowed[action] != state:
 						want = http.StatusConflict

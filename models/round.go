@@ -102,6 +102,9 @@ type Round struct {
 	CarryFrom     *int64
 	SkipConsensus bool
 	Reinvite      string
+	// MinGroup is the fewest panelists whose ratings of an item are shown
+	// as statistics; an item rated by fewer shows only its n.
+	MinGroup int
 	// Salt keys the per-round pseudonyms; it never leaves the service.
 	Salt      string
 	CreatedBy int64
@@ -167,4 +170,18 @@ type Review struct {
 	Revision    int
 	SubmittedAt time.Time
 	UpdatedAt   time.Time
+}
+
+// DefaultMinGroup and LeastMinGroup bound a round's min_group.
+const (
+	DefaultMinGroup = 3
+	LeastMinGroup   = 2
+)
+
+// EffectiveMinGroup is the round's min_group, the default when unset.
+func (r Round) EffectiveMinGroup() int {
+	if r.MinGroup < LeastMinGroup {
+		return DefaultMinGroup
+	}
+	return r.MinGroup
 }

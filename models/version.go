@@ -137,3 +137,21 @@ type Page struct {
 	Cursor int64
 	Limit  int
 }
+
+// VersionScope says which versions of a model a caller may see. The model
+// team (All) sees every version; everyone else sees the approved and
+// retired ones, and an invited panelist (Panelist, a user id) also the
+// versions that a round inviting them reviews.
+type VersionScope struct {
+	All      bool
+	Panelist int64
+}
+
+// ModelScope says which models a caller may list: all of them (admins),
+// or those with a version the caller may see, and for a PI (TeamPI, a user
+// id) also the models whose team they are on.
+type ModelScope struct {
+	All      bool
+	TeamPI   int64
+	Panelist int64
+}

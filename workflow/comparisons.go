@@ -159,7 +159,7 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	}
 	p, perrs := in.params()
 	errs = append(errs, perrs...)
-	m, err := s.store.ModelBySlug(ctx, in.Model)
+	m, err := s.ModelFor(ctx, actor, in.Model)
 	if errors.Is(err, models.ErrNotFound) {
 		errs = append(errs, models.FieldError{Field: "model", Message: fmt.Sprintf("no model with slug %q", in.Model)})
 	} else if err != nil {
@@ -167,15 +167,8 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	}
 	var v models.Version
 	if m.ID != 0 {
-		v, err = s.store.VersionByNumber(ctx, m, in.Version)
-		readable := err == nil
-		if readable {
-			// The model's visibility rules: only its team reads its drafts.
-			if readable, err = s.versionReadable(ctx, actor, m, v); err != nil {
-				return models.Comparison{}, err
-			}
-		}
-		if errors.Is(err, models.ErrNotFound) || (err == nil && !readable) {
+		_, v, err = s.visibleVersion(ctx, actor, m.Slug, in.Version)
+		if errors.Is(err, models.ErrNotFound) {
 			errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
 		} else if err != nil {
 			return models.Comparison{}, err

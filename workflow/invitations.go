@@ -61,6 +61,17 @@ func noToken() (string, error) {
 	return "none:" + hex.EncodeToString(b), nil
 }
 
+// selfActor names a user acting on their own credentials in the audit
+// trail. Panelists and coders appear by role only, as their reviews do
+// (auditAs): the trail names no panel member as an actor; the entry's
+// entity (the user) is for admins' eyes.
+func selfActor(u models.User) string {
+	if invited(u.Role) {
+		return string(u.Role)
+	}
+	return "user:" + itoa(u.ID)
+}
+
 // SetInvitationTTL changes how long new invitations can be claimed.
 func (s *Service) SetInvitationTTL(d time.Duration) { s.inviteTTL = d }
 
@@ -182,7 +193,7 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 		if err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, u, "invitation.claim", "user", itoa(u.ID), "earlier tokens and sessions ended")
+		return s.auditAs(ctx, selfActor(u), "invitation.claim", "user", itoa(u.ID), "earlier tokens and sessions ended")
 	})
 	s.auth.clear()
 	if err != nil {
@@ -206,7 +217,7 @@ func (s *Service) RotateToken(ctx context.Context, actor models.User) (string, e
 		if err := s.store.SetUserToken(ctx, actor.ID, HashToken(token)); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "user.token_rotate", "user", itoa(actor.ID), "")
+		return s.auditAs(ctx, selfActor(actor), "user.token_rotate", "user", itoa(actor.ID), "")
 	})
 	s.auth.clear()
 	if err != nil {
@@ -234,7 +245,7 @@ func (s *Service) EndToken(ctx context.Context, actor models.User) error {
 		if err := s.store.DeleteUserSessions(ctx, actor.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "user.token_end", "user", itoa(actor.ID), "web sessions ended too")
+		return s.auditAs(ctx, selfActor(actor), "user.token_end", "user", itoa(actor.ID), "web sessions ended too")
 	})
 	s.auth.clear()
 	return err

@@ -363,13 +363,9 @@ func blindStats(st models.DatasetStats, acc DatasetAccess) models.DatasetStats {
 }
 
 // versionReadable applies the model's visibility rules (api.md "Who sees
-// what") to one version: the model team reads every version, anyone else
-// only approved and retired ones.
+// what") to one version; the rule itself is canSeeVersion's (teams.go).
 func (s *Service) versionReadable(ctx context.Context, actor models.User, m models.TaskModel, v models.Version) (bool, error) {
-	if v.Status == models.StatusApproved || v.Status == models.StatusRetired {
-		return true, nil
-	}
-	return s.OnModelTeam(ctx, actor, m)
+	return s.canSeeVersion(ctx, actor, m, v)
 }
 
 // comparisonVisible says whether actor may see comparison c: admins, the

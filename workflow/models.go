@@ -40,7 +40,8 @@ func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewMode
 	}
 	now := s.now()
 	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,
-		OwnerID: actor.ID, OwnerName: actor.Name, CreatedAt: now, UpdatedAt: now}
+		OwnerID: actor.ID, OwnerName: actor.Name, CreatedAt: now, UpdatedAt: now,
+		Team: []models.TeamMember{{ID: actor.ID, Name: actor.Name, Creator: true}}}
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.ModelBySlug(ctx, in.Slug); err == nil {
 			return models.Errf(models.ErrConflict, "a model with slug %s exists", in.Slug)
@@ -53,17 +54,27 @@ func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewMode
 	return m, err
 }
 
-// Model returns a model; every authenticated role may read models.
-func (s *Service) Model(ctx context.Context, slug string) (models.TaskModel, error) {
-	return s.store.ModelBySlug(ctx, slug)
+// Model returns a model actor may know of (see ModelFor).
+func (s *Service) Model(ctx context.Context, actor models.User, slug string) (models.TaskModel, error) {
+	m, err := s.ModelFor(ctx, actor, slug)
+	if err != nil {
+		return m, err
+	}
+	return s.withTeam(ctx, m)
 }
 
-// ListModels lists models in creation order.
-func (s *Service) ListModels(ctx context.Context, p models.Page) ([]models.TaskModel, error) {
-	return s.store.ListModels(ctx, p)
-}
-
-// canChange reports whether actor may change model m: its PI or an admin.
-func canChange(actor models.User, m models.TaskModel) bool {
-	return actor.Role == models.RoleAdmin || (actor.Role == models.RolePI && actor.ID == m.OwnerID)
+// ListModels lists, in creation order, the models actor may know of: all
+// for an admin; for anyone else those with a version they may see, and
+// for a PI also the models of their teams.
+func (s *Service) ListModels(ctx context.Context, actor models.User, p models.Page) ([]models.TaskModel, error) {
+	ms, err := s.store.ListModels(ctx, modelScope(actor), p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		if ms[i], err = s.withTeam(ctx, ms[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ms, nil
 }

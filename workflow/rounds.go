@@ -61,6 +61,9 @@ type RoundInput struct {
 	CarryFrom     *int64
 	SkipConsensus bool
 	Reinvite      string
+	// MinGroup (nil: models.DefaultMinGroup) is the fewest ratings of an
+	// item shown as statistics.
+	MinGroup *int
 }
 
 // RoundView is a round as one caller may see it. Panelists (names and
@@ -150,10 +153,10 @@ func Pseudonyms(r models.Round, panelists []int64) map[int64]string {
 	return out
 }
 
-// roundAccess says how actor relates to round r: the model's PI or an
-// admin (manager), an invited panelist, or neither (ErrForbidden; a
-// client, who may not know that rounds on unapproved versions exist, gets
-// ErrNotFound).
+// roundAccess says how actor relates to round r: on the model team
+// (manager), an invited panelist, or neither. A round is known only to the
+// model team and the panelists it invites; to anyone else, other PIs and
+// uninvited panelists included, it does not exist (ErrNotFound).
 func (s *Service) roundAccess(ctx context.Context, actor models.User, r models.Round) (manager, invited bool, err error) {
 	switch actor.Role {
 	case models.RoleAdmin:
@@ -163,7 +166,11 @@ func (s *Service) roundAccess(ctx context.Context, actor models.User, r models.R
 		if err != nil {
 			return false, false, err
 		}
-		if canChange(actor, m) {
+		on, err := s.OnModelTeam(ctx, actor, m)
+		if err != nil {
+			return false, false, err
+		}
+		if on {
 			return true, false, nil
 		}
 	case models.RolePanelist:
@@ -174,11 +181,8 @@ func (s *Service) roundAccess(ctx context.Context, actor models.User, r models.R
 		if ok {
 			return false, true, nil
 		}
-		return false, false, models.Errf(models.ErrForbidden, "you are not invited to round %d", r.ID)
-	case models.RoleClient:
-		return false, false, models.Errf(models.ErrNotFound, "round %d not found", r.ID)
 	}
-	return false, false, models.Errf(models.ErrForbidden, "only the model's PI, an admin or an invited panelist may use round %d", r.ID)
+	return false, false, models.Errf(models.ErrNotFound, "round %d not found", r.ID)
 }
 
 func (s *Service) loadRound(ctx context.Context, actor models.User, id int64) (models.Round, bool, bool, error) {
@@ -257,6 +261,13 @@ func (s *Service) buildRound(ctx context.Context, m models.TaskModel, v models.V
 	}
 	if len(in.Panelists) > MaxPanelists {
 		add("panelists", "at most %d panelists", MaxPanelists)
+	}
+	minGroup := models.DefaultMinGroup
+	if in.MinGroup != nil {
+		minGroup = *in.MinGroup
+		if minGroup < models.LeastMinGroup || minGroup > MaxPanelists {
+			add("min_group", "must be a whole number from %d to %d, not %d", models.LeastMinGroup, MaxPanelists, minGroup)
+		}
 	}
 	// Panelists named in the request.
 	invite := []int64{}
@@ -403,7 +414,7 @@ func (s *Service) buildRound(ctx context.Context, m models.TaskModel, v models.V
 	}
 	r := models.Round{ModelID: m.ID, ModelSlug: m.Slug, VersionID: v.ID, VersionNumber: v.Number, Scale: scale,
 		Rule: models.ConsensusRule(rule), Items: items, ClosesAt: closes, CarryFrom: in.CarryFrom,
-		SkipConsensus: in.SkipConsensus, Reinvite: reinvite}
+		SkipConsensus: in.SkipConsensus, Reinvite: reinvite, MinGroup: minGroup}
 	return r, invite, nil
 }
 
@@ -440,24 +451,21 @@ func (s *Service) roundView(ctx context.Context, actor models.User, r models.Rou
 // ListRounds lists the rounds on version n: all of them for the model's
 // PI and admins, the ones they are invited to for a panelist.
 func (s *Service) ListRounds(ctx context.Context, actor models.User, slug string, n int, p models.Page) ([]RoundView, error) {
-	m, err := s.store.ModelBySlug(ctx, slug)
+	m, v, err := s.visibleVersion(ctx, actor, slug, n)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.store.VersionByNumber(ctx, m, n)
+	on, err := s.OnModelTeam(ctx, actor, m)
 	if err != nil {
 		return nil, err
-	}
-	if !Visible(actor, v) {
-		return nil, models.Errf(models.ErrNotFound, "version not found")
 	}
 	var onlyFor int64
 	switch {
-	case canChange(actor, m):
+	case on:
 	case actor.Role == models.RolePanelist:
 		onlyFor = actor.ID
 	default:
-		return nil, models.Errf(models.ErrForbidden, "only the model's PI, an admin or its panelists list its rounds")
+		return nil, models.Errf(models.ErrForbidden, "only the model's team, an admin or its panelists list its rounds")
 	}
 	rs, err := s.store.ListRounds(ctx, v.ID, onlyFor, p)
 	if err != nil {
@@ -630,7 +638,7 @@ func (s *Service) writeReview(ctx context.Context, actor models.User, rv *models
 	if err := s.store.SaveReview(ctx, rv); err != nil {
 		return err
 	}
-	return s.audit(ctx, actor, "review.submit", "round", itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
+	return s.auditAs(ctx, "panelist", "review.submit", "round", itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
 }
 
 // MyReview returns actor's own review of a round.
@@ -760,6 +768,10 @@ type ItemResult struct {
 	Ratings   []int
 	Desc      stats.Description
 	Consensus stats.ItemConsensus
+	// Suppressed marks an item rated by fewer than the round's min_group
+	// panelists: only its n is kept (Ratings, Desc and Consensus are
+	// empty, and it never counts as having reached consensus).
+	Suppressed bool
 	// Set from the second round on, for items the previous round rated.
 	Stability *float64
 	Previous  *ItemResult
@@ -782,9 +794,12 @@ type RoundResults struct {
 	Invited   int
 	Responded int
 	Items     []ItemResult
-	// SCVIAve and SCVIUA are defined on the 1-4 scale only; KendallW when
-	// at least two panelists rated at least two stages' relevance.
+	// SCVIAve and SCVIUA are defined on the 1-4 scale only, over the
+	// stage-relevance items that are not suppressed (SCVIItems of them);
+	// KendallW when at least two panelists, and no fewer than min_group,
+	// rated at least two stages' relevance.
 	SCVIAve, SCVIUA *float64
+	SCVIItems       int
 	KendallW        *float64
 	Kendall         *stats.KendallW
 	// From the second round on.
@@ -796,16 +811,19 @@ type RoundResults struct {
 	Own *models.Review
 }
 
-// Results computes a round's statistics for actor: the model's PI and
-// admins at any time, an invited panelist after close (with their own
-// answers beside the group's), nobody else. Results carry no identities.
+// Results computes a round's statistics for the model team and the
+// invited panelists (with their own answers beside the group's), after
+// the round closes only: results that change while reviews come in would
+// tell whoever watches them what the latest responder answered. Results
+// carry no identities, and an item rated by fewer than min_group
+// panelists shows only its n (see computeItems).
 func (s *Service) Results(ctx context.Context, actor models.User, roundID int64) (RoundResults, error) {
-	r, manager, invited, err := s.loadRound(ctx, actor, roundID)
+	r, _, invited, err := s.loadRound(ctx, actor, roundID)
 	if err != nil {
 		return RoundResults{}, err
 	}
-	if !manager && r.Status != models.RoundClosed {
-		return RoundResults{}, models.Errf(models.ErrForbidden, "panelists see the results of round %d after it closes", roundID)
+	if r.Status != models.RoundClosed {
+		return RoundResults{}, models.Errf(models.ErrForbidden, "the results of round %d are shown after it closes (it is %s)", roundID, r.Status)
 	}
 	out := RoundResults{Round: r, Rule: toStatsRule(r.Rule)}
 	reviews, err := s.store.ReviewsOf(ctx, r.ID)
@@ -822,16 +840,16 @@ func (s *Service) Results(ctx context.Context, actor models.User, roundID int64)
 	if r.Scale.Min == 1 && r.Scale.Max == 4 {
 		var icvis []float64
 		for _, it := range out.Items {
-			if it.Measure == models.MeasureRelevance && it.Consensus.ICVI != nil {
+			if it.Measure == models.MeasureRelevance && !it.Suppressed && it.Consensus.ICVI != nil {
 				icvis = append(icvis, *it.Consensus.ICVI)
 			}
 		}
 		if len(icvis) > 0 {
 			ave, ua := stats.SCVI(icvis)
-			out.SCVIAve, out.SCVIUA = &ave, &ua
+			out.SCVIAve, out.SCVIUA, out.SCVIItems = &ave, &ua, len(icvis)
 		}
 	}
-	if k, ok := kendall(r, reviews); ok {
+	if k, ok := kendall(r, reviews); ok && k.Raters >= r.EffectiveMinGroup() {
 		out.Kendall = &k
 		out.KendallW = &k.W
 	}
@@ -946,7 +964,14 @@ func computeItems(r models.Round, reviews []models.Review) []ItemResult {
 			put(itemID(models.ItemRef{Type: models.ItemTransition, From: t.From, To: t.To}), models.MeasureAgreement, t.Agreement)
 		}
 	}
+	min := r.EffectiveMinGroup()
 	for i := range out {
+		if n := len(out[i].Ratings); n < min {
+			out[i] = ItemResult{Target: out[i].Target, Measure: out[i].Measure, Suppressed: true, Desc: stats.Description{N: n},
+				Consensus: stats.ItemConsensus{Consensus: stats.ConsensusNone,
+					Reason: fmt.Sprintf("rated by %d of the at least %d panelists (min_group) whose ratings are shown; statistics withheld", n, min)}}
+			continue
+		}
 		out[i].Desc = stats.Describe(out[i].Ratings, scale)
 		out[i].Consensus = rule.Evaluate(out[i].Ratings, scale)
 	}
@@ -1017,7 +1042,7 @@ func compareRounds(out *RoundResults, prev models.Round, prevItems []ItemResult,
 		if ok {
 			p := prevItems[j]
 			it.Previous = &p
-			if prevScale == scale {
+			if prevScale == scale && !p.Suppressed && !it.Suppressed {
 				st := stats.Stability(p.Ratings, it.Ratings, scale)
 				it.Stability = &st
 			}
@@ -1058,11 +1083,17 @@ type PseudonymousProposal struct {
 	Author string
 }
 
-// Proposals lists a round's proposals for the model's PI and admins, with
-// pseudonymous authors.
+// Proposals lists a round's proposals for the model team, with
+// pseudonymous authors, once the round has closed (watched live, each new
+// proposal would be tied to whoever had just responded) and only when at
+// least min_group panelists responded (otherwise each could be tied to a
+// person by elimination).
 func (s *Service) Proposals(ctx context.Context, actor models.User, roundID int64, p models.Page) ([]PseudonymousProposal, error) {
 	r, err := s.manageRound(ctx, actor, roundID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.proposalsShown(ctx, r); err != nil {
 		return nil, err
 	}
 	ps, err := s.store.ProposalsOf(ctx, r.ID, p)
@@ -1078,6 +1109,28 @@ func (s *Service) Proposals(ctx context.Context, actor models.User, roundID int6
 		out[i] = PseudonymousProposal{Proposal: pr, Author: names[pr.PanelistID]}
 	}
 	return out, nil
+}
+
+// proposalsShown says whether the team may read (and decide) the
+// proposals of round r: after close, with at least min_group responders.
+func (s *Service) proposalsShown(ctx context.Context, r models.Round) error {
+	if r.Status != models.RoundClosed {
+		return models.Errf(models.ErrForbidden, "the proposals of round %d are shown after it closes (it is %s)", r.ID, r.Status)
+	}
+	pans, err := s.store.RoundPanelists(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	responded := 0
+	for _, p := range pans {
+		if p.RespondedAt != nil {
+			responded++
+		}
+	}
+	if min := r.EffectiveMinGroup(); responded < min {
+		return models.Errf(models.ErrForbidden, "only %d panelists responded to round %d, fewer than its min_group %d: its proposals are withheld, since each could be tied to its author", responded, r.ID, min)
+	}
+	return nil
 }
 
 func (s *Service) pseudonyms(ctx context.Context, r models.Round) (map[int64]string, error) {
@@ -1109,6 +1162,9 @@ func (s *Service) Decide(ctx context.Context, actor models.User, roundID, propos
 		}
 		if r.Status != models.RoundClosed {
 			return models.Errf(models.ErrConflict, "round %d is %s; proposals are decided after it closes", roundID, r.Status)
+		}
+		if err := s.proposalsShown(ctx, r); err != nil {
+			return err
 		}
 		p, err := s.store.ProposalByID(ctx, roundID, proposalID)
 		if err != nil {

@@ -37,7 +37,7 @@ type Store interface {
 
 	CreateModel(ctx context.Context, m *models.TaskModel) error
 	ModelBySlug(ctx context.Context, slug string) (models.TaskModel, error)
-	ListModels(ctx context.Context, p models.Page) ([]models.TaskModel, error)
+	ListModels(ctx context.Context, scope models.ModelScope, p models.Page) ([]models.TaskModel, error)
 	LockModel(ctx context.Context, id int64, now time.Time) error
 
 	MaxVersionNumber(ctx context.Context, modelID int64) (int, error)
@@ -45,10 +45,12 @@ type Store interface {
 	UpdateVersion(ctx context.Context, v models.Version) error
 	VersionByNumber(ctx context.Context, m models.TaskModel, n int) (models.Version, error)
 	LatestApproved(ctx context.Context, m models.TaskModel) (models.Version, error)
-	ListVersions(ctx context.Context, m models.TaskModel, statuses []models.VersionStatus, p models.Page) ([]models.Version, error)
+	ListVersions(ctx context.Context, m models.TaskModel, scope models.VersionScope, p models.Page) ([]models.Version, error)
+	HasVisibleVersion(ctx context.Context, modelID, versionID int64, scope models.VersionScope) (bool, error)
 
 	AppendAudit(ctx context.Context, e *models.AuditEntry) error
 	AuditAfter(ctx context.Context, after int64, limit int) ([]models.AuditEntry, error)
+	AuditAfterFor(ctx context.Context, pi, after int64, limit int) ([]models.AuditEntry, error)
 }
 
 // Service carries the rules. It is safe for concurrent use and keeps no
@@ -103,11 +105,19 @@ func (s *Service) now() time.Time { return s.Now() }
 // audit appends one entry inside the caller's transaction. Every state
 // change passes here, so it also drops this process's cached answers.
 func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	s.gen.bump()
 	name := "system"
 	if actor.ID != 0 {
 		name = "user:" + itoa(actor.ID)
 	}
+	return s.auditAs(ctx, name, action, entity, id, detail)
+}
+
+// auditAs appends an entry under a given actor name. A panelist's review
+// is recorded as by "panelist": the trail that PIs read names no panel
+// member (the round view says who has responded; nothing ties a person to
+// an answer).
+func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail string) error {
+	s.gen.bump()
 	if err := s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail}); err != nil {
 		return err
 	}

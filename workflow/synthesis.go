@@ -293,12 +293,9 @@ func (s *Service) Synthesize(ctx context.Context, actor models.User, comparisonI
 	}
 	var v models.Version
 	err = s.inTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.ModelBySlug(ctx, cmp.ModelSlug)
+		m, err := s.modelForChange(ctx, actor, cmp.ModelSlug, "drafts versions")
 		if err != nil {
 			return err
-		}
-		if !canChange(actor, m) {
-			return models.Errf(models.ErrForbidden, "only the model's PI or an admin drafts versions")
 		}
 		base, err := s.store.VersionByNumber(ctx, m, cmp.VersionNumber)
 		if err != nil {

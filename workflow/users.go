@@ -201,10 +201,16 @@ func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error)
 	return token, err
 }
 
-// ListUsers lists users for admins and PIs.
+// ListUsers lists users: every user for an admin; for a PI themselves,
+// the users they created and the members of their teams (the PIs of their
+// model teams and the panelists of those models' rounds, the members of
+// the dataset teams they are a PI of), nobody else.
 func (s *Service) ListUsers(ctx context.Context, actor models.User, p models.Page) ([]models.User, error) {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
-		return nil, models.Errf(models.ErrForbidden, "only admins and PIs list users")
+	switch actor.Role {
+	case models.RoleAdmin:
+		return s.store.ListUsers(ctx, p)
+	case models.RolePI:
+		return s.store.ListUsersFor(ctx, actor.ID, p)
 	}
-	return s.store.ListUsers(ctx, p)
+	return nil, models.Errf(models.ErrForbidden, "only admins and PIs list users")
 }

@@ -16,23 +16,6 @@ type VersionInput struct {
 	Content models.Content
 }
 
-// Visible reports whether actor may know that version v exists. Clients
-// read approved and retired versions only.
-func Visible(actor models.User, v models.Version) bool {
-	if actor.Role == models.RoleClient {
-		return v.Status == models.StatusApproved || v.Status == models.StatusRetired
-	}
-	return true
-}
-
-// VisibleStatuses restricts version lists for actor; nil means all.
-func VisibleStatuses(actor models.User) []models.VersionStatus {
-	if actor.Role == models.RoleClient {
-		return []models.VersionStatus{models.StatusApproved, models.StatusRetired}
-	}
-	return nil
-}
-
 func (s *Service) validateInput(ctx context.Context, m models.TaskModel, in *VersionInput, self int) error {
 	var errs []models.FieldError
 	if in.Kind == "" {
@@ -59,12 +42,9 @@ func (s *Service) validateInput(ctx context.Context, m models.TaskModel, in *Ver
 func (s *Service) CreateVersion(ctx context.Context, actor models.User, slug string, in VersionInput) (models.Version, error) {
 	var v models.Version
 	err := s.inTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.ModelBySlug(ctx, slug)
+		m, err := s.modelForChange(ctx, actor, slug, "drafts versions")
 		if err != nil {
 			return err
-		}
-		if !canChange(actor, m) {
-			return models.Errf(models.ErrForbidden, "only the model's PI or an admin drafts versions")
 		}
 		if err := s.validateInput(ctx, m, &in, 0); err != nil {
 			return err
@@ -100,21 +80,12 @@ func (s *Service) insertDraft(ctx context.Context, actor models.User, m models.T
 // Version returns version n ("latest" is resolved by LatestVersion), as
 // actor may see it: a version actor may not know of is ErrNotFound.
 func (s *Service) Version(ctx context.Context, actor models.User, slug string, n int) (models.Version, error) {
-	m, err := s.store.ModelBySlug(ctx, slug)
-	if err != nil {
-		return models.Version{}, err
-	}
-	v, err := s.store.VersionByNumber(ctx, m, n)
-	if err != nil {
-		return models.Version{}, err
-	}
-	if !Visible(actor, v) {
-		return models.Version{}, models.Errf(models.ErrNotFound, "version not found")
-	}
-	return v, nil
+	_, v, err := s.visibleVersion(ctx, actor, slug, n)
+	return v, err
 }
 
-// LatestVersion returns the newest approved version.
+// LatestVersion returns the newest approved version. Approved versions
+// are visible to every role, so this needs no caller (and is cached).
 func (s *Service) LatestVersion(ctx context.Context, slug string) (models.Version, error) {
 	m, err := s.store.ModelBySlug(ctx, slug)
 	if err != nil {
@@ -125,11 +96,15 @@ func (s *Service) LatestVersion(ctx context.Context, slug string) (models.Versio
 
 // ListVersions lists the versions actor may see.
 func (s *Service) ListVersions(ctx context.Context, actor models.User, slug string, p models.Page) ([]models.Version, error) {
-	m, err := s.store.ModelBySlug(ctx, slug)
+	m, err := s.ModelFor(ctx, actor, slug)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ListVersions(ctx, m, VisibleStatuses(actor), p)
+	scope, err := s.versionScope(ctx, actor, m)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListVersions(ctx, m, scope, p)
 }
 
 // Precondition checks the current state of an object inside the
@@ -169,20 +144,20 @@ func (s *Service) ReplaceDraft(ctx context.Context, actor models.User, slug stri
 	return v, err
 }
 
+// loadForChange loads version n for a change by the model team: hidden
+// from actor → ErrNotFound; visible but actor is not on the team →
+// ErrForbidden.
 func (s *Service) loadForChange(ctx context.Context, actor models.User, slug string, n int) (models.TaskModel, models.Version, error) {
-	m, err := s.store.ModelBySlug(ctx, slug)
-	if err != nil {
-		return m, models.Version{}, err
-	}
-	v, err := s.store.VersionByNumber(ctx, m, n)
+	m, v, err := s.visibleVersion(ctx, actor, slug, n)
 	if err != nil {
 		return m, v, err
 	}
-	if !Visible(actor, v) {
-		return m, v, models.Errf(models.ErrNotFound, "version not found")
+	on, err := s.OnModelTeam(ctx, actor, m)
+	if err != nil {
+		return m, v, err
 	}
-	if !canChange(actor, m) {
-		return m, v, models.Errf(models.ErrForbidden, "only the model's PI or an admin changes its versions")
+	if !on {
+		return m, v, models.Errf(models.ErrForbidden, "only the model's team or an admin changes its versions")
 	}
 	return m, v, nil
 }

@@ -1796,6 +1796,7 @@ type ItemChange struct {
 	PreviousMedian       *float32         `json:"previous_median"`
 	PreviousN            int              `json:"previous_n"`
 	PreviousPercentAgree *float32         `json:"previous_percent_agree"`
+	PreviousSuppressed   bool             `json:"previous_suppressed"`
 }
 
 // ItemRef defines model for ItemRef.
@@ -1934,14 +1935,15 @@ type MergeStagesProposalInputKind string
 
 // Model defines model for Model.
 type Model struct {
-	Context    string    `json:"context"`
-	CreatedAt  time.Time `json:"created_at"`
-	Marker     string    `json:"marker"`
-	Owner      Owner     `json:"owner"`
-	Resolution string    `json:"resolution"`
-	Slug       string    `json:"slug"`
-	Title      string    `json:"title"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Context    string       `json:"context"`
+	CreatedAt  time.Time    `json:"created_at"`
+	Marker     string       `json:"marker"`
+	Owner      Owner        `json:"owner"`
+	Resolution string       `json:"resolution"`
+	Slug       string       `json:"slug"`
+	Team       []TeamMember `json:"team"`
+	Title      string       `json:"title"`
+	UpdatedAt  time.Time    `json:"updated_at"`
 }
 
 // ModelCreateInput defines model for ModelCreateInput.
@@ -2611,7 +2613,7 @@ type ResolutionInput struct {
 type ResultItem struct {
 	Change       *ItemChange       `json:"change,omitempty"`
 	Consensus    ConsensusOutcome  `json:"consensus"`
-	Distribution []Count           `json:"distribution"`
+	Distribution *[]Count          `json:"distribution,omitempty"`
 	ICvi         *float32          `json:"i_cvi"`
 	Iqr          *float32          `json:"iqr"`
 	KappaStar    *float32          `json:"kappa_star"`
@@ -2626,6 +2628,7 @@ type ResultItem struct {
 	Reason       string            `json:"reason"`
 	Sd           *float32          `json:"sd"`
 	Stability    *float32          `json:"stability,omitempty"`
+	Suppressed   bool              `json:"suppressed"`
 	Target       ItemRef           `json:"target"`
 }
 
@@ -2640,6 +2643,7 @@ type Results struct {
 	Items            []ResultItem `json:"items"`
 	Kendall          *Kendall     `json:"kendall,omitempty"`
 	KendallW         *float32     `json:"kendall_w"`
+	MinGroup         int          `json:"min_group"`
 	Own              *Review      `json:"own,omitempty"`
 	PreviousRound    *int64       `json:"previous_round,omitempty"`
 	QuantileMethod   string       `json:"quantile_method"`
@@ -2650,11 +2654,12 @@ type Results struct {
 	RoundNumber      int          `json:"round_number"`
 
 	// Rule A consensus rule and its parameters (domain.md). A parameter left out takes its default; a parameter of another rule is 422. In responses every parameter of the rule is present.
-	Rule    Consensus   `json:"rule"`
-	SCviAve *float32    `json:"s_cvi_ave"`
-	SCviUa  *float32    `json:"s_cvi_ua"`
-	Scale   Scale       `json:"scale"`
-	Status  RoundStatus `json:"status"`
+	Rule      Consensus   `json:"rule"`
+	SCviAve   *float32    `json:"s_cvi_ave"`
+	SCviItems *int        `json:"s_cvi_items,omitempty"`
+	SCviUa    *float32    `json:"s_cvi_ua"`
+	Scale     Scale       `json:"scale"`
+	Status    RoundStatus `json:"status"`
 }
 
 // Review defines model for Review.
@@ -2700,6 +2705,7 @@ type Round struct {
 	Id              int64       `json:"id"`
 	Invited         int         `json:"invited"`
 	Items           []ItemRef   `json:"items"`
+	MinGroup        int         `json:"min_group"`
 	Model           string      `json:"model"`
 	Number          int         `json:"number"`
 	OpenedAt        *time.Time  `json:"opened_at"`
@@ -2726,6 +2732,9 @@ type RoundInput struct {
 
 	// Items the stages and transitions to rate (default: every stage and transition of the version); at least one when given
 	Items *[]ItemRefInput `json:"items,omitempty"`
+
+	// MinGroup an item rated by fewer panelists shows only its n (default 3, at least 2)
+	MinGroup *int `json:"min_group,omitempty"`
 
 	// Panelists user ids of panelists to invite; at least one unless carry_from re-invites some
 	Panelists *[]int64 `json:"panelists,omitempty"`
@@ -3098,6 +3107,18 @@ type SynthesisParamsInput struct {
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 }
 
+// TeamInput defines model for TeamInput.
+type TeamInput struct {
+	Pis *[]int64 `json:"pis,omitempty"`
+}
+
+// TeamMember defines model for TeamMember.
+type TeamMember struct {
+	Creator bool   `json:"creator"`
+	Id      int64  `json:"id"`
+	Name    string `json:"name"`
+}
+
 // TeamMemberInput defines model for TeamMemberInput.
 type TeamMemberInput struct {
 	// Coder the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use "consensus"
@@ -3466,6 +3487,9 @@ type PostInvitationsClaimJSONRequestBody = ClaimInput
 
 // PostModelsJSONRequestBody defines body for PostModels for application/json ContentType.
 type PostModelsJSONRequestBody = ModelCreateInput
+
+// PutModelsSlugTeamJSONRequestBody defines body for PutModelsSlugTeam for application/json ContentType.
+type PutModelsSlugTeamJSONRequestBody = TeamInput
 
 // PostModelsSlugVersionsJSONRequestBody defines body for PostModelsSlugVersions for application/json ContentType.
 type PostModelsSlugVersionsJSONRequestBody = VersionInput
@@ -4890,9 +4914,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/me/token (the `PostMeToken` operationId).
 	PostMeToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetModels List models
+	// GetModels List the models the caller may know of
 	//
-	// List models.
+	// List the models the caller may know of.
 	//
 	// Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -4938,6 +4962,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 	GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutModelsSlugTeamWithBody Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutModelsSlugTeam Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeam(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModelsSlugVersions List the versions the caller may see
 	//
@@ -5229,9 +5275,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/open (the `PostRoundsIdOpen` operationId).
 	PostRoundsIdOpen(ctx context.Context, id int64, body PostRoundsIdOpenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRoundsIdProposals A round's proposals with pseudonymous authors (the model's PI or an admin)
+	// GetRoundsIdProposals A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 	//
-	// A round's proposals with pseudonymous authors (the model's PI or an admin).
+	// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -5260,9 +5306,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/proposals/{pid}/decision (the `PostRoundsIdProposalsPidDecision` operationId).
 	PostRoundsIdProposalsPidDecision(ctx context.Context, id int64, pid int64, body PostRoundsIdProposalsPidDecisionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRoundsIdResults Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+	// GetRoundsIdResults Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 	//
-	// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+	// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -6171,9 +6217,9 @@ func (c *Client) PostMeToken(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// GetModels List models
+// GetModels List the models the caller may know of
 //
-// List models.
+// List the models the caller may know of.
 //
 // Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -6260,6 +6306,48 @@ func (c *Client) GetModelsSlug(ctx context.Context, slug string, reqEditors ...R
 // Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 func (c *Client) GetModelsSlugLineage(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetModelsSlugLineageRequest(c.Server, slug)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutModelsSlugTeamWithBody Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *Client) PutModelsSlugTeamWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutModelsSlugTeamRequestWithBody(c.Server, slug, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutModelsSlugTeam Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *Client) PutModelsSlugTeam(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutModelsSlugTeamRequest(c.Server, slug, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6840,9 +6928,9 @@ func (c *Client) PostRoundsIdOpen(ctx context.Context, id int64, body PostRounds
 	return c.Client.Do(req)
 }
 
-// GetRoundsIdProposals A round's proposals with pseudonymous authors (the model's PI or an admin)
+// GetRoundsIdProposals A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 //
-// A round's proposals with pseudonymous authors (the model's PI or an admin).
+// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -6901,9 +6989,9 @@ func (c *Client) PostRoundsIdProposalsPidDecision(ctx context.Context, id int64,
 	return c.Client.Do(req)
 }
 
-// GetRoundsIdResults Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+// GetRoundsIdResults Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 //
-// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -8756,6 +8844,53 @@ func NewGetModelsSlugLineageRequest(server string, slug string) (*http.Request, 
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPutModelsSlugTeamRequest calls the generic PutModelsSlugTeam builder with application/json body
+func NewPutModelsSlugTeamRequest(server string, slug string, body PutModelsSlugTeamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutModelsSlugTeamRequestWithBody(server, slug, "application/json", bodyReader)
+}
+
+// NewPutModelsSlugTeamRequestWithBody constructs an http.Request for the PutModelsSlugTeam method, with any body, and a specified content type
+func NewPutModelsSlugTeamRequestWithBody(server string, slug string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/models/%s/team", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -10837,9 +10972,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/me/token (the `PostMeToken` operationId).
 	PostMeTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostMeTokenResponse, error)
 
-	// GetModelsWithResponse List models
+	// GetModelsWithResponse List the models the caller may know of
 	//
-	// List models.
+	// List the models the caller may know of.
 	//
 	// Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -10891,6 +11026,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/models/{slug}/lineage (the `GetModelsSlugLineage` operationId).
 	GetModelsSlugLineageWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetModelsSlugLineageResponse, error)
+
+	// PutModelsSlugTeamWithBodyWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error)
+
+	// PutModelsSlugTeamWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+	//
+	// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+	//
+	// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+	PutModelsSlugTeamWithResponse(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error)
 
 	// GetModelsSlugVersionsWithResponse List the versions the caller may see
 	//
@@ -11198,9 +11355,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/open (the `PostRoundsIdOpen` operationId).
 	PostRoundsIdOpenWithResponse(ctx context.Context, id int64, body PostRoundsIdOpenJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRoundsIdOpenResponse, error)
 
-	// GetRoundsIdProposalsWithResponse A round's proposals with pseudonymous authors (the model's PI or an admin)
+	// GetRoundsIdProposalsWithResponse A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 	//
-	// A round's proposals with pseudonymous authors (the model's PI or an admin).
+	// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -11231,9 +11388,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/rounds/{id}/proposals/{pid}/decision (the `PostRoundsIdProposalsPidDecision` operationId).
 	PostRoundsIdProposalsPidDecisionWithResponse(ctx context.Context, id int64, pid int64, body PostRoundsIdProposalsPidDecisionJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRoundsIdProposalsPidDecisionResponse, error)
 
-	// GetRoundsIdResultsWithResponse Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+	// GetRoundsIdResultsWithResponse Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 	//
-	// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+	// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 	//
 	// Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 	//
@@ -14054,6 +14211,110 @@ func (r GetModelsSlugLineageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetModelsSlugLineageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutModelsSlugTeamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Model
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutModelsSlugTeamResponse) GetJSON200() *Model {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutModelsSlugTeamResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutModelsSlugTeamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutModelsSlugTeamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutModelsSlugTeamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutModelsSlugTeamResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17568,9 +17829,9 @@ func (c *ClientWithResponses) PostMeTokenWithResponse(ctx context.Context, reqEd
 	return ParsePostMeTokenResponse(rsp)
 }
 
-// GetModelsWithResponse List models
+// GetModelsWithResponse List the models the caller may know of
 //
-// List models.
+// List the models the caller may know of.
 //
 // Errors: 401: no or unknown bearer token; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -17651,6 +17912,40 @@ func (c *ClientWithResponses) GetModelsSlugLineageWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseGetModelsSlugLineageResponse(rsp)
+}
+
+// PutModelsSlugTeamWithBodyWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *ClientWithResponses) PutModelsSlugTeamWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error) {
+	rsp, err := c.PutModelsSlugTeamWithBody(ctx, slug, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutModelsSlugTeamResponse(rsp)
+}
+
+// PutModelsSlugTeamWithResponse Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays)
+//
+// Replace the model team's co-investigators (the team or an admin; ids must be PIs; the creator always stays).
+//
+// Errors: 400: malformed JSON or CSV; 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 413: the body is over the size limit; 415: unsupported Content-Type; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/models/{slug}/team (the `PutModelsSlugTeam` operationId).
+func (c *ClientWithResponses) PutModelsSlugTeamWithResponse(ctx context.Context, slug string, body PutModelsSlugTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*PutModelsSlugTeamResponse, error) {
+	rsp, err := c.PutModelsSlugTeam(ctx, slug, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutModelsSlugTeamResponse(rsp)
 }
 
 // GetModelsSlugVersionsWithResponse List the versions the caller may see
@@ -18127,9 +18422,9 @@ func (c *ClientWithResponses) PostRoundsIdOpenWithResponse(ctx context.Context, 
 	return ParsePostRoundsIdOpenResponse(rsp)
 }
 
-// GetRoundsIdProposalsWithResponse A round's proposals with pseudonymous authors (the model's PI or an admin)
+// GetRoundsIdProposalsWithResponse A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)
 //
-// A round's proposals with pseudonymous authors (the model's PI or an admin).
+// A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded).
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -18178,9 +18473,9 @@ func (c *ClientWithResponses) PostRoundsIdProposalsPidDecisionWithResponse(ctx c
 	return ParsePostRoundsIdProposalsPidDecisionResponse(rsp)
 }
 
-// GetRoundsIdResultsWithResponse Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv
+// GetRoundsIdResultsWithResponse Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv
 //
-// Consensus statistics (PI any time; panelists after close, with their own answers); ?format=csv.
+// Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv.
 //
 // Errors: 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 429: too many failed authentications from this address; 500: internal error (details are logged, never sent).
 //
@@ -20653,6 +20948,95 @@ func ParseGetModelsSlugLineageResponse(rsp *http.Response) (*GetModelsSlugLineag
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutModelsSlugTeamResponse parses an HTTP response from a PutModelsSlugTeamWithResponse call
+func ParsePutModelsSlugTeamResponse(rsp *http.Response) (*PutModelsSlugTeamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutModelsSlugTeamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Model
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Problem

@@ -37,9 +37,9 @@ var migrations = sortedMigrations(
 	datasetsMigrations,
 	comparisonsMigrations,
 	teamsMigrations,    // #9 model teams (10-14)
-	sessionsMigrations, // #12 UI sessions (60-69)
 	accessMigrations,   // #9 invitations (20-29)
 	membersMigrations,  // #9 dataset teams (15-19)
+	sessionsMigrations, // #12 UI sessions (60-69)
 )
 
 func sortedMigrations(groups ...[]migration) []migration {

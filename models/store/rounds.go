@@ -95,6 +95,7 @@ type roundRow struct {
 	CarryFrom     *int64
 	SkipConsensus bool
 	Reinvite      string
+	MinGroup      int
 	Salt          string
 	ReviewsRev    int64
 	CreatedBy     int64
@@ -201,7 +202,7 @@ func roundToRow(r models.Round) (roundRow, error) {
 	}
 	return roundRow{ID: r.ID, ModelID: r.ModelID, VersionID: r.VersionID, Number: r.Number, Status: string(r.Status),
 		ScaleMin: r.Scale.Min, ScaleMax: r.Scale.Max, Rule: string(rule), Items: string(ib), ClosesAt: r.ClosesAt,
-		CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, Salt: r.Salt,
+		CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.EffectiveMinGroup(), Salt: r.Salt,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt}, nil
 }
 
@@ -225,7 +226,7 @@ func (r roundRow) toModel() (models.Round, error) {
 	out := models.Round{ID: r.ID, ModelID: r.ModelID, ModelSlug: r.Slug, VersionID: r.VersionID, VersionNumber: r.VersionNumber,
 		Number: r.Number, Status: models.RoundStatus(r.Status), Scale: models.RatingScale{Min: r.ScaleMin, Max: r.ScaleMax},
 		Rule: models.ConsensusRule(rule), Items: make([]models.ItemRef, len(items)), ClosesAt: utcPtr(r.ClosesAt),
-		CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, Salt: r.Salt, CreatedBy: r.CreatedBy,
+		CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup, Salt: r.Salt, CreatedBy: r.CreatedBy,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), OpenedAt: utcPtr(r.OpenedAt), ClosedAt: utcPtr(r.ClosedAt)}
 	for i, it := range items {
 		out.Items[i] = models.ItemRef(it)
@@ -319,14 +320,15 @@ func (s *Store) ListRounds(ctx context.Context, versionID int64, onlyFor int64, 
 
 // ListRoundsFor lists rounds across models in id order after the cursor
 // id: invitedUser, when non-zero, keeps the rounds that user is invited
-// to; ownerID, when non-zero, keeps the rounds of that PI's models.
+// to; ownerID, when non-zero, keeps the rounds of the models whose team
+// that PI is on (creator or co-investigator).
 func (s *Store) ListRoundsFor(ctx context.Context, invitedUser, ownerID int64, p models.Page) ([]models.Round, error) {
 	q := s.roundQuery(ctx).Where("rounds.id > ?", p.Cursor)
 	if invitedUser != 0 {
 		q = q.Where("EXISTS (SELECT 1 FROM round_panelists rp WHERE rp.round_id = rounds.id AND rp.user_id = ?)", invitedUser)
 	}
 	if ownerID != 0 {
-		q = q.Where("task_models.owner_id = ?", ownerID)
+		q = q.Where("(task_models.owner_id = ? OR EXISTS (SELECT 1 FROM model_team t WHERE t.model_id = rounds.model_id AND t.user_id = ?))", ownerID, ownerID)
 	}
 	var hs []roundRow
 	if err := q.Order("rounds.id").Limit(p.Limit).Find(&hs).Error; err != nil {

@@ -25,6 +25,13 @@ var teamsMigrations = []migration{
 			`CREATE INDEX model_team_user ON model_team (user_id, model_id)`,
 		},
 	},
+	{
+		// Results anonymity: an item rated by fewer than min_group
+		// panelists shows only its n. Existing rounds take the default.
+		version: 11,
+		name:    "rounds.min_group",
+		sql:     []string{`ALTER TABLE rounds ADD COLUMN min_group INTEGER NOT NULL DEFAULT 3`},
+	},
 }
 
 type modelTeamRow struct {
@@ -84,4 +91,30 @@ func (s *Store) OnModelTeam(ctx context.Context, modelID, userID int64) (bool, e
 	err := s.db(ctx).Raw(`SELECT COUNT(*) FROM task_models m WHERE m.id = ? AND (m.owner_id = ?
 		OR EXISTS (SELECT 1 FROM model_team t WHERE t.model_id = m.id AND t.user_id = ?))`, modelID, userID, userID).Scan(&n).Error
 	return n > 0, err
+}
+
+// ListUsersFor lists, after the cursor id, the users a PI may see: the
+// PI, the users they created, the PIs of the model teams they are on and
+// the panelists invited to those models' rounds, and the members of the
+// dataset teams they are a PI of.
+func (s *Store) ListUsersFor(ctx context.Context, pi int64, p models.Page) ([]models.User, error) {
+	const teamModels = `(SELECT m.id FROM task_models m WHERE m.owner_id = @pi
+		OR EXISTS (SELECT 1 FROM model_team t WHERE t.model_id = m.id AND t.user_id = @pi))`
+	cond := `(id = @pi OR created_by = @pi
+		OR id IN (SELECT m.owner_id FROM task_models m WHERE m.id IN ` + teamModels + `)
+		OR id IN (SELECT t.user_id FROM model_team t WHERE t.model_id IN ` + teamModels + `)
+		OR id IN (SELECT rp.user_id FROM round_panelists rp JOIN rounds r ON r.id = rp.round_id WHERE r.model_id IN ` + teamModels + `)
+		OR id IN (SELECT dm.user_id FROM dataset_members dm WHERE dm.dataset_id IN
+			(SELECT d.id FROM datasets d WHERE d.owner_id = @pi OR EXISTS
+				(SELECT 1 FROM dataset_members me WHERE me.dataset_id = d.id AND me.user_id = @pi AND me.role = 'pi'))))`
+	var rows []userRow
+	err := s.db(ctx).Where("id > @cursor AND "+cond, map[string]any{"pi": pi, "cursor": p.Cursor}).Order("id").Limit(p.Limit).Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.toModel()
+	}
+	return out, nil
 }

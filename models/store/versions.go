@@ -40,10 +40,20 @@ func (s *Store) withOwner(ctx context.Context, m models.TaskModel) (models.TaskM
 	return m, nil
 }
 
-// ListModels returns models after the cursor id.
-func (s *Store) ListModels(ctx context.Context, p models.Page) ([]models.TaskModel, error) {
+// ListModels returns the models in scope after the cursor id.
+func (s *Store) ListModels(ctx context.Context, scope models.ModelScope, p models.Page) ([]models.TaskModel, error) {
+	q := s.db(ctx).Where("id > ?", p.Cursor)
+	if !scope.All {
+		cond, args := visibleVersionCond(models.VersionScope{Panelist: scope.Panelist})
+		where := "EXISTS (SELECT 1 FROM versions v WHERE v.model_id = task_models.id AND " + cond + ")"
+		if scope.TeamPI != 0 {
+			where = "(owner_id = ? OR EXISTS (SELECT 1 FROM model_team t WHERE t.model_id = task_models.id AND t.user_id = ?) OR " + where + ")"
+			args = append([]any{scope.TeamPI, scope.TeamPI}, args...)
+		}
+		q = q.Where(where, args...)
+	}
 	var rows []modelRow
-	if err := s.db(ctx).Where("id > ?", p.Cursor).Order("id").Limit(p.Limit).Find(&rows).Error; err != nil {
+	if err := q.Order("id").Limit(p.Limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]models.TaskModel, 0, len(rows))
@@ -55,6 +65,35 @@ func (s *Store) ListModels(ctx context.Context, p models.Page) ([]models.TaskMod
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// visibleVersionCond is the SQL condition on a versions row "v" for the
+// versions a caller outside the model team may see (scope.All is handled
+// by the callers): approved and retired ones, and for an invited panelist
+// those a round inviting them reviews.
+func visibleVersionCond(scope models.VersionScope) (string, []any) {
+	cond := "v.status IN ('approved', 'retired')"
+	if scope.Panelist == 0 {
+		return cond, nil
+	}
+	return "(" + cond + ` OR EXISTS (SELECT 1 FROM rounds r JOIN round_panelists rp ON rp.round_id = r.id
+		WHERE r.version_id = v.id AND rp.user_id = ?))`, []any{scope.Panelist}
+}
+
+// HasVisibleVersion reports whether the model has a version in scope;
+// versionID, when not 0, asks about that version only.
+func (s *Store) HasVisibleVersion(ctx context.Context, modelID, versionID int64, scope models.VersionScope) (bool, error) {
+	cond, args := "1 = 1", []any(nil)
+	if !scope.All {
+		cond, args = visibleVersionCond(scope)
+	}
+	q, qargs := "SELECT COUNT(*) FROM versions v WHERE v.model_id = ? AND ", []any{modelID}
+	if versionID != 0 {
+		q, qargs = q+"v.id = ? AND ", append(qargs, versionID)
+	}
+	var n int64
+	err := s.db(ctx).Raw(q+cond, append(qargs, args...)...).Scan(&n).Error
+	return n > 0, err
 }
 
 // LockModel takes the model row's write lock for the rest of the
@@ -145,19 +184,16 @@ func (s *Store) LatestApproved(ctx context.Context, m models.TaskModel) (models.
 	return r.toModel(m.Slug)
 }
 
-// ListVersions lists a model's versions in number order after the cursor
-// number; statuses, when given, restricts the list.
-func (s *Store) ListVersions(ctx context.Context, m models.TaskModel, statuses []models.VersionStatus, p models.Page) ([]models.Version, error) {
-	q := s.db(ctx).Where("model_id = ? AND number > ?", m.ID, p.Cursor)
-	if len(statuses) > 0 {
-		ss := make([]string, len(statuses))
-		for i, st := range statuses {
-			ss[i] = string(st)
-		}
-		q = q.Where("status IN ?", ss)
+// ListVersions lists a model's versions in scope, in number order after
+// the cursor number.
+func (s *Store) ListVersions(ctx context.Context, m models.TaskModel, scope models.VersionScope, p models.Page) ([]models.Version, error) {
+	q := s.db(ctx).Table("versions v").Select("v.*").Where("v.model_id = ? AND v.number > ?", m.ID, p.Cursor)
+	if !scope.All {
+		cond, args := visibleVersionCond(scope)
+		q = q.Where(cond, args...)
 	}
 	var rows []versionRow
-	if err := q.Order("number").Limit(p.Limit).Find(&rows).Error; err != nil {
+	if err := q.Order("v.number").Limit(p.Limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]models.Version, 0, len(rows))
