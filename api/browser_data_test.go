@@ -17,6 +17,7 @@ import (
 // plot and validation when the server reports them, drafts a synthesis
 // with its parameters and approves the rational-empirical version.
 func TestBrowserDataJourney(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pat PI")
