@@ -513,7 +513,7 @@ type statsResponse struct {
 	Value   *float64       `json:"value"`
 	NUnits  int            `json:"n_units"`
 	NRaters int            `json:"n_raters"`
-	Details map[string]any `json:"details"`
+	Details map[string]any `json:"details" doc:"method-specific figures (such as observed_agreement and expected_agreement); note says why value is null. An open object"`
 }
 
 // ---- handlers ----

@@ -117,7 +117,7 @@ type provenanceDTO struct {
 type changeDTO struct {
 	Op       string         `json:"op"`
 	Target   string         `json:"target"`
-	Evidence map[string]any `json:"evidence"`
+	Evidence map[string]any `json:"evidence" doc:"the numbers behind the change, by op: the comparison id and the report rows cited (support, count, sessions, adjusted_residual, …) for synthesis entries; reason for entries not applied. An open object: keys may be added"`
 }
 
 type versionResponse struct {

@@ -121,6 +121,7 @@ func TestOnPostgres(t *testing.T) {
 		"ConsensusCoding":          TestConsensusCoding,
 		"ComparisonVisibility":     TestComparisonVisibility,
 		"DatasetNonMembers":        TestDatasetNonMembers,
+		"ReadmeWalkthrough":        TestReadmeWalkthrough,
 		"UnblindOnce":              TestUnblindOnce,
 	} {
 		t.Run(name, test)

@@ -23,7 +23,7 @@ const (
 )
 
 type signInRequest struct {
-	Token string `json:"token"`
+	Token string `json:"token" required:"true" doc:"an API token"`
 }
 
 type signInResponse struct {

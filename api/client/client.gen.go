@@ -1322,6 +1322,7 @@ type CasesInput struct {
 
 // Change defines model for Change.
 type Change struct {
+	// Evidence the numbers behind the change, by op: the comparison id and the report rows cited (support, count, sessions, adjusted_residual, …) for synthesis entries; reason for entries not applied. An open object: keys may be added
 	Evidence map[string]interface{} `json:"evidence"`
 	Op       string                 `json:"op"`
 	Target   string                 `json:"target"`
@@ -2106,6 +2107,7 @@ type Reliability struct {
 
 // ReliabilityStats defines model for ReliabilityStats.
 type ReliabilityStats struct {
+	// Details method-specific figures (such as observed_agreement and expected_agreement); note says why value is null. An open object
 	Details map[string]interface{} `json:"details"`
 	Method  string                 `json:"method"`
 	NRaters int                    `json:"n_raters"`
@@ -2894,7 +2896,8 @@ type SignIn struct {
 
 // SignInInput defines model for SignInInput.
 type SignInInput struct {
-	Token *string `json:"token,omitempty"`
+	// Token an API token
+	Token string `json:"token"`
 }
 
 // SplitStageProposal Split the stage named by target into two or more (needs the PI's judgement; not applied by revise).

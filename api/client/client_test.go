@@ -11,9 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/stagewise/stagewise/api"
@@ -51,12 +55,87 @@ func serve(t *testing.T) string {
 	return srv.URL
 }
 
+// validating is an HTTP client that checks every request the generated
+// client sends, and every answer, against the served OpenAPI document.
+type validating struct {
+	t      *testing.T
+	router routers.Router
+}
+
+var (
+	routerMu sync.Mutex
+	routerOf = map[string]routers.Router{}
+)
+
+func documentRouter(t *testing.T, base string) routers.Router {
+	t.Helper()
+	routerMu.Lock()
+	defer routerMu.Unlock()
+	if r, ok := routerOf[base]; ok {
+		return r
+	}
+	resp, err := http.Get(base + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Servers = openapi3.Servers{{URL: base}}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routerOf[base] = r
+	return r
+}
+
+func (v validating) Do(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	check := req.Clone(req.Context())
+	check.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := v.router.FindRoute(check)
+	if err != nil {
+		v.t.Errorf("%s %s: not in the document: %v", req.Method, req.URL.Path, err)
+		return http.DefaultClient.Do(req)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		v.t.Errorf("%s %s: the generated client sent a request the document rejects: %v", req.Method, req.URL.Path, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(rb))
+	if resp.StatusCode != http.StatusNotModified {
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		out.SetBodyBytes(rb)
+		if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
+			v.t.Errorf("%s %s → %d: the answer does not match the document: %v", req.Method, req.URL.Path, resp.StatusCode, err)
+		}
+	}
+	return resp, nil
+}
+
 func connect(t *testing.T, base, token string) *client.ClientWithResponses {
 	t.Helper()
-	c, err := client.NewClientWithResponses(base, client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}))
+	c, err := client.NewClientWithResponses(base, client.WithHTTPClient(validating{t: t, router: documentRouter(t, base)}),
+		client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
