@@ -43,6 +43,7 @@ var (
 // validates each request and response against the OpenAPI document: a
 // validating gateway in front of the server would let all of it through.
 func TestReadmeWalkthrough(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	block := readmeBlock(t, "## A walk through the API", "sh")
 	// Join each curl command with its continuation lines and multi-line body.
@@ -113,6 +114,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 // TestReadmePython runs the README's Python client against a live server
 // (skipped where there is no python3).
 func TestReadmePython(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")
