@@ -21,19 +21,23 @@ type comparisonParamsDTO struct {
 	SupportThreshold *float64 `json:"support_threshold" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1"`
 	Unit             *string  `json:"unit" enum:"session,case" default:"session" doc:"the unit of support"`
 	Lag              *int     `json:"lag" default:"1" doc:"lag of the lag-sequential table, 1-5"`
-	AllowRepeats     *bool    `json:"allow_repeats" default:"false" doc:"keep consecutive repeats in the lag table"`
+	AllowRepeats     *bool    `json:"allow_repeats" default:"false" doc:"keep consecutive repeats in the lag table, and list observed self-pairs among the transitions"`
 	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
+	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
+	OutcomeMin       *int     `json:"outcome_min" doc:"outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4"`
+	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist" doc:"outcome reported only: whose rating; default patient"`
 }
 
 func (comparisonParamsDTO) openAPIName() string { return "ComparisonParams" }
 
 type comparisonRequest struct {
-	Model    string              `json:"model" required:"true" doc:"the model's slug"`
-	Version  int                 `json:"version" required:"true" doc:"the version number"`
-	Dataset  int64               `json:"dataset" required:"true" doc:"the dataset id"`
-	Sessions string              `json:"sessions" enum:"selected,all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
-	Coder    string              `json:"coder" default:"consensus" doc:"whose events are used; a session without them is left out and counted"`
-	Params   comparisonParamsDTO `json:"params"`
+	Model     string              `json:"model" required:"true" doc:"the model's slug"`
+	Version   int                 `json:"version" required:"true" doc:"the version number"`
+	Dataset   int64               `json:"dataset" required:"true" doc:"the dataset id"`
+	Sessions  string              `json:"sessions" enum:"selected,all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
+	Coder     string              `json:"coder" default:"consensus" doc:"whose events are used; a session without them is left out and counted"`
+	CompareTo *int                `json:"compare_to" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
+	Params    comparisonParamsDTO `json:"params"`
 }
 
 func (comparisonRequest) openAPIName() string { return "Comparison" }
@@ -123,9 +127,10 @@ func (s *server) comparisonRoutes() []route {
 			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
 		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
 			h: s.synthesize, req: synthesisRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{403, 404, 409}},
-		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
+		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonWire{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv, svg, or index.svg (the sequence index plot)", enum: []string{"json", "csv", "svg", "index.svg"}, def: "json"}}},
+			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot)",
+				enum: []string{"json", "csv", "validation.csv", "svg", "index.svg"}, def: "json"}}},
 	}
 }
 
@@ -150,7 +155,8 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
 		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
 		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
-		Unmapped: req.Params.Unmapped,
+		Unmapped: req.Params.Unmapped, Outcome: req.Params.Outcome, OutcomeMin: req.Params.OutcomeMin, OutcomeRater: req.Params.OutcomeRater,
+		CompareTo: req.CompareTo,
 	})
 	if err != nil {
 		return err
@@ -196,6 +202,17 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-sessions.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	case "validation.csv":
+		rep, err := workflow.ComparisonReport(cmp)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := conformance.WriteValidationCSV(&buf, rep); err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-validation.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "svg":
 		rep, err := workflow.ComparisonReport(cmp)
 		if err != nil {
@@ -240,7 +257,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", diagram.IndexSVG(plot))
 	default:
-		return models.InvalidField("format", "must be one of json, csv, svg, index.svg")
+		return models.InvalidField("format", "must be one of json, csv, validation.csv, svg, index.svg")
 	}
 }
 

@@ -496,6 +496,7 @@ func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
 
 type statsRequest struct {
 	Method     string       `json:"method" required:"true" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
+	Missing    string       `json:"missing" enum:"irr,pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
 	Level      string       `json:"level" doc:"krippendorff_alpha: nominal (default), ordinal, interval or ratio"`
 	Weights    string       `json:"weights" doc:"cohen_kappa: unweighted (default), linear (or equal) or quadratic (or squared)"`
 	Model      string       `json:"model" doc:"icc: 1,1, 2,1 (default) or 3,1"`
@@ -1022,7 +1023,7 @@ func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	sr := stats.Request{Method: req.Method, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
+	sr := stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
 		Data: stats.MatrixFromNullable(req.Data)}
 	if fes := sr.Validate(); len(fes) > 0 {
 		errs := make([]models.FieldError, len(fes))

@@ -24,7 +24,7 @@ import "time"
 
 // reportFormat is the version of the stored report format these types
 // describe (workflow's engine version).
-const reportFormat = "stagewise-conformance/1"
+const reportFormat = "stagewise-conformance/2"
 
 type comparisonWire struct {
 	ID        int64                `json:"id"`
@@ -47,16 +47,18 @@ func (comparisonListItemWire) openAPIName() string { return "ComparisonSummary" 
 // comparisonInputsWire: what the report was computed from; the same inputs
 // give the same report, byte for byte.
 type comparisonInputsWire struct {
-	Model         string           `json:"model"`
-	Version       int              `json:"version"`
-	ContentHash   string           `json:"content_hash" doc:"the version's content hash"`
-	Dataset       int64            `json:"dataset"`
-	Sessions      string           `json:"sessions" enum:"selected,all"`
-	Selection     *int64           `json:"selection" doc:"the selection used (sessions: selected)"`
-	Coder         string           `json:"coder"`
-	DataHash      string           `json:"data_hash" doc:"a hash of the events used"`
-	Params        reportParamsWire `json:"params"`
-	EngineVersion string           `json:"engine_version" doc:"the analysis engine and stored report format, such as stagewise-conformance/1"`
+	Model               string           `json:"model"`
+	Version             int              `json:"version"`
+	ContentHash         string           `json:"content_hash" doc:"the version's content hash"`
+	Dataset             int64            `json:"dataset"`
+	Sessions            string           `json:"sessions" enum:"selected,all"`
+	Selection           *int64           `json:"selection" doc:"the selection used (sessions: selected)"`
+	Coder               string           `json:"coder"`
+	DataHash            string           `json:"data_hash" doc:"a hash of the events used"`
+	Params              reportParamsWire `json:"params"`
+	EngineVersion       string           `json:"engine_version" doc:"the analysis engine and stored report format, such as stagewise-conformance/2"`
+	CompareTo           *int             `json:"compare_to,omitempty" doc:"the baseline version (compare_to), when one was asked for"`
+	BaselineContentHash string           `json:"baseline_content_hash,omitempty" doc:"the baseline version's content hash"`
 }
 
 func (comparisonInputsWire) openAPIName() string { return "ComparisonInputs" }
@@ -67,6 +69,9 @@ type reportParamsWire struct {
 	Lag              int     `json:"lag"`
 	AllowRepeats     bool    `json:"allow_repeats"`
 	Unmapped         string  `json:"unmapped" enum:"deviation,ignore"`
+	Outcome          string  `json:"outcome" enum:"resolution_stage,reported" doc:"what counts as a resolved session in report.validation"`
+	OutcomeMin       int     `json:"outcome_min,omitempty" doc:"outcome reported only: the lowest resolution rating (1-5) that counts as resolved"`
+	OutcomeRater     string  `json:"outcome_rater,omitempty" enum:"patient,therapist" doc:"outcome reported only: whose rating"`
 }
 
 func (reportParamsWire) openAPIName() string { return "ComparisonParams" }
@@ -81,6 +86,9 @@ type reportWire struct {
 	LeftOut       []reportSessionRefWire `json:"left_out" doc:"sessions left out before the analysis (no events by the chosen coder)"`
 	LagTable      reportLagTableWire     `json:"lag_table"`
 	Discovery     reportDiscoveryWire    `json:"discovery"`
+	Variants      []reportVariantWire    `json:"variants" doc:"the distinct stage sequences, most frequent first; ties by the sequence, lexicographically in model stage order"`
+	Validation    reportValidationWire   `json:"validation"`
+	Baseline      *reportBaselineWire    `json:"baseline,omitempty" doc:"with compare_to: the other version on the same sessions and parameters"`
 	Model         *reportDFGWire         `json:"model" doc:"the directly-follows graph the model compiles to"`
 }
 
@@ -124,9 +132,9 @@ func (reportStageWire) openAPIName() string { return "ReportStage" }
 type reportTransitionWire struct {
 	From             string   `json:"from"`
 	To               string   `json:"to"`
-	InModel          bool     `json:"in_model" doc:"the pair is an edge of the compiled model, or a declared self-loop"`
+	InModel          bool     `json:"in_model" doc:"the pair is an edge of the compiled model, or a declared self-loop; with allow_repeats observed self-pairs are listed too"`
 	Kind             string   `json:"kind,omitempty" enum:"hypothesized,alternative,loop" doc:"the declared kind; absent when not declared"`
-	Count            int      `json:"count" doc:"occurrences as adjacent stages of the collapsed sequences"`
+	Count            int      `json:"count" doc:"occurrences as adjacent stages of the collapsed sequences (a self-pair under allow_repeats: adjacent repeats of the uncollapsed sequence)"`
 	Sessions         int      `json:"sessions"`
 	Cases            int      `json:"cases"`
 	Support          *float64 `json:"support" doc:"share in the report's unit"`
@@ -224,3 +232,91 @@ type reportEdgeWire struct {
 }
 
 func (reportEdgeWire) openAPIName() string { return "ReportEdge" }
+
+type reportVariantWire struct {
+	Stages   []string `json:"stages"`
+	Sessions int      `json:"sessions"`
+	Cases    int      `json:"cases"`
+}
+
+func (reportVariantWire) openAPIName() string { return "ReportVariant" }
+
+type reportValidationWire struct {
+	Outcome     string             `json:"outcome" enum:"resolution_stage,reported"`
+	Resolved    int                `json:"resolved" doc:"resolved sessions"`
+	Unresolved  int                `json:"unresolved"`
+	NoOutcome   int                `json:"no_outcome" doc:"sessions left out for lack of the rating (outcome reported)"`
+	Family      string             `json:"family" doc:"the family of tests Holm adjusts over"`
+	Tests       int                `json:"tests" doc:"the size of that family"`
+	Stages      []reportTestWire   `json:"stages" doc:"one test per model stage, model order"`
+	Transitions []reportTestWire   `json:"transitions" doc:"one test per observed transition, in the transitions' order"`
+	Fitness     reportGroupFitWire `json:"fitness" doc:"log fitness of each group"`
+}
+
+func (reportValidationWire) openAPIName() string { return "ReportValidation" }
+
+type reportTestWire struct {
+	Key            string      `json:"key,omitempty" doc:"the stage (stage tests)"`
+	From           string      `json:"from,omitempty" doc:"the transition (transition tests)"`
+	To             string      `json:"to,omitempty"`
+	ResolvedWith   int         `json:"resolved_with" doc:"resolved sessions containing it"`
+	UnresolvedWith int         `json:"unresolved_with"`
+	OddsRatio      *float64    `json:"odds_ratio" doc:"(a·d)/(b·c); null when a row or column of the 2×2 table is empty"`
+	CI95           *[2]float64 `json:"ci95" doc:"95 % Wald interval on the log scale, [lower, upper]"`
+	Corrected      bool        `json:"corrected" doc:"0.5 was added to every cell (a cell was 0)"`
+	FisherP        float64     `json:"fisher_p" doc:"two-sided Fisher exact p, as R fisher.test"`
+	HolmP          float64     `json:"holm_p" doc:"Holm-adjusted over the family"`
+}
+
+func (reportTestWire) openAPIName() string { return "ReportValidationTest" }
+
+type reportGroupFitWire struct {
+	Resolved   *float64 `json:"resolved"`
+	Unresolved *float64 `json:"unresolved"`
+}
+
+func (reportGroupFitWire) openAPIName() string { return "ReportGroupFitness" }
+
+type reportBaselineWire struct {
+	Version int               `json:"version"`
+	Summary reportSummaryWire `json:"summary"`
+	Stages  []reportStageWire `json:"stages"`
+	Delta   reportDeltaWire   `json:"delta" doc:"this report's figures minus the baseline's"`
+}
+
+func (reportBaselineWire) openAPIName() string { return "ReportBaseline" }
+
+type reportDeltaWire struct {
+	Sessions               int                    `json:"sessions"`
+	Cases                  int                    `json:"cases"`
+	Variants               int                    `json:"variants"`
+	Fitness                *float64               `json:"fitness"`
+	Precision              *float64               `json:"precision"`
+	OrderConforming        int                    `json:"order_conforming"`
+	StagesSupported        int                    `json:"stages_supported"`
+	TransitionsSupported   int                    `json:"transitions_supported"`
+	DeclaredTransitions    int                    `json:"declared_transitions"`
+	DeclaredSupported      int                    `json:"declared_supported"`
+	AllowedTransitionShare *float64               `json:"allowed_transition_share"`
+	Resolved               int                    `json:"resolved"`
+	SkippedEmpty           int                    `json:"skipped_empty"`
+	MeanKendallTau         *float64               `json:"mean_kendall_tau"`
+	MeanFitness            *float64               `json:"mean_fitness"`
+	Events                 int                    `json:"events"`
+	UnmappedEvents         int                    `json:"unmapped_events"`
+	Stages                 []reportStageDeltaWire `json:"stages" doc:"this version's stages in its order, then the baseline's other stages"`
+}
+
+func (reportDeltaWire) openAPIName() string { return "ReportDelta" }
+
+type reportStageDeltaWire struct {
+	Key            string   `json:"key"`
+	InVersion      bool     `json:"in_version"`
+	InBaseline     bool     `json:"in_baseline"`
+	Sessions       int      `json:"sessions"`
+	Cases          int      `json:"cases"`
+	SessionSupport *float64 `json:"session_support" doc:"null when the stage is in one version only"`
+	CaseSupport    *float64 `json:"case_support"`
+}
+
+func (reportStageDeltaWire) openAPIName() string { return "ReportStageDelta" }

@@ -18,7 +18,11 @@ import (
 // ComparisonEngine names the analysis code and its version; it is part of
 // every comparison's inputs, so a report can be traced to the code that
 // made it.
-const ComparisonEngine = "stagewise-conformance/1"
+//
+// Version 2: end stages symmetric to start stages; self-pairs listed under
+// allow_repeats; report.variants and report.validation; params.outcome
+// (with outcome_min and outcome_rater); report.baseline with compare_to.
+const ComparisonEngine = "stagewise-conformance/2"
 
 // ComparisonStore is the persistence of empirical comparisons.
 type ComparisonStore interface {
@@ -42,6 +46,14 @@ type ComparisonInput struct {
 	Lag              *int
 	AllowRepeats     *bool
 	Unmapped         *string
+	// Outcome, OutcomeMin and OutcomeRater define the validation's
+	// resolved sessions (conformance.Params).
+	Outcome      *string
+	OutcomeMin   *int
+	OutcomeRater *string
+	// CompareTo, when set, is another version of the same model compared on
+	// exactly the same sessions and parameters: report.baseline.
+	CompareTo *int
 }
 
 // ComparisonInputs is what a report was computed from; equal inputs give
@@ -57,6 +69,10 @@ type ComparisonInputs struct {
 	DataHash      string             `json:"data_hash"`
 	Params        conformance.Params `json:"params"`
 	EngineVersion string             `json:"engine_version"`
+	// CompareTo and BaselineContentHash name the baseline version, when
+	// one was asked for.
+	CompareTo           *int   `json:"compare_to,omitempty"`
+	BaselineContentHash string `json:"baseline_content_hash,omitempty"`
 }
 
 func canCompare(actor models.User) error {
@@ -100,6 +116,22 @@ func (in ComparisonInput) params() (conformance.Params, []models.FieldError) {
 	if in.Unmapped != nil {
 		p.Unmapped = *in.Unmapped
 	}
+	if in.Outcome != nil {
+		p.Outcome = *in.Outcome
+	}
+	if in.OutcomeMin != nil {
+		p.OutcomeMin = *in.OutcomeMin
+		if p.OutcomeMin == 0 {
+			p.OutcomeMin = -1 // an explicit 0 is out of range, not "the default"
+		}
+	}
+	if in.OutcomeRater != nil {
+		p.OutcomeRater = *in.OutcomeRater
+		if p.OutcomeRater == "" {
+			p.OutcomeRater = " "
+		}
+	}
+	p = p.WithOutcomeDefaults()
 	for _, e := range p.Validate() {
 		errs = append(errs, models.FieldError{Field: e.Field, Message: e.Message})
 	}
@@ -149,6 +181,24 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 			return models.Comparison{}, err
 		}
 	}
+	var bv models.Version
+	if in.CompareTo != nil && m.ID != 0 {
+		bv, err = s.store.VersionByNumber(ctx, m, *in.CompareTo)
+		readable := err == nil
+		if readable {
+			if readable, err = s.versionReadable(ctx, actor, m, bv); err != nil {
+				return models.Comparison{}, err
+			}
+		}
+		switch {
+		case errors.Is(err, models.ErrNotFound) || (err == nil && !readable):
+			errs = append(errs, models.FieldError{Field: "compare_to", Message: fmt.Sprintf("%s has no version %d", in.Model, *in.CompareTo)})
+		case err != nil:
+			return models.Comparison{}, err
+		case *in.CompareTo == in.Version:
+			errs = append(errs, models.FieldError{Field: "compare_to", Message: "is the compared version itself; name another version of the model"})
+		}
+	}
 	// Only the dataset's team compares with it; to others it does not
 	// exist. A blind coder compares only their own events.
 	d, dacc, err := s.datasetFor(ctx, actor, in.Dataset)
@@ -185,17 +235,44 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	if err := models.Invalid(errs); err != nil {
 		return models.Comparison{}, err
 	}
-	a, err := conformance.NewAnalyzer(ComparisonModel(v.Content), p)
-	if err != nil {
+	analyzer := func(c models.Content, field string) (*conformance.Analyzer, error) {
+		a, err := conformance.NewAnalyzer(ComparisonModel(c), p)
 		var fe conformance.FieldErrors
 		if errors.As(err, &fe) {
 			out := make([]models.FieldError, 0, len(fe))
 			for _, e := range fe {
-				out = append(out, models.FieldError{Field: "version", Message: e.Field + ": " + e.Message})
+				out = append(out, models.FieldError{Field: field, Message: e.Field + ": " + e.Message})
 			}
-			return models.Comparison{}, models.Invalid(out)
+			return nil, models.Invalid(out)
 		}
+		return a, err
+	}
+	a, err := analyzer(v.Content, "version")
+	if err != nil {
 		return models.Comparison{}, err
+	}
+	var b *conformance.Analyzer
+	if in.CompareTo != nil {
+		if b, err = analyzer(bv.Content, "compare_to"); err != nil {
+			return models.Comparison{}, err
+		}
+	}
+	// The reported outcome: each session's resolution rating by the chosen
+	// rater, passed to the analysis as a plain value.
+	var ratings map[models.SessionKey]int
+	if p.Outcome == conformance.OutcomeReported {
+		all, err := s.store.AllSessions(ctx, d.ID)
+		if err != nil {
+			return models.Comparison{}, err
+		}
+		ratings = make(map[models.SessionKey]int, len(all))
+		for _, x := range all {
+			for _, r := range x.Reports {
+				if r.Rater == p.OutcomeRater && r.Resolution != nil {
+					ratings[models.SessionKey{Case: x.Case, Session: x.Number}] = *r.Resolution
+				}
+			}
+		}
 	}
 	// The data hash must not depend on the order sessions come in: each
 	// session (a unique case and session number) is hashed alone and the
@@ -207,6 +284,16 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	missing, err := s.store.EachSessionCodes(ctx, d.ID, in.Coder, only, func(sc models.SessionCodes) error {
 		h.Reset()
 		buf = fmt.Appendf(buf[:0], "%s\x1f%d\x1f%s", sc.Case, sc.Session, strings.Join(sc.Codes, "\x1f"))
+		sess := conformance.Session{Case: sc.Case, Session: sc.Session, Codes: sc.Codes}
+		if ratings != nil {
+			// The rating is data used: it enters the session's hash.
+			if r, ok := ratings[models.SessionKey{Case: sc.Case, Session: sc.Session}]; ok {
+				sess.Reported = &r
+				buf = fmt.Appendf(buf, "\x1e%d", r)
+			} else {
+				buf = append(buf, "\x1e-"...)
+			}
+		}
 		h.Write(buf)
 		var sum [sha256.Size]byte
 		h.Sum(sum[:0])
@@ -214,7 +301,10 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 			data[i] ^= sum[i]
 		}
 		nsess++
-		a.Add(conformance.Session{Case: sc.Case, Session: sc.Session, Codes: sc.Codes})
+		a.Add(sess)
+		if b != nil {
+			b.Add(sess)
+		}
 		return nil
 	})
 	if err != nil {
@@ -229,6 +319,12 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	inputs := ComparisonInputs{Model: m.Slug, Version: v.Number, ContentHash: v.ContentHash, Dataset: d.ID, Sessions: in.Sessions,
 		Selection: selection, Coder: in.Coder, DataHash: fmt.Sprintf("xor-sha256:%d:%s", nsess, hex.EncodeToString(data[:])), Params: rep.Params,
 		EngineVersion: ComparisonEngine}
+	if b != nil {
+		base := b.Report()
+		base.SetLeftOut(left)
+		rep.Baseline = conformance.NewBaseline(bv.Number, &rep, &base)
+		inputs.CompareTo, inputs.BaselineContentHash = &bv.Number, bv.ContentHash
+	}
 	ib, err := marshalPlain(inputs)
 	if err != nil {
 		return models.Comparison{}, err

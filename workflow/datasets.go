@@ -46,7 +46,8 @@ type DatasetStore interface {
 	// its codes ordered as domain.md says: by onset when every event of that
 	// session and coder has one, otherwise by segment; ties keep the input
 	// order. Sessions come in no promised order. It returns the keys of only
-	// that have no events by that coder.
+	// (of every session of the dataset when only is nil) that have no events
+	// by that coder.
 	EachSessionCodes(ctx context.Context, datasetID int64, coder string, only []models.SessionKey, fn func(models.SessionCodes) error) (missing []models.SessionKey, err error)
 
 	CreateSelection(ctx context.Context, sel *models.Selection) error

@@ -154,6 +154,24 @@ func (e ComparisonInputsSessions) Valid() bool {
 	}
 }
 
+// Defines values for ComparisonParamsOutcome.
+const (
+	ComparisonParamsOutcomeReported        ComparisonParamsOutcome = "reported"
+	ComparisonParamsOutcomeResolutionStage ComparisonParamsOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonParamsOutcome enum.
+func (e ComparisonParamsOutcome) Valid() bool {
+	switch e {
+	case ComparisonParamsOutcomeReported:
+		return true
+	case ComparisonParamsOutcomeResolutionStage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComparisonParamsUnmapped.
 const (
 	ComparisonParamsUnmappedDeviation ComparisonParamsUnmapped = "deviation"
@@ -166,6 +184,24 @@ func (e ComparisonParamsUnmapped) Valid() bool {
 	case ComparisonParamsUnmappedDeviation:
 		return true
 	case ComparisonParamsUnmappedIgnore:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ComparisonParamsInputOutcome.
+const (
+	ComparisonParamsInputOutcomeReported        ComparisonParamsInputOutcome = "reported"
+	ComparisonParamsInputOutcomeResolutionStage ComparisonParamsInputOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ComparisonParamsInputOutcome enum.
+func (e ComparisonParamsInputOutcome) Valid() bool {
+	switch e {
+	case ComparisonParamsInputOutcomeReported:
+		return true
+	case ComparisonParamsInputOutcomeResolutionStage:
 		return true
 	default:
 		return false
@@ -529,6 +565,24 @@ func (e ReliabilityStatsInputMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReliabilityStatsInputMissing.
+const (
+	Irr      ReliabilityStatsInputMissing = "irr"
+	Pairwise ReliabilityStatsInputMissing = "pairwise"
+)
+
+// Valid indicates whether the value is a known member of the ReliabilityStatsInputMissing enum.
+func (e ReliabilityStatsInputMissing) Valid() bool {
+	switch e {
+	case Irr:
+		return true
+	case Pairwise:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RemoveStageProposalKind.
 const (
 	RemoveStageProposalKindRemoveStage RemoveStageProposalKind = "remove_stage"
@@ -613,6 +667,24 @@ const (
 func (e RenameStageProposalInputKind) Valid() bool {
 	switch e {
 	case RenameStageProposalInputKindRenameStage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportValidationOutcome.
+const (
+	ReportValidationOutcomeReported        ReportValidationOutcome = "reported"
+	ReportValidationOutcomeResolutionStage ReportValidationOutcome = "resolution_stage"
+)
+
+// Valid indicates whether the value is a known member of the ReportValidationOutcome enum.
+func (e ReportValidationOutcome) Valid() bool {
+	switch e {
+	case ReportValidationOutcomeReported:
+		return true
+	case ReportValidationOutcomeResolutionStage:
 		return true
 	default:
 		return false
@@ -939,10 +1011,11 @@ func (e VersionStatus) Valid() bool {
 
 // Defines values for GetComparisonsIdParamsFormat.
 const (
-	GetComparisonsIdParamsFormatCsv      GetComparisonsIdParamsFormat = "csv"
-	GetComparisonsIdParamsFormatIndexSvg GetComparisonsIdParamsFormat = "index.svg"
-	GetComparisonsIdParamsFormatJson     GetComparisonsIdParamsFormat = "json"
-	GetComparisonsIdParamsFormatSvg      GetComparisonsIdParamsFormat = "svg"
+	GetComparisonsIdParamsFormatCsv           GetComparisonsIdParamsFormat = "csv"
+	GetComparisonsIdParamsFormatIndexSvg      GetComparisonsIdParamsFormat = "index.svg"
+	GetComparisonsIdParamsFormatJson          GetComparisonsIdParamsFormat = "json"
+	GetComparisonsIdParamsFormatSvg           GetComparisonsIdParamsFormat = "svg"
+	GetComparisonsIdParamsFormatValidationCsv GetComparisonsIdParamsFormat = "validation.csv"
 )
 
 // Valid indicates whether the value is a known member of the GetComparisonsIdParamsFormat enum.
@@ -955,6 +1028,8 @@ func (e GetComparisonsIdParamsFormat) Valid() bool {
 	case GetComparisonsIdParamsFormatJson:
 		return true
 	case GetComparisonsIdParamsFormatSvg:
+		return true
+	case GetComparisonsIdParamsFormatValidationCsv:
 		return true
 	default:
 		return false
@@ -1304,6 +1379,9 @@ type ComparisonInput struct {
 	// Coder whose events are used; a session without them is left out and counted. Default: consensus.
 	Coder *string `json:"coder,omitempty"`
 
+	// CompareTo another version of the same model, compared on the same sessions and parameters: report.baseline
+	CompareTo *int `json:"compare_to,omitempty"`
+
 	// Dataset the dataset id
 	Dataset int64 `json:"dataset"`
 
@@ -1323,7 +1401,12 @@ type ComparisonInputSessions string
 
 // ComparisonInputs defines model for ComparisonInputs.
 type ComparisonInputs struct {
-	Coder string `json:"coder"`
+	// BaselineContentHash the baseline version's content hash
+	BaselineContentHash *string `json:"baseline_content_hash,omitempty"`
+	Coder               string  `json:"coder"`
+
+	// CompareTo the baseline version (compare_to), when one was asked for
+	CompareTo *int `json:"compare_to,omitempty"`
 
 	// ContentHash the version's content hash
 	ContentHash string `json:"content_hash"`
@@ -1332,7 +1415,7 @@ type ComparisonInputs struct {
 	DataHash string `json:"data_hash"`
 	Dataset  int64  `json:"dataset"`
 
-	// EngineVersion the analysis engine and stored report format, such as stagewise-conformance/1
+	// EngineVersion the analysis engine and stored report format, such as stagewise-conformance/2
 	EngineVersion string           `json:"engine_version"`
 	Model         string           `json:"model"`
 	Params        ComparisonParams `json:"params"`
@@ -1348,23 +1431,44 @@ type ComparisonInputsSessions string
 
 // ComparisonParams defines model for ComparisonParams.
 type ComparisonParams struct {
-	AllowRepeats     bool                     `json:"allow_repeats"`
-	Lag              int                      `json:"lag"`
+	AllowRepeats bool `json:"allow_repeats"`
+	Lag          int  `json:"lag"`
+
+	// Outcome what counts as a resolved session in report.validation
+	Outcome ComparisonParamsOutcome `json:"outcome"`
+
+	// OutcomeMin outcome reported only: the lowest resolution rating (1-5) that counts as resolved
+	OutcomeMin *int `json:"outcome_min,omitempty"`
+
+	// OutcomeRater outcome reported only: whose rating
+	OutcomeRater     *Rater                   `json:"outcome_rater,omitempty"`
 	SupportThreshold float32                  `json:"support_threshold"`
 	Unit             SupportUnit              `json:"unit"`
 	Unmapped         ComparisonParamsUnmapped `json:"unmapped"`
 }
+
+// ComparisonParamsOutcome what counts as a resolved session in report.validation
+type ComparisonParamsOutcome string
 
 // ComparisonParamsUnmapped defines model for ComparisonParams.Unmapped.
 type ComparisonParamsUnmapped string
 
 // ComparisonParamsInput defines model for ComparisonParamsInput.
 type ComparisonParamsInput struct {
-	// AllowRepeats keep consecutive repeats in the lag table. Default: false.
+	// AllowRepeats keep consecutive repeats in the lag table, and list observed self-pairs among the transitions. Default: false.
 	AllowRepeats *bool `json:"allow_repeats,omitempty"`
 
 	// Lag lag of the lag-sequential table, 1-5. Default: 1.
 	Lag *int `json:"lag,omitempty"`
+
+	// Outcome report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min. Default: resolution_stage.
+	Outcome *ComparisonParamsInputOutcome `json:"outcome,omitempty"`
+
+	// OutcomeMin outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4
+	OutcomeMin *int `json:"outcome_min,omitempty"`
+
+	// OutcomeRater outcome reported only: whose rating; default patient
+	OutcomeRater *Rater `json:"outcome_rater,omitempty"`
 
 	// SupportThreshold a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1. Default: 0.5.
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
@@ -1375,6 +1479,9 @@ type ComparisonParamsInput struct {
 	// Unmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 	Unmapped *ComparisonParamsInputUnmapped `json:"unmapped,omitempty"`
 }
+
+// ComparisonParamsInputOutcome report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min. Default: resolution_stage.
+type ComparisonParamsInputOutcome string
 
 // ComparisonParamsInputUnmapped what an event whose code indicates no stage does to the alignment. Default: deviation.
 type ComparisonParamsInputUnmapped string
@@ -2020,6 +2127,9 @@ type ReliabilityStatsInput struct {
 	Level  *string                     `json:"level,omitempty"`
 	Method ReliabilityStatsInputMethod `json:"method"`
 
+	// Missing irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item. Default: irr.
+	Missing *ReliabilityStatsInputMissing `json:"missing,omitempty"`
+
 	// Model icc: 1,1, 2,1 (default) or 3,1
 	Model *string `json:"model,omitempty"`
 
@@ -2029,6 +2139,9 @@ type ReliabilityStatsInput struct {
 
 // ReliabilityStatsInputMethod defines model for ReliabilityStatsInput.Method.
 type ReliabilityStatsInputMethod string
+
+// ReliabilityStatsInputMissing irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item. Default: irr.
+type ReliabilityStatsInputMissing string
 
 // RemoveStageProposal Remove the stage named by target; the payload is empty.
 type RemoveStageProposal struct {
@@ -2146,6 +2259,8 @@ type RenameStageProposalInputKind string
 
 // Report defines model for Report.
 type Report struct {
+	// Baseline with compare_to: the other version on the same sessions and parameters
+	Baseline  *ReportBaseline `json:"baseline,omitempty"`
 	Discovery ReportDiscovery `json:"discovery"`
 	LagTable  ReportLagTable  `json:"lag_table"`
 
@@ -2168,6 +2283,19 @@ type Report struct {
 
 	// UnmappedCodes codes that indicate no stage, by code
 	UnmappedCodes []ReportCodeCount `json:"unmapped_codes"`
+	Validation    ReportValidation  `json:"validation"`
+
+	// Variants the distinct stage sequences, most frequent first; ties by the sequence, lexicographically in model stage order
+	Variants []ReportVariant `json:"variants"`
+}
+
+// ReportBaseline defines model for ReportBaseline.
+type ReportBaseline struct {
+	// Delta this report's figures minus the baseline's
+	Delta   ReportDelta   `json:"delta"`
+	Stages  []ReportStage `json:"stages"`
+	Summary ReportSummary `json:"summary"`
+	Version int           `json:"version"`
 }
 
 // ReportCodeCount defines model for ReportCodeCount.
@@ -2175,6 +2303,30 @@ type ReportCodeCount struct {
 	Code     string `json:"code"`
 	Count    int    `json:"count"`
 	Sessions int    `json:"sessions"`
+}
+
+// ReportDelta defines model for ReportDelta.
+type ReportDelta struct {
+	AllowedTransitionShare *float32 `json:"allowed_transition_share"`
+	Cases                  int      `json:"cases"`
+	DeclaredSupported      int      `json:"declared_supported"`
+	DeclaredTransitions    int      `json:"declared_transitions"`
+	Events                 int      `json:"events"`
+	Fitness                *float32 `json:"fitness"`
+	MeanFitness            *float32 `json:"mean_fitness"`
+	MeanKendallTau         *float32 `json:"mean_kendall_tau"`
+	OrderConforming        int      `json:"order_conforming"`
+	Precision              *float32 `json:"precision"`
+	Resolved               int      `json:"resolved"`
+	Sessions               int      `json:"sessions"`
+	SkippedEmpty           int      `json:"skipped_empty"`
+
+	// Stages this version's stages in its order, then the baseline's other stages
+	Stages               []ReportStageDelta `json:"stages"`
+	StagesSupported      int                `json:"stages_supported"`
+	TransitionsSupported int                `json:"transitions_supported"`
+	UnmappedEvents       int                `json:"unmapped_events"`
+	Variants             int                `json:"variants"`
 }
 
 // ReportDeviation defines model for ReportDeviation.
@@ -2204,6 +2356,12 @@ type ReportEdge struct {
 	// Origin declared, cluster or skip: the rule that added the edge
 	Origin string `json:"origin"`
 	To     string `json:"to"`
+}
+
+// ReportGroupFitness defines model for ReportGroupFitness.
+type ReportGroupFitness struct {
+	Resolved   *float32 `json:"resolved"`
+	Unresolved *float32 `json:"unresolved"`
 }
 
 // ReportLagTable defines model for ReportLagTable.
@@ -2270,6 +2428,19 @@ type ReportStageCount struct {
 	Stage string `json:"stage"`
 }
 
+// ReportStageDelta defines model for ReportStageDelta.
+type ReportStageDelta struct {
+	CaseSupport *float32 `json:"case_support"`
+	Cases       int      `json:"cases"`
+	InBaseline  bool     `json:"in_baseline"`
+	InVersion   bool     `json:"in_version"`
+	Key         string   `json:"key"`
+
+	// SessionSupport null when the stage is in one version only
+	SessionSupport *float32 `json:"session_support"`
+	Sessions       int      `json:"sessions"`
+}
+
 // ReportSummary defines model for ReportSummary.
 type ReportSummary struct {
 	// AllowedTransitionShare share of adjacent-pair occurrences whose pair the model allows
@@ -2319,14 +2490,14 @@ type ReportTransition struct {
 	CaseSupport      *float32 `json:"case_support"`
 	Cases            int      `json:"cases"`
 
-	// Count occurrences as adjacent stages of the collapsed sequences
+	// Count occurrences as adjacent stages of the collapsed sequences (a self-pair under allow_repeats: adjacent repeats of the uncollapsed sequence)
 	Count int `json:"count"`
 
 	// Dependency heuristics-miner dependency (|a>b| − |b>a|)/(|a>b| + |b>a| + 1)
 	Dependency float32 `json:"dependency"`
 	From       string  `json:"from"`
 
-	// InModel the pair is an edge of the compiled model, or a declared self-loop
+	// InModel the pair is an edge of the compiled model, or a declared self-loop; with allow_repeats observed self-pairs are listed too
 	InModel bool `json:"in_model"`
 
 	// Kind the declared kind; absent when not declared
@@ -2342,6 +2513,71 @@ type ReportTransition struct {
 	Supported bool     `json:"supported"`
 	To        string   `json:"to"`
 	YulesQ    *float32 `json:"yules_q"`
+}
+
+// ReportValidation defines model for ReportValidation.
+type ReportValidation struct {
+	// Family the family of tests Holm adjusts over
+	Family string `json:"family"`
+
+	// Fitness log fitness of each group
+	Fitness ReportGroupFitness `json:"fitness"`
+
+	// NoOutcome sessions left out for lack of the rating (outcome reported)
+	NoOutcome int                     `json:"no_outcome"`
+	Outcome   ReportValidationOutcome `json:"outcome"`
+
+	// Resolved resolved sessions
+	Resolved int `json:"resolved"`
+
+	// Stages one test per model stage, model order
+	Stages []ReportValidationTest `json:"stages"`
+
+	// Tests the size of that family
+	Tests int `json:"tests"`
+
+	// Transitions one test per observed transition, in the transitions' order
+	Transitions []ReportValidationTest `json:"transitions"`
+	Unresolved  int                    `json:"unresolved"`
+}
+
+// ReportValidationOutcome defines model for ReportValidation.Outcome.
+type ReportValidationOutcome string
+
+// ReportValidationTest defines model for ReportValidationTest.
+type ReportValidationTest struct {
+	// Ci95 95 % Wald interval on the log scale, [lower, upper]
+	Ci95 *[]float32 `json:"ci95"`
+
+	// Corrected 0.5 was added to every cell (a cell was 0)
+	Corrected bool `json:"corrected"`
+
+	// FisherP two-sided Fisher exact p, as R fisher.test
+	FisherP float32 `json:"fisher_p"`
+
+	// From the transition (transition tests)
+	From *string `json:"from,omitempty"`
+
+	// HolmP Holm-adjusted over the family
+	HolmP float32 `json:"holm_p"`
+
+	// Key the stage (stage tests)
+	Key *string `json:"key,omitempty"`
+
+	// OddsRatio (a·d)/(b·c); null when a row or column of the 2×2 table is empty
+	OddsRatio *float32 `json:"odds_ratio"`
+
+	// ResolvedWith resolved sessions containing it
+	ResolvedWith   int     `json:"resolved_with"`
+	To             *string `json:"to,omitempty"`
+	UnresolvedWith int     `json:"unresolved_with"`
+}
+
+// ReportVariant defines model for ReportVariant.
+type ReportVariant struct {
+	Cases    int      `json:"cases"`
+	Sessions int      `json:"sessions"`
+	Stages   []string `json:"stages"`
 }
 
 // ResolutionInput defines model for ResolutionInput.
@@ -3014,7 +3250,7 @@ type GetComparisonsParams struct {
 
 // GetComparisonsIdParams defines parameters for GetComparisonsId.
 type GetComparisonsIdParams struct {
-	// Format json (default), csv, svg, or index.svg (the sequence index plot). Default: json.
+	// Format json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot). Default: json.
 	Format *GetComparisonsIdParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// IfNoneMatch The ETag of the representation the client has; if it is current the answer is 304 without a body.
@@ -4309,9 +4545,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/comparisons (the `PostComparisons` operationId).
 	PostComparisons(ctx context.Context, body PostComparisonsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetComparisonsId One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+	// GetComparisonsId One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 	//
-	// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+	// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 	//
 	// Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -5230,9 +5466,9 @@ func (c *Client) PostComparisons(ctx context.Context, body PostComparisonsJSONRe
 	return c.Client.Do(req)
 }
 
-// GetComparisonsId One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+// GetComparisonsId One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 //
-// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 //
 // Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //
@@ -10014,9 +10250,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/comparisons (the `PostComparisons` operationId).
 	PostComparisonsWithResponse(ctx context.Context, body PostComparisonsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostComparisonsResponse, error)
 
-	// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+	// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 	//
-	// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+	// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 	//
 	// Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 	//
@@ -15924,9 +16160,9 @@ func (c *ClientWithResponses) PostComparisonsWithResponse(ctx context.Context, b
 	return ParsePostComparisonsResponse(rsp)
 }
 
-// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges
+// GetComparisonsIdWithResponse One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges
 //
-// One comparison: JSON, per-session CSV, or an SVG of the model with observed support on its edges.
+// One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges.
 //
 // Errors: 304: the If-None-Match ETag is current (no body); 401: no or unknown bearer token; 403: the caller's role or team may not do this; 404: unknown object, or one the caller may not know exists; 422: well-formed but invalid input; errors names every bad field; 500: internal error (details are logged, never sent).
 //

@@ -913,9 +913,13 @@ func (s *Store) EachCodedUnit(ctx context.Context, datasetID int64, a, b string,
 // the codes in both orders (string_agg with ORDER BY, which SQLite ≥ 3.44
 // and PostgreSQL share), read straight off the (dataset_id, coder,
 // session_id, seq, code, onset, segment) index. Only one session's codes
-// are held at a time. It returns the keys of only that have no events by
-// that coder, sorted by case label and session number.
+// are held at a time. It returns the keys of only (of every session of the
+// dataset when only is nil) that have no events by that coder, sorted by
+// case label and session number.
 func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder string, only []models.SessionKey, fn func(models.SessionCodes) error) ([]models.SessionKey, error) {
+	// want holds the requested sessions (only), each true once the
+	// dataset is seen to have it; list and ids the sessions in scope, and
+	// found which of them have events by coder.
 	var want map[models.SessionKey]bool
 	if only != nil {
 		want = make(map[models.SessionKey]bool, len(only))
@@ -923,7 +927,8 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 			want[k] = false
 		}
 	}
-	keys := map[int64]models.SessionKey{}
+	var list []models.SessionKey
+	ids := map[int64]int32{}
 	srows, err := s.db(ctx).Raw(`SELECT s.id, c.label, s.number FROM sessions s JOIN cases c ON c.id = s.case_id WHERE s.dataset_id = ?`, datasetID).Rows()
 	if err != nil {
 		return nil, err
@@ -939,8 +944,10 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 			if _, ok := want[k]; !ok {
 				continue
 			}
+			want[k] = true
 		}
-		keys[id] = k
+		ids[id] = int32(len(list))
+		list = append(list, k)
 	}
 	srows.Close()
 	if err := srows.Err(); err != nil {
@@ -974,6 +981,7 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 		return nil, err
 	}
 	defer rows.Close()
+	found := make([]bool, len(list))
 	codes := map[string]string{} // interned: a dataset has few distinct codes
 	var byOnset, bySegment sql.RawBytes
 	for rows.Next() {
@@ -981,25 +989,24 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 		if err := rows.Scan(&sid, &noOnset, &byOnset, &bySegment); err != nil {
 			return nil, err
 		}
-		k, ok := keys[sid]
+		idx, ok := ids[sid]
 		if !ok {
 			continue
 		}
-		if want != nil {
-			want[k] = true
-		}
-		list := byOnset
+		found[idx] = true
+		k := list[idx]
+		codeList := byOnset
 		if noOnset > 0 {
-			list = bySegment
+			codeList = bySegment
 		}
-		sc := models.SessionCodes{Case: k.Case, Session: k.Session, Codes: make([]string, 0, bytes.Count(list, []byte(sep))+1)}
-		for len(list) > 0 {
-			i := bytes.IndexByte(list, sep[0])
-			part := list
+		sc := models.SessionCodes{Case: k.Case, Session: k.Session, Codes: make([]string, 0, bytes.Count(codeList, []byte(sep))+1)}
+		for len(codeList) > 0 {
+			i := bytes.IndexByte(codeList, sep[0])
+			part := codeList
 			if i >= 0 {
-				part, list = list[:i], list[i+1:]
+				part, codeList = codeList[:i], codeList[i+1:]
 			} else {
-				list = nil
+				codeList = nil
 			}
 			code, ok := codes[string(part)]
 			if !ok {
@@ -1016,8 +1023,13 @@ func (s *Store) EachSessionCodes(ctx context.Context, datasetID int64, coder str
 		return nil, err
 	}
 	var missing []models.SessionKey
-	for k, found := range want {
-		if !found {
+	for i, k := range list {
+		if !found[i] {
+			missing = append(missing, k)
+		}
+	}
+	for k, inDataset := range want {
+		if !inDataset {
 			missing = append(missing, k)
 		}
 	}

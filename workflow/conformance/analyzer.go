@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/stagewise/stagewise/workflow/stats"
 )
 
 // Session is one coded session. Codes are in onset order (the caller sorts
@@ -13,11 +15,15 @@ type Session struct {
 	Case    string
 	Session int
 	Codes   []string
+	// Reported is the session report's resolution rating (1-5) of the
+	// rater Params.OutcomeRater names, nil when there is none; it is read
+	// only with Params.Outcome "reported".
+	Reported *int
 }
 
 // Analyzer accumulates sessions and produces a Report. It keeps one entry per
-// distinct collapsed sequence (a variant) and a 16-byte record per session
-// (case id, session number, variant id), plus the lag counts and the unmapped
+// distinct collapsed sequence (a variant) and a 24-byte record per session
+// (case id, session number, variant id, repeats, outcome), plus the lag counts and the unmapped
 // code counts. It is not safe for concurrent use.
 //
 // Stage sequence of a session: its codes mapped to stages in the given order;
@@ -61,6 +67,11 @@ type Analyzer struct {
 	moves    []move
 	stamp    []int32 // per stage, for distinct stages of a variant
 	pstamp   []int32 // per pair, for distinct pairs of a variant
+
+	// With allow_repeats: adjacent repeats per stage (occurrences), and per
+	// session the distinct stages that repeat (record.self indexes selfSets).
+	selfCount []int
+	selfSets  [][]int32
 }
 
 // extraEvent is an unmapped event kept for the alignment: code is its index
@@ -74,6 +85,8 @@ type record struct {
 	caseID  int32
 	variant int32
 	session int
+	self    int32 // index into selfSets, -1 when no stage repeats (or repeats are collapsed)
+	outcome int8  // reported outcome: 1 resolved, 0 unresolved, -1 no rating
 }
 
 type variant struct {
@@ -123,6 +136,7 @@ func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
 		al:         newAligner(d),
 		stamp:      make([]int32, n),
 		pstamp:     make([]int32, n*n),
+		selfCount:  make([]int, n),
 	}
 	index := map[string]int{}
 	clusterPos := map[string]int{}
@@ -242,7 +256,29 @@ func (a *Analyzer) Add(s Session) {
 		a.caseIdx[label] = ci
 		a.cases = append(a.cases, label)
 	}
-	a.recs = append(a.recs, record{caseID: ci, variant: vi, session: s.Session})
+	rec := record{caseID: ci, variant: vi, session: s.Session, self: -1, outcome: -1}
+	if a.p.AllowRepeats {
+		var set []int32
+		for t := 0; t+1 < len(raw); t++ {
+			if st := raw[t]; st == raw[t+1] {
+				a.selfCount[st]++
+				if !slices.Contains(set, st) {
+					set = append(set, st)
+				}
+			}
+		}
+		if set != nil {
+			rec.self = int32(len(a.selfSets))
+			a.selfSets = append(a.selfSets, set)
+		}
+	}
+	if a.p.Outcome == OutcomeReported && s.Reported != nil {
+		rec.outcome = 0
+		if *s.Reported >= a.p.OutcomeMin {
+			rec.outcome = 1
+		}
+	}
+	a.recs = append(a.recs, rec)
 }
 
 // analyze computes the per-variant metrics once.
@@ -435,6 +471,9 @@ func (a *Analyzer) Report() Report {
 	pairCases := make([]int, n*n)
 	stageStamp := make([]int32, n)
 	pairStamp := make([]int32, n*n)
+	selfSess := make([]int, n)
+	selfCases := make([]int, n)
+	selfStamp := make([]int32, n)
 	rep.Sequences = make([]SequenceRow, nSess)
 	var tauSum, fitSum float64
 	tauN := 0
@@ -454,6 +493,15 @@ func (a *Analyzer) Report() Report {
 			if pairStamp[q] != caseNo {
 				pairStamp[q] = caseNo
 				pairCases[q]++
+			}
+		}
+		if r.self >= 0 {
+			for _, st := range a.selfSets[r.self] {
+				selfSess[st]++
+				if selfStamp[st] != caseNo {
+					selfStamp[st] = caseNo
+					selfCases[st]++
+				}
 			}
 		}
 		if v.tau != nil {
@@ -526,10 +574,16 @@ func (a *Analyzer) Report() Report {
 			if d.adj[k] {
 				allowed += c
 			}
+			sessions, cases := pairSess[k], pairCases[k]
+			if i == j && p.AllowRepeats {
+				// Collapsed sequences have no self-pairs; the uncollapsed
+				// ones do (they stay out of allowed_transition_share).
+				c, sessions, cases = a.selfCount[i], selfSess[i], selfCases[i]
+			}
 			if c == 0 && a.declared[k] == "" {
 				continue
 			}
-			u, ss, cs, ok := share(pairSess[k], pairCases[k])
+			u, ss, cs, ok := share(sessions, cases)
 			pr, z, q := fit.cellStats(i, j)
 			var dep float64
 			if i == j {
@@ -539,7 +593,7 @@ func (a *Analyzer) Report() Report {
 				dep = float64(c-back) / float64(c+back+1)
 			}
 			row := TransitionRow{From: d.Stages[i], To: d.Stages[j], InModel: d.adj[k] || (i == j && a.declared[k] != ""),
-				Kind: a.declared[k], Count: c, Sessions: pairSess[k], Cases: pairCases[k],
+				Kind: a.declared[k], Count: c, Sessions: sessions, Cases: cases,
 				Support: u, SessionSupport: ss, CaseSupport: cs, Supported: ok,
 				Probability: num(pr), AdjustedResidual: num(z), YulesQ: num(q), Dependency: dep}
 			if ok && row.InModel {
@@ -571,7 +625,156 @@ func (a *Analyzer) Report() Report {
 			rep.Discovery.EndCounts = append(rep.Discovery.EndCounts, StageCount{Stage: d.Stages[i], Count: endCnt[i]})
 		}
 	}
+	rep.Variants = a.variantRows(vorder)
+	rep.Validation = a.validation(&rep)
 	return rep
+}
+
+// variantRows groups the analyzer's variants by stage sequence (vorder
+// lists them sorted by it) and counts sessions and cases per group; the
+// records must be in case order (sortRecords).
+func (a *Analyzer) variantRows(vorder []int32) []VariantRow {
+	group := make([]int32, len(a.variants))
+	rows := make([]VariantRow, 0, len(a.variants))
+	for r, vi := range vorder {
+		if r == 0 || !slices.Equal(a.variants[vi].seq, a.variants[vorder[r-1]].seq) {
+			rows = append(rows, VariantRow{Stages: a.variants[vi].stages})
+		}
+		group[vi] = int32(len(rows) - 1)
+		rows[len(rows)-1].Sessions += a.variants[vi].count
+	}
+	stamp := make([]int32, len(rows))
+	caseNo := int32(0)
+	for i, r := range a.recs {
+		if i == 0 || r.caseID != a.recs[i-1].caseID {
+			caseNo++
+		}
+		if g := group[r.variant]; stamp[g] != caseNo {
+			stamp[g] = caseNo
+			rows[g].Cases++
+		}
+	}
+	// Groups are numbered in sequence order, so a stable sort by sessions
+	// keeps ties in that order.
+	slices.SortStableFunc(rows, func(x, y VariantRow) int { return cmp.Compare(y.Sessions, x.Sessions) })
+	return rows
+}
+
+// validation computes the discrimination tests (see Validation) from the
+// records and the report's transition rows.
+func (a *Analyzer) validation(rep *Report) Validation {
+	n := a.n
+	val := Validation{Outcome: a.p.Outcome, Family: ValidationFamily}
+	var with [2][]int
+	var pairWith [2][]int
+	var cost, denom [2]int64
+	for o := range with {
+		with[o] = make([]int, n)
+		pairWith[o] = make([]int, n*n)
+	}
+	add := func(v *variant, o, w int, self int32) {
+		if o < 0 {
+			val.NoOutcome += w
+			return
+		}
+		if o == 1 {
+			val.Resolved += w
+		} else {
+			val.Unresolved += w
+		}
+		for _, s := range v.distinct {
+			with[o][s] += w
+		}
+		for _, q := range v.pairs {
+			pairWith[o][q] += w
+		}
+		if self >= 0 {
+			for _, s := range a.selfSets[self] {
+				pairWith[o][int(s)*n+int(s)] += w
+			}
+		}
+		cost[o] += int64(v.cost) * int64(w)
+		denom[o] += int64(v.denom) * int64(w)
+	}
+	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
+		// The outcome is the variant's: count each variant once, weighted.
+		for i := range a.variants {
+			v := &a.variants[i]
+			o := 0
+			if v.resolved {
+				o = 1
+			}
+			add(v, o, v.count, -1)
+		}
+	} else {
+		for _, r := range a.recs {
+			v := &a.variants[r.variant]
+			o := int(r.outcome)
+			if a.p.Outcome == OutcomeResolutionStage {
+				o = 0
+				if v.resolved {
+					o = 1
+				}
+			}
+			add(v, o, 1, r.self)
+		}
+	}
+	fit := func(o int) *float64 {
+		if denom[o] == 0 {
+			return nil
+		}
+		return num(1 - float64(cost[o])/float64(denom[o]))
+	}
+	val.Fitness = GroupFitness{Resolved: fit(1), Unresolved: fit(0)}
+	test := func(rw, uw int) Test {
+		t := Test{ResolvedWith: rw, UnresolvedWith: uw}
+		a, b, c, d := rw, val.Resolved-rw, uw, val.Unresolved-uw
+		t.FisherP = stats.FisherExact2x2(a, b, c, d)
+		if or := stats.OddsRatio2x2(a, b, c, d); or.Defined {
+			t.OddsRatio = num(or.Value)
+			lo, hi := num(or.Lower), num(or.Upper)
+			if lo != nil && hi != nil {
+				t.CI95 = &[2]float64{*lo, *hi}
+			}
+			t.Corrected = or.Corrected
+		}
+		return t
+	}
+	val.Stages = make([]Test, n)
+	for i := 0; i < n; i++ {
+		val.Stages[i] = test(with[1][i], with[0][i])
+		val.Stages[i].Key = a.d.Stages[i]
+	}
+	val.Transitions = []Test{}
+	index := make(map[string]int, n)
+	for i, k := range a.d.Stages {
+		index[k] = i
+	}
+	for _, t := range rep.Transitions {
+		if t.Count == 0 {
+			continue
+		}
+		q := index[t.From]*n + index[t.To]
+		tt := test(pairWith[1][q], pairWith[0][q])
+		tt.From, tt.To = t.From, t.To
+		val.Transitions = append(val.Transitions, tt)
+	}
+	ps := make([]float64, 0, len(val.Stages)+len(val.Transitions))
+	for _, t := range val.Stages {
+		ps = append(ps, t.FisherP)
+	}
+	for _, t := range val.Transitions {
+		ps = append(ps, t.FisherP)
+	}
+	holm := stats.Holm(ps)
+	for i := range val.Stages {
+		val.Stages[i].HolmP = holm[i]
+	}
+	for i := range val.Transitions {
+		val.Transitions[i].HolmP = holm[len(val.Stages)+i]
+	}
+	val.Tests = len(ps)
+	return val
 }
 
 type trieNode struct {

@@ -213,19 +213,35 @@ func TestCompileErrors(t *testing.T) {
 // TestParams: defaults and validation fields.
 func TestParams(t *testing.T) {
 	p := Params{}.WithDefaults()
-	if p != (Params{SupportThreshold: 0.5, Unit: "session", Lag: 1, Unmapped: "deviation"}) {
+	if p != (Params{SupportThreshold: 0.5, Unit: "session", Lag: 1, Unmapped: "deviation", Outcome: "resolution_stage"}) {
 		t.Errorf("defaults %+v", p)
 	}
 	if errs := p.Validate(); len(errs) != 0 {
 		t.Errorf("defaults invalid: %v", errs)
 	}
-	bad := Params{SupportThreshold: 1.5, Unit: "dyad", Lag: 6, Unmapped: "drop"}.Validate()
+	bad := Params{SupportThreshold: 1.5, Unit: "dyad", Lag: 6, Unmapped: "drop", Outcome: "felt"}.Validate()
 	var fields []string
 	for _, e := range bad {
 		fields = append(fields, e.Field)
 	}
-	if diff := cmp.Diff([]string{"params.support_threshold", "params.unit", "params.lag", "params.unmapped"}, fields); diff != "" {
+	if diff := cmp.Diff([]string{"params.support_threshold", "params.unit", "params.lag", "params.unmapped", "params.outcome"}, fields); diff != "" {
 		t.Errorf("fields: %s", diff)
+	}
+	// The reported outcome: defaults 4 (top third of 1-5) and patient;
+	// its two parameters are refused with the resolution_stage outcome.
+	p = Params{Outcome: OutcomeReported}.WithDefaults()
+	if p.OutcomeMin != 4 || p.OutcomeRater != "patient" || len(p.Validate()) != 0 {
+		t.Errorf("reported defaults %+v: %v", p, p.Validate())
+	}
+	fields = nil
+	for _, e := range (Params{OutcomeMin: 3, OutcomeRater: "patient"}).WithDefaults().Validate() {
+		fields = append(fields, e.Field)
+	}
+	for _, e := range (Params{Outcome: OutcomeReported, OutcomeMin: 6, OutcomeRater: "observer"}).WithDefaults().Validate() {
+		fields = append(fields, e.Field)
+	}
+	if diff := cmp.Diff([]string{"params.outcome_min", "params.outcome_rater", "params.outcome_min", "params.outcome_rater"}, fields); diff != "" {
+		t.Errorf("outcome fields: %s", diff)
 	}
 	if _, err := NewAnalyzer(ruptureModel(), Params{SupportThreshold: -1}); err == nil {
 		t.Errorf("NewAnalyzer accepted a negative threshold")

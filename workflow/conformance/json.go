@@ -40,12 +40,24 @@ func (r *Report) AppendJSON(b []byte) ([]byte, error) {
 	if r.Sequences == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendSequences(b, r.Sequences)
+		// Reserve room for what follows too (the variants, ten thousand
+		// rows in a large report, and the small tables), so that the tens
+		// of megabytes are never copied to a bigger buffer.
+		b = appendSequences(b, r.Sequences, variantsSize(r.Variants)+1<<16)
 	}
 	field("unmapped_codes", r.UnmappedCodes, false)
 	field("left_out", r.LeftOut, false)
 	field("lag_table", r.LagTable, false)
 	field("discovery", r.Discovery, false)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"variants":`...)
+	b = appendVariants(b, r.Variants)
+	field("validation", r.Validation, false)
+	if r.Baseline != nil {
+		field("baseline", r.Baseline, false)
+	}
 	field("model", r.Model, false)
 	if err != nil {
 		return nil, err
@@ -64,7 +76,7 @@ func appendStd(b []byte, v any) ([]byte, error) {
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 }
 
-func appendSequences(b []byte, rows []SequenceRow) []byte {
+func appendSequences(b []byte, rows []SequenceRow, reserve int) []byte {
 	// The encoded tail ("stages" … "deviations") per variant: rows of one
 	// variant share their Stages and Deviations slices (see Report), so the
 	// slices' addresses and lengths identify the variant.
@@ -88,7 +100,7 @@ func appendSequences(b []byte, rows []SequenceRow) []byte {
 	// that the second pass writes tens of megabytes into one allocation
 	// instead of regrowing (and copying, and page-faulting) it repeatedly.
 	shared := map[variantKey][]byte{}
-	size := 2
+	size := 2 + reserve
 	for i := range rows {
 		row := &rows[i]
 		k := keyOf(row)
@@ -204,4 +216,51 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// appendVariants writes the variant rows (some ten thousand in a large
+// comparison) by hand, in one growth of the buffer.
+func appendVariants(b []byte, rows []VariantRow) []byte {
+	if rows == nil {
+		return append(b, "null"...)
+	}
+	b = slices.Grow(b, variantsSize(rows))
+	b = append(b, '[')
+	for i, v := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"stages":`...)
+		if v.Stages == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for j, st := range v.Stages {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, st)
+			}
+			b = append(b, ']')
+		}
+		b = append(b, `,"sessions":`...)
+		b = strconv.AppendInt(b, int64(v.Sessions), 10)
+		b = append(b, `,"cases":`...)
+		b = strconv.AppendInt(b, int64(v.Cases), 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// variantsSize bounds the encoded size of the variant rows (their stage
+// keys need no escaping in practice; appendString handles any that do).
+func variantsSize(rows []VariantRow) int {
+	size := 2
+	for _, v := range rows {
+		size += 50
+		for _, st := range v.Stages {
+			size += len(st) + 3
+		}
+	}
+	return size
 }

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"testing"
 
@@ -311,6 +312,155 @@ func TestRuptureDatasetRepeats(t *testing.T) {
 	}
 	if *base.Summary.Fitness != *r.Summary.Fitness || *base.Summary.Precision != *r.Summary.Precision {
 		t.Errorf("allow_repeats changed fitness/precision")
+	}
+	// Every observed pair is listed (api.md): S1's W1 W1 is the self-pair
+	// M→M, once, in one session of one case; collapsed, it is not observed.
+	self := func(rep Report) *TransitionRow {
+		for i, tr := range rep.Transitions {
+			if tr.From == "M" && tr.To == "M" {
+				return &rep.Transitions[i]
+			}
+		}
+		return nil
+	}
+	if tr := self(r); tr == nil || tr.Count != 1 || tr.Sessions != 1 || tr.Cases != 1 || tr.InModel || tr.Dependency != 0.5 {
+		t.Errorf("M→M under allow_repeats: %+v", tr)
+	}
+	if tr := self(base); tr != nil {
+		t.Errorf("M→M listed with repeats collapsed: %+v", tr)
+	}
+	if *base.Summary.AllowedTransitionShare != *r.Summary.AllowedTransitionShare {
+		t.Errorf("self-pairs changed allowed_transition_share")
+	}
+	found := false
+	for _, vt := range r.Validation.Transitions {
+		if vt.From == "M" && vt.To == "M" {
+			found = vt.ResolvedWith == 1 && vt.UnresolvedWith == 0
+		}
+	}
+	if !found {
+		t.Errorf("M→M missing from the validation: %+v", r.Validation.Transitions)
+	}
+}
+
+// TestVariants: the rupture dataset's distinct sequences, most frequent
+// first, ties lexicographically in model stage order (M A C1 C2 C3 O R);
+// S2 (with the unmapped X9) and S6 share M A R.
+func TestVariants(t *testing.T) {
+	r := analyze(t, ruptureModel(), Params{}, ruptureSessions())
+	want := []VariantRow{
+		{Stages: []string{"M", "A", "R"}, Sessions: 2, Cases: 2},
+		{Stages: []string{"M", "A", "C1", "C2", "O", "R"}, Sessions: 1, Cases: 1},
+		{Stages: []string{"M", "R", "A"}, Sessions: 1, Cases: 1},
+		{Stages: []string{"A", "C3", "C1", "R"}, Sessions: 1, Cases: 1},
+	}
+	if diff := cmp.Diff(want, r.Variants); diff != "" {
+		t.Errorf("variants (-want +got):\n%s", diff)
+	}
+}
+
+// TestValidationReported: domain.md's discrimination example. Model A
+// (marker) → B → R (resolution), shortest path 3. Twenty sessions rated by
+// the patient: ten resolved (rating 5), eight of them A B R, two A R;
+// ten unresolved (rating 2), two A B R, eight A R; one more without a
+// rating (left out, counted). Stage B: [[8, 2], [2, 8]]: Fisher p =
+// 0.0230141375652211 (R: fisher.test(matrix(c(8,2,2,8),2))$p.value), OR =
+// 8·8/(2·2) = 16, CI exp(log 16 ± 1.959964·√(1/8+1/2+1/2+1/8)) =
+// [1.78833026345395, 143.150292332226] (R, same formula). A and R occur
+// everywhere: an empty column, OR undefined, p = 1. Transitions A→B and
+// B→R as B; A→R [[2, 8], [8, 2]]: the same p, OR 1/16. Holm over the six
+// tests: R p.adjust(c(1, p, 1, p, p, p), "holm") = 0.138084825391327 for
+// the four p's, 1 for the others. Fitness: resolved 1 − 2/(8·6 + 2·5) =
+// 28/29, unresolved 1 − 8/(2·6 + 8·5) = 11/13 (A R needs one model move).
+func TestValidationReported(t *testing.T) {
+	m := Model{
+		Stages:      []Stage{{Key: "A", Role: RoleMarker, Codes: []string{"a"}}, {Key: "B", Codes: []string{"b"}}, {Key: "R", Role: RoleResolution, Codes: []string{"r"}}},
+		Transitions: []Transition{{From: "A", To: "B"}, {From: "B", To: "R"}},
+	}
+	rating := func(x int) *int { return &x }
+	var ss []Session
+	for i := 0; i < 20; i++ {
+		codes := []string{"a", "r"}
+		if i < 8 || (i >= 10 && i < 12) {
+			codes = []string{"a", "b", "r"}
+		}
+		r := 5
+		if i >= 10 {
+			r = 2
+		}
+		ss = append(ss, Session{Case: fmt.Sprintf("c%02d", i), Session: 1, Codes: codes, Reported: rating(r)})
+	}
+	ss = append(ss, Session{Case: "c99", Session: 1, Codes: []string{"a", "r"}})
+	rep := analyze(t, m, Params{Outcome: OutcomeReported}, ss)
+	v := rep.Validation
+	if v.Outcome != "reported" || v.Resolved != 10 || v.Unresolved != 10 || v.NoOutcome != 1 || v.Tests != 6 || v.Family == "" {
+		t.Fatalf("validation head: %+v", v)
+	}
+	if rep.Params.OutcomeMin != 4 || rep.Params.OutcomeRater != "patient" {
+		t.Errorf("params not echoed: %+v", rep.Params)
+	}
+	const p, holm = 0.0230141375652211, 0.138084825391327
+	check := func(name string, got Test, rw, uw int, or, lo, hi, fp, hp float64) {
+		t.Helper()
+		if got.ResolvedWith != rw || got.UnresolvedWith != uw || got.Corrected || !near(got.FisherP, fp) || !near(got.HolmP, hp) {
+			t.Errorf("%s: %+v", name, got)
+		}
+		if math.IsNaN(or) {
+			if got.OddsRatio != nil || got.CI95 != nil {
+				t.Errorf("%s: odds ratio %v %v, want null", name, got.OddsRatio, got.CI95)
+			}
+			return
+		}
+		checkNum(t, name+" OR", got.OddsRatio, or)
+		if got.CI95 == nil || !near(got.CI95[0], lo) || !near(got.CI95[1], hi) {
+			t.Errorf("%s: ci95 %v, want [%v, %v]", name, got.CI95, lo, hi)
+		}
+	}
+	nan := math.NaN()
+	check("A", v.Stages[0], 10, 10, nan, 0, 0, 1, 1)
+	check("B", v.Stages[1], 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
+	check("R", v.Stages[2], 10, 10, nan, 0, 0, 1, 1)
+	if len(v.Transitions) != 3 {
+		t.Fatalf("transitions: %+v", v.Transitions)
+	}
+	for _, tt := range v.Transitions {
+		switch tt.From + tt.To {
+		case "AB", "BR":
+			check(tt.From+"→"+tt.To, tt, 8, 2, 16, 1.78833026345395, 143.150292332226, p, holm)
+		case "AR":
+			check("A→R", tt, 2, 8, 1.0/16, 1/143.150292332226, 1/1.78833026345395, p, holm)
+		default:
+			t.Errorf("unexpected transition %s→%s", tt.From, tt.To)
+		}
+	}
+	checkNum(t, "fitness resolved", v.Fitness.Resolved, 28.0/29)
+	checkNum(t, "fitness unresolved", v.Fitness.Unresolved, 11.0/13)
+
+	// outcome_min 2 makes every rated session resolved: no unresolved
+	// group, every test p = 1, fitness of the empty group null.
+	rep = analyze(t, m, Params{Outcome: OutcomeReported, OutcomeMin: 2}, ss)
+	if v := rep.Validation; v.Resolved != 20 || v.Unresolved != 0 || v.Fitness.Unresolved != nil || v.Stages[1].FisherP != 1 || v.Stages[1].OddsRatio != nil {
+		t.Errorf("outcome_min 2: %+v", v)
+	}
+}
+
+// TestValidationResolutionStage: on the rupture dataset the outcome is the
+// last stage: S1, S2, S3, S6 end in R (resolved), S4 (M R A) does not.
+// Stage M: [[3, 1], [1, 0]], a zero cell: corrected OR (3.5·0.5)/(1.5·1.5)
+// = 0.777…; Fisher p = 1 (R: fisher.test(matrix(c(3,1,1,0),2))$p.value).
+func TestValidationResolutionStage(t *testing.T) {
+	r := analyze(t, ruptureModel(), Params{}, ruptureSessions())
+	v := r.Validation
+	if v.Outcome != "resolution_stage" || v.Resolved != 4 || v.Unresolved != 1 || v.NoOutcome != 0 {
+		t.Fatalf("validation: %+v", v)
+	}
+	m := v.Stages[0]
+	if m.Key != "M" || m.ResolvedWith != 3 || m.UnresolvedWith != 1 || !m.Corrected || m.FisherP != 1 {
+		t.Errorf("M: %+v", m)
+	}
+	checkNum(t, "M OR", m.OddsRatio, 3.5*0.5/(1.5*1.5))
+	if r.Params.OutcomeMin != 0 || r.Params.OutcomeRater != "" {
+		t.Errorf("reported-only params echoed: %+v", r.Params)
 	}
 }
 

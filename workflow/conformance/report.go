@@ -20,7 +20,88 @@ type Report struct {
 	LeftOut   []SessionRef `json:"left_out"`
 	LagTable  LagTable     `json:"lag_table"`
 	Discovery Discovery    `json:"discovery"`
-	Model     *DFG         `json:"model"`
+	// Variants are the distinct stage sequences, most frequent first (see
+	// VariantRow).
+	Variants []VariantRow `json:"variants"`
+	// Validation compares resolved with unresolved sessions (see
+	// Validation).
+	Validation Validation `json:"validation"`
+	// Baseline is set when the caller compared the same sessions with
+	// another version of the model (NewBaseline).
+	Baseline *Baseline `json:"baseline,omitempty"`
+	Model    *DFG      `json:"model"`
+}
+
+// VariantRow is one distinct collapsed stage sequence: the sessions having
+// it and the cases having at least one of those. Rows are ordered by
+// sessions, descending; ties by the stage sequence, lexicographically in
+// model stage order (a sequence before its extensions). Sessions that
+// differ only in their unmapped events share a row.
+type VariantRow struct {
+	Stages   []string `json:"stages"`
+	Sessions int      `json:"sessions"`
+	Cases    int      `json:"cases"`
+}
+
+// Validation is the discrimination analysis of domain.md ("Synthesis and
+// validation"): what separates resolved from unresolved sessions.
+//
+// Outcome is Params.Outcome: "resolution_stage" (the sequence ends in a
+// resolution stage) or "reported" (the chosen rater's resolution rating
+// ≥ outcome_min). Resolved and Unresolved count the sessions of each
+// group; NoOutcome counts the sessions left out because they lack the
+// rating (always 0 under resolution_stage).
+//
+// One test per model stage (model order) and per observed transition (the
+// transition rows with count > 0, in their order; self-pairs only with
+// allow_repeats). Each tests the 2×2 table [[resolved_with, resolved −
+// resolved_with], [unresolved_with, unresolved − unresolved_with]], where
+// "with" counts the sessions containing the stage (pair): the sample odds
+// ratio with 0.5 added to every cell when one is 0 (corrected: true), its
+// 95 % Wald interval on the log scale (exp(log OR ± 1.959964·SE)); both
+// null when a row or column of the table is empty; the two-sided Fisher
+// exact p as R's fisher.test (1 for a table with an empty row or column);
+// and the Holm-adjusted p over the whole family, every stage and
+// transition test of this validation (Tests of them), as R's
+// p.adjust(method = "holm").
+//
+// Fitness is the log fitness of each group (1 − Σcost/Σdenominator over
+// its sessions), null for an empty group.
+type Validation struct {
+	Outcome     string       `json:"outcome"`
+	Resolved    int          `json:"resolved"`
+	Unresolved  int          `json:"unresolved"`
+	NoOutcome   int          `json:"no_outcome"`
+	Family      string       `json:"family"`
+	Tests       int          `json:"tests"`
+	Stages      []Test       `json:"stages"`
+	Transitions []Test       `json:"transitions"`
+	Fitness     GroupFitness `json:"fitness"`
+}
+
+// ValidationFamily states the family of tests that Holm adjusts over.
+const ValidationFamily = "every stage and every observed transition of this validation"
+
+// Test is one discrimination test (see Validation): of a stage (Key set)
+// or of an observed transition (From and To set).
+type Test struct {
+	Key            string      `json:"key,omitempty"`
+	From           string      `json:"from,omitempty"`
+	To             string      `json:"to,omitempty"`
+	ResolvedWith   int         `json:"resolved_with"`
+	UnresolvedWith int         `json:"unresolved_with"`
+	OddsRatio      *float64    `json:"odds_ratio"`
+	CI95           *[2]float64 `json:"ci95"`
+	Corrected      bool        `json:"corrected"`
+	FisherP        float64     `json:"fisher_p"`
+	HolmP          float64     `json:"holm_p"`
+}
+
+// GroupFitness is the log fitness of the resolved and the unresolved
+// sessions.
+type GroupFitness struct {
+	Resolved   *float64 `json:"resolved"`
+	Unresolved *float64 `json:"unresolved"`
 }
 
 // Summary holds the log-level figures. Sessions and Cases count the sessions
@@ -90,12 +171,15 @@ type TransitionRow struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	// InModel: the pair is an edge of the compiled DFG, or a declared
-	// self-loop.
+	// self-loop. With allow_repeats a self-pair a→a is listed when a stage
+	// repeats in the uncollapsed sequence (domain.md: every observed pair).
 	InModel bool `json:"in_model"`
 	// Kind is the declared kind, "" when the pair was not declared.
 	Kind string `json:"kind,omitempty"`
 	// Count: occurrences of the pair as adjacent stages of the collapsed
-	// sequences; Sessions and Cases: sessions (cases) containing it.
+	// sequences (for a self-pair under allow_repeats: adjacent repeats of
+	// the uncollapsed mapped sequence); Sessions and Cases: sessions
+	// (cases) containing it.
 	Count    int `json:"count"`
 	Sessions int `json:"sessions"`
 	Cases    int `json:"cases"`

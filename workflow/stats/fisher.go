@@ -9,11 +9,16 @@ import (
 // table [[a, b], [c, d]], as R's fisher.test: with the margins fixed, the
 // sum of the hypergeometric probabilities of every table no more probable
 // than the observed one, where "no more probable" allows a relative
-// tolerance of 1e-7 (R: d <= d_obs * (1 + 1e-7)). The probabilities are
-// computed from log-gamma terms and rescaled by the largest one, as R
-// does, so large tables neither overflow nor lose the small terms. A table
-// with an empty row or column has only one arrangement: p = 1. Negative
-// counts give NaN.
+// tolerance of 1e-7 (R: d <= d_obs * (1 + 1e-7)). A table with an empty row
+// or column has only one arrangement: p = 1. Negative counts give NaN.
+//
+// The probabilities are taken relative to the mode of the distribution:
+// the observed one from log-gamma terms, the others by the ratio of
+// neighbouring terms, d(x+1)/d(x) = (m − x)(k − x)/((x + 1)(n − k + x + 1)),
+// walking outwards from the mode until a term falls below 1e-300 of it
+// (R's exp(d − max(d)) loses those too). So a table with margins in the
+// tens of thousands costs a few thousand multiplications, not as many
+// log-gamma calls per possible table.
 func FisherExact2x2(a, b, c, d int) float64 {
 	if a < 0 || b < 0 || c < 0 || d < 0 {
 		return math.NaN()
@@ -23,23 +28,30 @@ func FisherExact2x2(a, b, c, d int) float64 {
 	if lo == hi {
 		return 1
 	}
-	logd := make([]float64, hi-lo+1)
-	top := math.Inf(-1)
-	for x := lo; x <= hi; x++ {
-		v := logChoose(m, x) + logChoose(n, k-x)
-		logd[x-lo] = v
-		top = max(top, v)
+	mode := int(float64(k+1) * float64(m+1) / float64(m+n+2))
+	mode = min(max(mode, lo), hi)
+	logMode := logChoose(m, mode) + logChoose(n, k-mode)
+	lim := math.Exp(logChoose(m, a)+logChoose(n, k-a)-logMode) * (1 + 1e-7)
+	total, p := 1.0, 0.0
+	if 1 <= lim {
+		p = 1
 	}
-	var total, obs float64
-	for i, v := range logd {
-		logd[i] = math.Exp(v - top)
-		total += logd[i]
+	const tiny = 1e-300
+	t := 1.0
+	for x := mode; x < hi && t >= tiny; x++ {
+		t *= float64(m-x) * float64(k-x) / (float64(x+1) * float64(n-k+x+1))
+		total += t
+		if t <= lim {
+			p += t
+		}
 	}
-	obs = logd[a-lo]
-	p := 0.0
-	for _, v := range logd {
-		if v <= obs*(1+1e-7) {
-			p += v
+	t = 1.0
+	for x := mode; x > lo && t >= tiny; x-- {
+		// d(x−1)/d(x) is the inverse of the ratio from x−1 to x.
+		t *= float64(x) * float64(n-k+x) / (float64(m-x+1) * float64(k-x+1))
+		total += t
+		if t <= lim {
+			p += t
 		}
 	}
 	return math.Min(1, p/total)

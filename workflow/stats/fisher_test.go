@@ -84,3 +84,65 @@ func TestHolmAgainstR(t *testing.T) {
 		t.Errorf("NaN handling: %v", got)
 	}
 }
+
+// TestFisherLargeTables: margins in the thousands, where the walk from the
+// mode stops long before the ends of the support. R:
+// fisher.test(matrix(c(a, c, b, d), 2))$p.value.
+func TestFisherLargeTables(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, c, d int
+		p          float64
+	}{
+		{5200, 4800, 5000, 5000, 0.00487879576890683},
+		{40000, 10000, 39500, 10500, 9.27114637173524e-05},
+		{300, 9700, 250, 9750, 0.0340259502012409},
+	} {
+		got := FisherExact2x2(tc.a, tc.b, tc.c, tc.d)
+		if math.Abs(got-tc.p) > 1e-9*math.Max(tc.p, 1e-300) {
+			t.Errorf("%v: p = %.15g, R %.15g", tc, got, tc.p)
+		}
+	}
+}
+
+// fisherByDefinition is the two-sided p of R's fisher.test written out
+// directly: every hypergeometric term from log-gamma, rescaled by the
+// largest, summed where d <= d_obs·(1 + 1e-7).
+func fisherByDefinition(a, b, c, d int) float64 {
+	m, n, k := a+b, c+d, a+c
+	lo, hi := max(0, k-n), min(k, m)
+	ds := make([]float64, 0, hi-lo+1)
+	top := math.Inf(-1)
+	for x := lo; x <= hi; x++ {
+		v := logChoose(m, x) + logChoose(n, k-x)
+		ds = append(ds, v)
+		top = max(top, v)
+	}
+	var total, p float64
+	for i := range ds {
+		ds[i] = math.Exp(ds[i] - top)
+		total += ds[i]
+	}
+	for _, v := range ds {
+		if v <= ds[a-lo]*(1+1e-7) {
+			p += v
+		}
+	}
+	return p / total
+}
+
+// TestFisherMatchesDefinition: the walk from the mode gives the same p as
+// the term-by-term definition on every table with cells 0-12.
+func TestFisherMatchesDefinition(t *testing.T) {
+	for a := 0; a <= 12; a++ {
+		for b := 0; b <= 12; b++ {
+			for c := 0; c <= 12; c++ {
+				for d := 0; d <= 12; d++ {
+					got, want := FisherExact2x2(a, b, c, d), fisherByDefinition(a, b, c, d)
+					if math.Abs(got-want) > 1e-12*math.Max(want, 1e-300) && math.Abs(got-want) > 1e-15 {
+						t.Fatalf("[[%d,%d],[%d,%d]]: %.17g, by definition %.17g", a, b, c, d, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -24,14 +24,30 @@ var Methods = []string{
 	MethodKrippendorffAlpha, MethodICC, MethodKendallW,
 }
 
+// Missing-value conventions of Compute (domain.md "Inter-rater
+// reliability").
+const (
+	// MissingIRR (the default) follows R irr: percent agreement, Cohen's
+	// κ, Fleiss' κ and the ICCs use the units every rater rated; Kendall's
+	// W drops the units (items) with a missing rank (irr::kendall's
+	// na.omit); Krippendorff's α uses every pairable value.
+	MissingIRR = "irr"
+	// MissingPairwise: percent agreement over the units with at least two
+	// ratings, Kendall's W over the raters who ranked every item; the
+	// other methods as under MissingIRR.
+	MissingPairwise = "pairwise"
+)
+
 // Request is the body of POST /api/v1/stats/reliability. Data holds one row
 // per rater and one column per unit (items, for kendall_w); a missing rating
 // is NaN (JSON null, see MatrixFromNullable). Level (krippendorff_alpha,
 // default nominal), Weights (cohen_kappa, default unweighted) and Model (icc,
 // default "2,1") are used only by the methods named; Categories declares the
-// category set of cohen_kappa.
+// category set of cohen_kappa. Missing is MissingIRR ("" reads so) or
+// MissingPairwise.
 type Request struct {
 	Method     string      `json:"method"`
+	Missing    string      `json:"missing,omitempty"`
 	Level      string      `json:"level,omitempty"`
 	Weights    string      `json:"weights,omitempty"`
 	Model      string      `json:"model,omitempty"`
@@ -93,6 +109,9 @@ func (r Request) Validate() []FieldError {
 	}
 	if _, ok := Weights(r.Weights).canonical(); !ok {
 		add("weights", "unknown weights %q: must be one of unweighted, linear (or equal), quadratic (or squared)", r.Weights)
+	}
+	if r.Missing != "" && r.Missing != MissingIRR && r.Missing != MissingPairwise {
+		add("missing", "unknown convention %q: must be irr (the default) or pairwise", r.Missing)
 	}
 	if _, ok := ICCModel(r.Model).canonical(); !ok {
 		add("model", "unknown ICC model %q: must be one of 1,1, 2,1, 3,1", r.Model)
@@ -174,12 +193,17 @@ func Compute(r Request) (res Result) {
 		return res
 	}
 	d := res.Details
+	missing := r.Missing
+	if missing == "" {
+		missing = MissingIRR
+	}
+	d["missing"] = missing
 	var value float64
 	var err error
 	switch r.Method {
 	case MethodPercentAgreement:
 		var a agreementResult
-		a, err = percentAgreement(r.Data)
+		a, err = percentAgreement(r.Data, missing == MissingIRR)
 		value, res.NUnits = a.value, a.units
 		d["agreeing_units"] = a.agreed
 		d["tolerance"] = 0
@@ -229,7 +253,7 @@ func Compute(r Request) (res Result) {
 			d["f"], d["df1"], d["df2"] = c.f, c.df1, c.df2
 		}
 	case MethodKendallW:
-		value, res.NUnits, err = computeKendall(r.Data, d)
+		value, res.NUnits, err = computeKendall(r.Data, missing, d)
 	}
 	switch {
 	case err != nil:
@@ -265,9 +289,15 @@ func nonNil(xs []float64) []float64 {
 }
 
 // computeKendall computes Kendall's W with the tie correction
-// (KendallWTies) for m[rater][item] and fills its details. KendallWTies
-// leaves out a rater with a missing item; raters_used counts the rest.
-func computeKendall(m [][]float64, d map[string]any) (float64, int, error) {
+// (KendallWTies) for m[rater][item] and fills its details. Under
+// MissingIRR the items with a missing rank are left out first (irr::kendall
+// drops those rows of its subjects × raters matrix); under MissingPairwise
+// KendallWTies leaves out a rater with a missing item. raters_used and
+// n_units count what was used.
+func computeKendall(m [][]float64, missing string, d map[string]any) (float64, int, error) {
+	if missing == MissingIRR {
+		m = completeColumns(m)
+	}
 	k, ok := KendallWTies(m)
 	d["raters_used"] = k.Raters
 	if !ok {
@@ -275,6 +305,9 @@ func computeKendall(m [][]float64, d map[string]any) (float64, int, error) {
 		case k.Raters < 2:
 			return 0, k.Items, irrDegenerate("Kendall's W needs at least two raters who ranked every item")
 		case k.Items < 2:
+			if missing == MissingIRR {
+				return 0, k.Items, irrDegenerate("Kendall's W needs at least two items ranked by every rater")
+			}
 			return 0, k.Items, irrDegenerate("Kendall's W needs at least two items")
 		}
 		return 0, k.Items, irrDegenerate("every rater tied all items, so Kendall's W is undefined")
@@ -284,4 +317,33 @@ func computeKendall(m [][]float64, d map[string]any) (float64, int, error) {
 	d["df"] = k.DF
 	d["p_value"] = k.P
 	return k.W, k.Items, nil
+}
+
+// completeColumns keeps the columns of m that have no missing value.
+func completeColumns(m [][]float64) [][]float64 {
+	cols := 0
+	for _, row := range m {
+		cols = max(cols, len(row))
+	}
+	keep := make([]int, 0, cols)
+	for u := 0; u < cols; u++ {
+		ok := true
+		for _, row := range m {
+			if u >= len(row) || IsMissing(row[u]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			keep = append(keep, u)
+		}
+	}
+	out := make([][]float64, len(m))
+	for i, row := range m {
+		out[i] = make([]float64, len(keep))
+		for j, u := range keep {
+			out[i][j] = row[u]
+		}
+	}
+	return out
 }

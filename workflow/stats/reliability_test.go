@@ -164,7 +164,8 @@ func TestIRRComputeDegenerate(t *testing.T) {
 		{"icc all missing", Request{Method: MethodICC, Model: "1,1", Data: allMissing}, "at least two units"},
 		{"percent all missing", Request{Method: MethodPercentAgreement, Data: allMissing}, "no unit"},
 		{"kendall all tied", Request{Method: MethodKendallW, Data: oneValue}, "tied"},
-		{"kendall all missing", Request{Method: MethodKendallW, Data: allMissing}, "two raters"},
+		{"kendall all missing", Request{Method: MethodKendallW, Data: allMissing}, "two items ranked by every rater"},
+		{"kendall all missing pairwise", Request{Method: MethodKendallW, Missing: MissingPairwise, Data: allMissing}, "two raters"},
 		{"invalid", Request{Method: "nope", Data: oneValue}, "invalid request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,5 +224,56 @@ func TestIRRMatrixFromNullable(t *testing.T) {
 	m := MatrixFromNullable([][]*float64{{&one, nil}, {nil, &two}})
 	if m[0][0] != 1 || !IsMissing(m[0][1]) || !IsMissing(m[1][0]) || m[1][1] != 2 {
 		t.Errorf("MatrixFromNullable = %v", m)
+	}
+}
+
+// TestIRRMissingConventions: domain.md's examples, rows = raters. R irr
+// 0.84 (irr::agree and irr::kendall on the transposed matrix, which call
+// na.omit first):
+//
+//	agree(t(rbind(c(1,2,NA), c(1,2,3), c(1,3,3))))$value          # 50 (%)
+//	kendall(t(rbind(c(1,2,3,NA), c(2,1,3,4), c(1,2,4,3))))$value  # 0.7777778
+//
+// "pairwise" keeps the third unit (two ratings, agreeing: 2/3) and ranks
+// all four items by the two complete raters: rank sums 3, 3, 7, 7, W =
+// 12·16/(2²·4·15) = 0.8 (hand computation).
+func TestIRRMissingConventions(t *testing.T) {
+	pa := [][]float64{{1, 2, irrNA}, {1, 2, 3}, {1, 3, 3}}
+	kw := [][]float64{{1, 2, 3, irrNA}, {2, 1, 3, 4}, {1, 2, 4, 3}}
+	for _, tc := range []struct {
+		req          Request
+		want         float64
+		units        int
+		echo         string
+		ratersUsed   int
+		checkRaters  bool
+		wantRejected bool
+	}{
+		{req: Request{Method: MethodPercentAgreement, Data: pa}, want: 0.5, units: 2, echo: "irr"},
+		{req: Request{Method: MethodPercentAgreement, Missing: "irr", Data: pa}, want: 0.5, units: 2, echo: "irr"},
+		{req: Request{Method: MethodPercentAgreement, Missing: "pairwise", Data: pa}, want: 2.0 / 3, units: 3, echo: "pairwise"},
+		{req: Request{Method: MethodKendallW, Data: kw}, want: 7.0 / 9, units: 3, echo: "irr", ratersUsed: 3, checkRaters: true},
+		{req: Request{Method: MethodKendallW, Missing: "pairwise", Data: kw}, want: 0.8, units: 4, echo: "pairwise", ratersUsed: 2, checkRaters: true},
+	} {
+		res := Compute(tc.req)
+		if res.Value == nil {
+			t.Fatalf("%+v: no value, %v", tc.req, res.Details)
+		}
+		irrApprox(t, tc.req.Method+"/"+tc.echo, *res.Value, tc.want, 1e-12)
+		if res.NUnits != tc.units || res.Details["missing"] != tc.echo {
+			t.Errorf("%s/%s: n_units %d missing %v; want %d %s", tc.req.Method, tc.echo, res.NUnits, res.Details["missing"], tc.units, tc.echo)
+		}
+		if tc.checkRaters && res.Details["raters_used"] != tc.ratersUsed {
+			t.Errorf("%s/%s: raters_used %v, want %d", tc.req.Method, tc.echo, res.Details["raters_used"], tc.ratersUsed)
+		}
+	}
+	errs := Request{Method: MethodPercentAgreement, Missing: "listwise", Data: pa}.Validate()
+	if len(errs) != 1 || errs[0].Field != "missing" {
+		t.Errorf("unknown convention: %v", errs)
+	}
+	// Under irr, no unit rated by every rater is undefined, with a note.
+	res := Compute(Request{Method: MethodPercentAgreement, Data: [][]float64{{1, irrNA}, {irrNA, 2}}})
+	if res.Value != nil || res.Details["note"] == nil {
+		t.Errorf("no complete unit: %+v", res)
 	}
 }
