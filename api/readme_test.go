@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -165,14 +166,14 @@ func TestReadmeR(t *testing.T) {
 			t.Fatalf("%s: %d %s", action, r.status, r.body)
 		}
 	}
-	var pulls, notModified int
+	var pulls, notModified atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		ev.e.ServeHTTP(rec, r)
 		if strings.HasSuffix(r.URL.Path, "/versions/latest") {
-			pulls++
+			pulls.Add(1)
 			if rec.Code == http.StatusNotModified {
-				notModified++
+				notModified.Add(1)
 			}
 		}
 		for k, v := range rec.Header() {
@@ -193,7 +194,7 @@ func TestReadmeR(t *testing.T) {
 	if err != nil {
 		t.Fatalf("R: %v\n%s", err, out)
 	}
-	if strings.TrimSpace(string(out)) != "1 TRUE" || pulls != 2 || notModified != 1 {
-		t.Errorf("R printed %q after %d pulls (%d answered 304)", out, pulls, notModified)
+	if strings.TrimSpace(string(out)) != "1 TRUE" || pulls.Load() != 2 || notModified.Load() != 1 {
+		t.Errorf("R printed %q after %d pulls (%d answered 304)", out, pulls.Load(), notModified.Load())
 	}
 }
