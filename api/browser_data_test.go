@@ -14,8 +14,8 @@ import (
 // row first: its error is drawn inside the form that sent it; then the
 // good file, whose success message stays), runs a comparison from the
 // pickers, reads its charts, overlay (legend, support cut-off), index
-// plot and validation when the server reports them, drafts a synthesis
-// with its parameters and approves the rational-empirical version.
+// plot and validation table, drafts a synthesis with its parameters,
+// approves the rational-empirical version and compares it with its parent.
 func TestBrowserDataJourney(t *testing.T) {
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
@@ -81,15 +81,12 @@ func TestBrowserDataJourney(t *testing.T) {
 	}
 	id := strings.TrimPrefix(b.eval(`location.hash`), "#/comparisons/")
 	ev.do(http.MethodGet, "/api/v1/comparisons/"+id, pi, nil).json(t, &rep)
-	if rep.Report.Validation != nil {
-		b.waitText("Validation: what separates resolved from unresolved sessions")
-	} else {
-		t.Log("this server reports no validation table yet")
+	if rep.Report.Validation == nil {
+		t.Fatal("the report has no validation")
 	}
-	if r := ev.do(http.MethodGet, "/api/v1/comparisons/"+id+"?format=index.svg", pi, nil); r.status == 200 {
-		b.waitText("Sequence index plot")
-		b.do("index plot drawn", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("figure img")].some((i) => i.alt.startsWith("Sequence index plot") && i.naturalWidth > 0) || undefined`))
-	}
+	b.waitText("Validation: what separates resolved from unresolved sessions")
+	b.waitText("Sequence index plot")
+	b.do("index plot drawn", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("figure img")].some((i) => i.alt.startsWith("Sequence index plot") && i.naturalWidth > 0) || undefined`))
 	b.checkA11y("the comparison report")
 	b.screenshot("comparison")
 
@@ -113,4 +110,16 @@ func TestBrowserDataJourney(t *testing.T) {
 	if latest.Number != 2 || latest.Kind != "rational_empirical" || !strings.HasPrefix(latest.Notes, "From the trial comparison") || !strings.Contains(latest.Notes, "min_cooccur=2") {
 		t.Fatalf("latest approved: %+v", latest)
 	}
+
+	// The revised version against its parent (compare_to).
+	b.click("link", "Comparisons")
+	b.waitText("Compare to version")
+	b.fill("combobox", "Model", "cmp")
+	b.do("versions loaded", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("option")].some((o) => o.textContent.startsWith("v2")) || undefined`))
+	b.fill("combobox", "Version", "2")
+	b.fill("combobox", "Compare to version", "1")
+	b.fill("combobox", "Sessions", "all")
+	b.click("button", "Run comparison")
+	b.waitText("Against version 1")
+	b.checkA11y("a comparison with its baseline")
 }

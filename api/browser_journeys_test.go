@@ -91,7 +91,12 @@ func TestBrowserPanelistJourney(t *testing.T) {
 		b.fill("combobox", names[tr["from"].(string)]+" → "+names[tr["to"].(string)]+" agreement", "8")
 	}
 	b.fill("textbox", "Comment on Validate", "Central to repair")
-	b.click("button", "Propose a change")
+	// By keyboard alone: Enter on "Propose a change" opens the panel and
+	// puts the focus on its first field.
+	b.do("open the proposal panel by keyboard", chromedp.Focus(byName("button", "Propose a change")), chromedp.KeyEvent("\r"))
+	if got := b.eval(`(() => { const el = document.activeElement; return el.labels && el.labels.length ? el.labels[0].textContent : el.tagName; })()`); got != "Kind of change" {
+		t.Fatalf("after Enter on Propose a change the focus is on %q", got)
+	}
 	b.fill("combobox", "Kind of change", "add_stage")
 	b.fill("textbox", "New stage key", "S6")
 	b.fill("textbox", "New stage name", "Meta-communication")
@@ -100,6 +105,7 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	b.fill("textbox", "Why (rationale)", "Therapists talk about the rupture itself")
 	b.click("button", "Add to my review")
 	b.waitText("Add a stage “Meta-communication”")
+	b.eval(`(() => { document.querySelector("form.review h3").scrollIntoView(); return ""; })()`)
 	b.screenshot("panelist-review")
 
 	// A reload keeps the draft.

@@ -62,6 +62,8 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.click("button", "Save draft")
 	b.waitText("withdrawal-repair · version 1")
 	b.waitText("Validate the defensive posture")
+	b.do("diagram drawn", chromedp.WaitVisible(chromedp.CSS("figure svg.preview")))
+	b.screenshot("version")
 	b.click("button", "Submit for review")
 	b.waitText("in review")
 
@@ -76,8 +78,6 @@ func TestBrowserPIJourney(t *testing.T) {
 	round := strings.TrimPrefix(b.eval(`location.hash`), "#/rounds/")
 
 	// The panelist answers and proposes a rename by the API.
-	v := sampleVersion()
-	_ = v
 	r := ev.do(http.MethodPut, "/api/v1/rounds/"+round+"/review", panelist, map[string]any{
 		"stages":      []map[string]any{{"key": "marker", "relevance": 8, "clarity": 8}, {"key": "resolution", "relevance": 9, "clarity": 7}, {"key": "S3", "relevance": 6, "clarity": 5}},
 		"transitions": []map[string]any{{"from": "marker", "to": "resolution", "agreement": 7}, {"from": "marker", "to": "S3", "agreement": 8}},
@@ -105,6 +105,10 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.waitText("in review")
 	b.click("button", "Approve")
 	b.waitText("approved by")
+	b.click("link", "withdrawal-repair")
+	b.waitText("Lineage")
+	b.checkA11y("the model page with its lineage")
+	b.screenshot("model-lineage")
 	r = ev.do(http.MethodGet, "/api/v1/models/withdrawal-repair/versions/latest", pi, nil)
 	var latest struct {
 		Number int `json:"number"`

@@ -229,6 +229,14 @@ func (b *browser) signIn(token string) {
 	b.open("#/")
 	b.do("type the token", chromedp.SendKeys(byName("textbox", "Token"), token+"\r"))
 	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.landed()
+}
+
+// landed waits until the start page is drawn (the route from #/ to the
+// role's landing page has run), so the next click finds settled links.
+func (b *browser) landed() {
+	b.t.Helper()
+	b.do("landed", chromedp.Poll[chromedp.Void](`(location.hash.length > 2 && document.querySelector("#main h1") && !document.body.innerText.includes("Loading…")) || undefined`))
 }
 
 func (b *browser) signOut() {
@@ -317,6 +325,7 @@ func panelistSignIn(t *testing.T, ev *env, b *browser, id int64, token string) {
 		b.waitText("You are signed in")
 		b.click("button", "Continue")
 		b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+		b.landed()
 		return
 	}
 	t.Logf("no invitations on this server (%d): the panelist signs in with a token", r.status)

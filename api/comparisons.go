@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -244,13 +245,22 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		if err != nil {
 			return err
 		}
-		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
-		if err != nil {
-			return err
-		}
 		plot := diagram.IndexPlot{Title: cmp.ModelSlug + " v" + strconv.Itoa(cmp.VersionNumber) + " on dataset " + strconv.FormatInt(cmp.DatasetID, 10) + " (comparison " + c.Param("id") + ")"}
-		for _, st := range v.Content.Stages {
-			plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Name})
+		// The legend names the stages when the caller may read the
+		// version; a dataset-team member who may not (a draft) gets the
+		// stage keys the report already holds, in model order.
+		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		switch {
+		case err == nil:
+			for _, st := range v.Content.Stages {
+				plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Name})
+			}
+		case errors.Is(err, models.ErrNotFound):
+			for _, st := range rep.Stages {
+				plot.Stages = append(plot.Stages, diagram.IndexStage{Key: st.Key, Name: st.Key})
+			}
+		default:
+			return err
 		}
 		for _, row := range rep.Sequences {
 			plot.Rows = append(plot.Rows, diagram.IndexRow{Label: row.Case + " s" + strconv.Itoa(row.Session), Stages: row.Stages})

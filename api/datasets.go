@@ -918,7 +918,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 		})
 		if err != nil {
 			// When the status is out, the client sees a truncated file;
-			// observe logs the error either way.
+			// edge logs the error either way.
 			return err
 		}
 		return x.finish()

@@ -76,6 +76,33 @@ func demoReports(t *testing.T, f envFactory) []byte {
 		}
 		ev.do(http.MethodGet, "/api/v1/comparisons/"+strconv.FormatInt(c.ID, 10), ev.admin, nil).json(t, &full)
 		reports = append(append(reports, full.Report...), '\n')
+		if c.Inputs.Version != 2 {
+			continue
+		}
+		// The validation of v2 against v1 on the same sessions: the looser
+		// model fits better and is less precise, and the report says both.
+		var rep struct {
+			Summary struct {
+				Fitness, Precision *float64
+			} `json:"summary"`
+			Baseline *struct {
+				Version int `json:"version"`
+				Summary struct {
+					Sessions int `json:"sessions"`
+				} `json:"summary"`
+				Delta struct {
+					Sessions           int
+					Fitness, Precision *float64
+				} `json:"delta"`
+			} `json:"baseline"`
+		}
+		if err := json.Unmarshal(full.Report, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if b := rep.Baseline; b == nil || b.Version != 1 || b.Summary.Sessions != 12 || b.Delta.Sessions != 0 ||
+			b.Delta.Fitness == nil || *b.Delta.Fitness <= 0 || b.Delta.Precision == nil || *b.Delta.Precision >= 0 {
+			t.Errorf("validation baseline = %+v", rep.Baseline)
+		}
 	}
 	for _, path := range []string{"/api/v1/rounds/1/results", "/api/v1/rounds/2/results", "/api/v1/rounds/2/results?format=csv",
 		"/api/v1/datasets/1/reliability?coders=consensus,coder2", "/api/v1/datasets/1/sessions", "/api/v1/comparisons/1?format=csv",

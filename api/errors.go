@@ -97,7 +97,7 @@ func internalProblem() Problem {
 }
 
 // errorHandler is Echo's one HTTPErrorHandler: it writes problem+json.
-// It logs nothing: observe logs each request once, with its error.
+// It logs nothing: edge logs each request once, with its error.
 func errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return

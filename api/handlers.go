@@ -398,7 +398,8 @@ func (s *server) getLatest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e := cachedBody{body: b, etag: etagOf(b), at: now, gen: gen}
+	etag := etagOf(b)
+	e := cachedBody{body: b, etag: etag, at: now, gen: gen, etagHeader: []string{etag}}
 	s.latest.put(slug, e)
 	return writeCached(c, e)
 }

@@ -145,20 +145,30 @@ func TestMethodEndToEnd(t *testing.T) {
 		Precision       *float64 `json:"precision"`
 		OrderConforming int      `json:"order_conforming"`
 	}
-	compare := func(version int) (int64, summary) {
+	type baseline struct {
+		Version int     `json:"version"`
+		Summary summary `json:"summary"`
+		Delta   struct {
+			Sessions        int      `json:"sessions"`
+			Fitness         *float64 `json:"fitness"`
+			OrderConforming int      `json:"order_conforming"`
+		} `json:"delta"`
+	}
+	compare := func(version int, compareTo any) (int64, summary, *baseline) {
 		t.Helper()
-		r := ev.do(http.MethodPost, "/api/v1/comparisons", pi, map[string]any{"model": slug, "version": version, "dataset": dsID})
+		r := ev.do(http.MethodPost, "/api/v1/comparisons", pi, map[string]any{"model": slug, "version": version, "dataset": dsID, "compare_to": compareTo})
 		ev.mustStatus(r, http.StatusCreated, fmt.Sprintf("compare v%d", version))
 		var c struct {
 			ID     int64 `json:"id"`
 			Report struct {
-				Summary summary `json:"summary"`
+				Summary  summary   `json:"summary"`
+				Baseline *baseline `json:"baseline"`
 			} `json:"report"`
 		}
 		r.json(t, &c)
-		return c.ID, c.Report.Summary
+		return c.ID, c.Report.Summary, c.Report.Baseline
 	}
-	cmp1, sum1 := compare(1)
+	cmp1, sum1, _ := compare(1, nil)
 	if sum1.Sessions != 4 || sum1.OrderConforming != 2 {
 		t.Fatalf("v1 summary = %+v, want 4 sessions, 2 in model order", sum1)
 	}
@@ -205,12 +215,17 @@ func TestMethodEndToEnd(t *testing.T) {
 	ev.mustStatus(ev.do(http.MethodPost, model+"/versions/2/submit", pi, map[string]any{"note": "edited"}), 200, "submit v2")
 	ev.mustStatus(ev.do(http.MethodPost, model+"/versions/2/approve", pi, map[string]any{"note": "rational-empirical model"}), 200, "approve v2")
 
-	// Validation: v2 on the same sessions and parameters fits every
-	// session (the observed orders are all allowed now, RS07 has a stage)
-	// where v1 fitted 2 of 4 in order; its precision is reported beside.
-	_, sum2 := compare(2)
+	// Validation against v1 (compare_to): the same sessions and
+	// parameters; v2 fits every session (every observed order is allowed
+	// now, RS07 has a stage) where v1 had 2 of 4 in order, and the
+	// baseline repeats v1's summary with the differences.
+	_, sum2, base := compare(2, 1)
 	if sum2.Sessions != sum1.Sessions || sum2.Fitness == nil || *sum2.Fitness != 1 || *sum1.Fitness >= 1 || sum2.Precision == nil || sum2.OrderConforming != 4 {
 		t.Errorf("validation: v1 %+v, v2 %+v", sum1, sum2)
+	}
+	if base == nil || base.Version != 1 || base.Summary.Sessions != 4 || *base.Summary.Fitness != *sum1.Fitness || *base.Summary.Precision != *sum1.Precision ||
+		base.Delta.Sessions != 0 || base.Delta.OrderConforming != 2 || base.Delta.Fitness == nil || *base.Delta.Fitness != *sum2.Fitness-*sum1.Fitness {
+		t.Errorf("baseline = %+v (v1 %+v, v2 %+v)", base, sum1, sum2)
 	}
 
 	// The client pulls latest: v2, with a new ETag; the old one no longer matches.

@@ -80,9 +80,10 @@ func New(d Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler
-	e.Use(s.observe(newMetrics(d.Registry), newRequestIDs()))
-	e.Use(s.recoverPanics)
-	e.Use(securityHeaders)
+	// One middleware, and route middleware composed once here: Echo builds
+	// the chain of e.Use and route middleware anew for every request, one
+	// allocation per layer.
+	e.Use(s.edge(newMetrics(d.Registry), newRequestIDs()))
 
 	routes := s.routes()
 	for _, r := range routes {
@@ -91,7 +92,7 @@ func New(d Deps) (*echo.Echo, error) {
 		if r.bodyLimit > 0 {
 			limit = r.bodyLimit
 		}
-		e.Add(r.method, echoPath(r.path), h, bodyLimit(limit))
+		e.Add(r.method, echoPath(r.path), bodyLimit(limit)(h))
 	}
 	doc, err := openAPIDocument(routes, d.EngineVersion)
 	if err != nil {
@@ -150,27 +151,39 @@ func echoPath(p string) string {
 // securityHeaders: no MIME sniffing and no referrers anywhere; the UI may
 // load only its own script and style (inline style attributes are used for
 // bar widths) and images from itself or blobs (the diagrams); API answers,
-// SVG diagrams among them, may run nothing if opened directly.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		path := c.Request().URL.Path
-		if path == "/" || strings.HasPrefix(path, "/ui/") {
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-			h.Set("X-Frame-Options", "DENY")
-		} else {
-			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; sandbox")
-		}
-		return next(c)
+// SVG diagrams among them, may run nothing if opened directly. Canonical
+// keys and shared, never-modified values: nothing but map writes.
+func securityHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Referrer-Policy"] = hdrNoReferrer
+	path := c.Request().URL.Path
+	if path == "/" || strings.HasPrefix(path, "/ui/") {
+		h["Content-Security-Policy"] = hdrCSPUI
+		h["X-Frame-Options"] = hdrDeny
+	} else {
+		h["Content-Security-Policy"] = hdrCSPAPI
 	}
 }
+
+// Header values shared by all responses; net/http only reads them.
+var (
+	hdrNosniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrCSPUI      = []string{"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}
+	hdrCSPAPI     = []string{"default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; sandbox"}
+	hdrJSON       = []string{echo.MIMEApplicationJSON}
+	hdrNoCache    = []string{"private, no-cache"}
+)
 
 func bodyLimit(n int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			if req.Body == nil || req.Body == http.NoBody {
+				return next(c) // nothing to bound (GETs, mostly)
+			}
 			if req.ContentLength > n {
 				return echo.ErrStatusRequestEntityTooLarge
 			}
@@ -180,25 +193,37 @@ func bodyLimit(n int64) echo.MiddlewareFunc {
 	}
 }
 
-// recoverPanics turns a panic into a 500 whose error (logged once, by
-// observe) names the panic and where it happened.
-func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+// recovering calls next and turns a panic into a 500 whose error (logged
+// once, by edge) names the panic and where it happened.
+func recovering(next echo.HandlerFunc, c echo.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
 			}
-		}()
-		return next(c)
-	}
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return next(c)
 }
 
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series caches the children of both vectors by label values: looking
+	// them up in the vectors hashes and validates the labels every time.
+	mu     sync.RWMutex
+	series map[seriesKey]*series
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -213,6 +238,27 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	}
 	reg.MustRegister(m.requests, m.latency)
 	return m
+}
+
+// observe counts one request. Routes are the registered patterns (or
+// "unmatched") and methods are only those routed, so the series stay few.
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	k := seriesKey{method, route, status}
+	m.mu.RLock()
+	sr := m.series[k]
+	m.mu.RUnlock()
+	if sr == nil {
+		st := strconv.Itoa(status)
+		sr = &series{requests: m.requests.WithLabelValues(method, route, st), latency: m.latency.WithLabelValues(method, route, st)}
+		m.mu.Lock()
+		if m.series == nil {
+			m.series = map[seriesKey]*series{}
+		}
+		m.series[k] = sr
+		m.mu.Unlock()
+	}
+	sr.requests.Inc()
+	sr.latency.Observe(d.Seconds())
 }
 
 // requestIDs makes request ids: a random prefix per process and a counter,
@@ -247,14 +293,15 @@ func (g *requestIDs) from(h string) string {
 	return h
 }
 
-// observe is the edge of every request: it gives the request its id (in
+// edge is the edge of every request: it gives the request its id (in
 // the X-Request-Id header and in the context, so every log line of the
 // request carries it, the workflow's included), turns a returned error
-// into its problem answer (so the status is final), records the metrics
-// and writes the request's one log line. That line is the one place an
+// into its problem answer (so the status is final), sets the security
+// headers, recovers panics, records the metrics and writes the request's
+// one log line. That line is the one place an
 // error is logged: a 5xx, or a failure after the answer had started, at
 // level error with the error; other 4xx at info; the rest at debug.
-func (s *server) observe(m *metrics, ids *requestIDs) echo.MiddlewareFunc {
+func (s *server) edge(m *metrics, ids *requestIDs) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -263,7 +310,8 @@ func (s *server) observe(m *metrics, ids *requestIDs) echo.MiddlewareFunc {
 			c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 			ctx := models.WithRequestID(req.Context(), id)
 			c.SetRequest(req.WithContext(ctx))
-			err := next(c)
+			securityHeaders(c)
+			err := recovering(next, c)
 			started := c.Response().Committed
 			if err != nil {
 				c.Error(err)
@@ -274,9 +322,7 @@ func (s *server) observe(m *metrics, ids *requestIDs) echo.MiddlewareFunc {
 			}
 			res := c.Response()
 			d := time.Since(start)
-			status := strconv.Itoa(res.Status)
-			m.requests.WithLabelValues(req.Method, route, status).Inc()
-			m.latency.WithLabelValues(req.Method, route, status).Observe(d.Seconds())
+			m.observe(req.Method, route, res.Status, d)
 			level := levelFor(res.Status)
 			failed := err != nil && (res.Status >= 500 || started)
 			if failed {

@@ -399,8 +399,9 @@ func ComparisonReport(c models.Comparison) (conformance.Report, error) {
 
 // seedDemoComparison returns the demo comparison of version n with the
 // demo dataset (its stored selection, the consensus coder), creating it
-// once. (The validation comparison of v2 is the same call with n = 2.)
-func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel, n int) (models.Comparison, error) {
+// once; compareTo, when set, adds the baseline of that version (the
+// validation of v2 against v1 on the same sessions and parameters).
+func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m models.TaskModel, n int, compareTo *int) (models.Comparison, error) {
 	if c, ok, err := s.demoComparisonOf(ctx, m, n); err != nil || ok {
 		return c, err
 	}
@@ -408,7 +409,7 @@ func (s *Service) seedDemoComparison(ctx context.Context, pi models.User, m mode
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	return s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: n, Dataset: d.ID})
+	return s.CreateComparison(ctx, pi, ComparisonInput{Model: m.Slug, Version: n, Dataset: d.ID, CompareTo: compareTo})
 }
 
 // demoComparisonOf finds the first stored comparison of version n of m.

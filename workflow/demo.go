@@ -76,7 +76,8 @@ type DemoResult struct {
 // rational-empirical v2 (the repair strategies become one any-order
 // cluster; RS05 is proposed as a stage); the PI's edit of the draft (the
 // proposed stage added to the cluster) and approval, so that latest is v2;
-// and the validation comparison of v2 on the same sessions. Each step
+// and the validation comparison of v2 against v1 (compare_to) on the same
+// sessions. Each step
 // looks at what exists first, so seeding again (or after an interrupted
 // start) adds only what is missing. It gives the PI and the client fresh
 // tokens each time, for the start-up banner.
@@ -128,14 +129,15 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	if err := s.seedDemoDataset(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo dataset: %w", err)
 	}
-	cmp, err := s.seedDemoComparison(ctx, pi, m, 1)
+	cmp, err := s.seedDemoComparison(ctx, pi, m, 1, nil)
 	if err != nil {
 		return out, fmt.Errorf("demo comparison: %w", err)
 	}
 	if err := s.seedDemoSynthesis(ctx, pi, m, cmp.ID); err != nil {
 		return out, fmt.Errorf("demo synthesis: %w", err)
 	}
-	if _, err := s.seedDemoComparison(ctx, pi, m, 2); err != nil {
+	baseline := 1
+	if _, err := s.seedDemoComparison(ctx, pi, m, 2, &baseline); err != nil {
 		return out, fmt.Errorf("demo validation comparison: %w", err)
 	}
 	if out.PIToken, err = s.ResetToken(ctx, pi); err != nil {

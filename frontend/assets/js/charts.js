@@ -39,7 +39,7 @@ export function barChart(rows, opts) {
     s("text", { x: x(opts.threshold), y: H - 6, "text-anchor": "middle", class: "tick" }, `threshold ${Math.round(opts.threshold * 100)} %`));
   rows.forEach((r, i) => {
     const y = i * rh + 3;
-    parts.push(s("text", { x: lw - 6, y: y + 13, "text-anchor": "end", class: "lbl" }, clip(r.label, 28)),
+    parts.push(s("text", { x: lw - 6, y: y + 13, "text-anchor": "end", class: "lbl" }, clipTo(r.label, lw - 10)),
       s("rect", { x: x(0), y, width: Math.max(0, x(r.value || 0) - x(0)), height: rh - 8, class: r.cls || "barh" }),
       s("text", { x: x(r.value || 0) + 4, y: y + 12, class: "n" }, r.text || `${Math.round((r.value || 0) * 100)} %`));
   });
@@ -48,6 +48,7 @@ export function barChart(rows, opts) {
 }
 let arrowSeq = 0;
 const clip = (t, n) => (t.length > n ? t.slice(0, n - 1) + "…" : t);
+const clipTo = (t, px) => { let x = t; while (textWidth(x) > px && x.length > 1) x = x.slice(0, -2) + "…"; return x; };
 
 // modelPreview lays a version's stages out left to right by their
 // distance from the marker stages and draws the declared transitions.
@@ -82,7 +83,7 @@ export function modelPreview(v, opts = {}) {
   for (const x of stages) if (rank[x.key] === undefined) rank[x.key] = ++maxRank;
   const cols = {};
   for (const x of stages) (cols[rank[x.key]] ||= []).push(x);
-  const bw = 150, bh = 46, gx = 60, gy = 18;
+  const bw = 160, bh = 50, gx = 60, gy = 18;
   const pos = {};
   let H = 0;
   for (const [r, list] of Object.entries(cols)) list.forEach((x, i) => { pos[x.key] = { x: 10 + r * (bw + gx), y: 10 + i * (bh + gy) }; H = Math.max(H, 10 + (i + 1) * (bh + gy)); });
@@ -100,26 +101,75 @@ export function modelPreview(v, opts = {}) {
   }
   for (const x of stages) {
     const p = pos[x.key];
-    const lines = wrap(x.name || x.key, 20).slice(0, 2);
+    const lines = fitLines(x.name || x.key, bw - 12);
     parts.push(s("g", { class: "node " + (x.role || "process") + (x.optional ? " optional" : "") },
       s("rect", { x: p.x, y: p.y, width: bw, height: bh, rx: 8 }),
       lines.map((l, i) => s("text", { x: p.x + bw / 2, y: p.y + (lines.length === 1 ? 20 : 16) + i * 14, "text-anchor": "middle" }, l)),
-      s("text", { x: p.x + bw / 2, y: p.y + bh - 5, "text-anchor": "middle", class: "sub" }, clip(x.key + (x.cluster ? ` · ${clusterNames[x.cluster] || x.cluster}` : ""), 26))));
+      s("text", { x: p.x + bw / 2, y: p.y + bh - 5, "text-anchor": "middle", class: "sub" }, fitLines(x.key + (x.cluster ? ` · ${clusterNames[x.cluster] || x.cluster}` : ""), bw - 12).join(" "))));
   }
   const desc = opts.observed ? `Model with observed support: ${stages.length} stages, ${edges.filter((e) => e.kind === "supported").length} supported model transitions, ${edges.filter((e) => e.kind === "unmodelled").length} observed transitions the model does not declare shown`
     : `Preview: ${stages.length} stages, ${edges.length} transitions`;
   return s("svg", { class: "preview", viewBox: `0 0 ${Math.max(W, 200)} ${Math.max(H + 40, 80)}`, width: Math.max(W, 200), height: Math.max(H + 40, 80), role: "img", "aria-label": desc }, s("title", {}, desc), parts);
 }
-function wrap(text, n) {
+// Text is measured with the font the page draws it in, so a label is
+// wrapped (and, past two lines, shortened) to fit inside its box.
+const FONT = "12px system-ui, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif";
+let measureCtx = null;
+function textWidth(t) {
+  measureCtx ||= document.createElement("canvas").getContext("2d");
+  measureCtx.font = FONT;
+  return measureCtx.measureText(t).width;
+}
+function fitLines(text, width) {
   const out = []; let line = "";
-  for (const w of String(text).split(/\s+/)) {
-    if ((line + " " + w).trim().length > n && line) { out.push(line); line = w; } else line = (line + " " + w).trim();
+  for (const w of String(text).split(/\s+/).filter(Boolean)) {
+    const next = line ? line + " " + w : w;
+    if (textWidth(next) > width && line) { out.push(line); line = w; } else line = next;
   }
   if (line) out.push(line);
-  if (out.length > 2) out[1] = clip(out.slice(1).join(" "), n);
-  return out.map((l) => clip(l, n));
+  const lines = out.slice(0, 2);
+  if (out.length > 2) lines[1] = out.slice(1).join(" ");
+  return lines.map((l) => { let x = l; while (textWidth(x) > width && x.length > 1) x = x.slice(0, -2) + "…"; return x; });
 }
 
 export function legend(items) {
   return h("ul", { class: "legend", "aria-label": "Legend" }, items.map(([cls, label]) => h("li", {}, h("span", { class: "swatch " + cls, "aria-hidden": "true" }), label)));
+}
+
+// lineageGraph draws a model's versions as a family tree: each version a
+// box (number, kind, status), an arrow from its parent, and what it came
+// from (panel rounds, a comparison) written on the arrow.
+export function lineageGraph(slug, versions) {
+  const byNum = Object.fromEntries(versions.map((v) => [v.number, v]));
+  const depth = {};
+  const d = (v) => (depth[v.number] ??= v.parent && byNum[v.parent] ? d(byNum[v.parent]) + 1 : 0);
+  versions.forEach(d);
+  const rows = {};
+  const pos = {};
+  const bw = 150, bh = 50, gx = 90, gy = 22;
+  for (const v of versions.slice().sort((a, b) => a.number - b.number)) {
+    const col = depth[v.number];
+    rows[col] = (rows[col] || 0) + 1;
+    pos[v.number] = { x: 10 + col * (bw + gx), y: 10 + (rows[col] - 1) * (bh + gy) };
+  }
+  const W = 10 + (Math.max(0, ...Object.values(depth)) + 1) * (bw + gx), H = 20 + Math.max(1, ...Object.values(rows)) * (bh + gy);
+  const mid = `arrow${++arrowSeq}`;
+  const parts = [s("defs", {}, s("marker", { id: mid, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" })))];
+  for (const v of versions) {
+    const p = pos[v.number];
+    if (v.parent && pos[v.parent]) {
+      const a = pos[v.parent];
+      const from = v.provenance.comparison ? `comparison ${v.provenance.comparison}` : v.provenance.rounds.length ? `round${v.provenance.rounds.length > 1 ? "s" : ""} ${v.provenance.rounds.join(", ")}` : "edited";
+      parts.push(s("path", { d: `M${a.x + bw},${a.y + bh / 2} C${a.x + bw + gx / 2},${a.y + bh / 2} ${p.x - gx / 2},${p.y + bh / 2} ${p.x},${p.y + bh / 2}`, class: "edge", "marker-end": `url(#${mid})` }),
+        s("text", { x: (a.x + bw + p.x) / 2, y: (a.y + p.y) / 2 + bh / 2 - 5, "text-anchor": "middle", class: "sub" }, clip(from, 16)));
+    }
+    const link = s("a", { href: `#/models/${slug}/versions/${v.number}` },
+      s("rect", { x: p.x, y: p.y, width: bw, height: bh, rx: 8 }),
+      s("text", { x: p.x + bw / 2, y: p.y + 20, "text-anchor": "middle" }, `v${v.number} · ${v.status.replace("_", " ")}`),
+      s("text", { x: p.x + bw / 2, y: p.y + 38, "text-anchor": "middle", class: "sub" }, v.kind === "rational_empirical" ? "rational-empirical" : "rational"));
+    parts.push(s("g", { class: "node " + (v.status === "approved" ? "resolution" : v.status === "in_review" ? "marker" : "process") }, link));
+  }
+  // A group, not an image: each version's box is a link to it.
+  const desc = `Lineage of ${slug}: ` + versions.map((v) => `v${v.number}${v.parent ? ` from v${v.parent}` : ""} (${v.status})`).join(", ");
+  return s("svg", { class: "preview", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group", "aria-label": desc }, parts);
 }

@@ -147,10 +147,12 @@ function baselineNode(r, nm) {
 function validationNode(val, nm) {
   const ci = (x) => (x.ci95 ? `${fmt(x.ci95[0], 2)} to ${fmt(x.ci95[1], 2)}` : "—");
   const cols = (first) => [first, { label: "Resolved with", num: true, get: (x) => x.resolved_with }, { label: "Unresolved with", num: true, get: (x) => x.unresolved_with },
-    { label: "Odds ratio", num: true, get: (x) => fmt(x.odds_ratio, 2) }, { label: "95 % CI", num: true, get: ci }, { label: "Fisher p", num: true, get: (x) => fmt(x.fisher_p) }, { label: "Holm p", num: true, get: (x) => fmt(x.holm_p) }];
+    { label: "Odds ratio", num: true, get: (x) => [fmt(x.odds_ratio, 2), x.corrected ? h("span", { class: "muted small", title: "0.5 added to every cell (a cell was 0)" }, " *") : null] }, { label: "95 % CI", num: true, get: ci }, { label: "Fisher p", num: true, get: (x) => fmt(x.fisher_p) }, { label: "Holm p", num: true, get: (x) => fmt(x.holm_p) }];
   return [h("h2", {}, "Validation: what separates resolved from unresolved sessions"),
     h("p", { class: "small" }, `Outcome: ${String(val.outcome).replaceAll("_", " ")}; ${val.resolved} resolved, ${val.unresolved} unresolved sessions.`,
-      val.fitness ? ` Fitness: ${fmt(val.fitness.resolved)} resolved, ${fmt(val.fitness.unresolved)} unresolved.` : ""),
+      val.no_outcome ? ` ${val.no_outcome} sessions have no outcome and are left out.` : "",
+      val.fitness ? ` Fitness: ${fmt(val.fitness.resolved)} resolved, ${fmt(val.fitness.unresolved)} unresolved.` : "",
+      ` Holm's adjustment runs over the ${val.tests ?? ""} tests of ${val.family ? String(val.family).replaceAll("_", " ") : "this report"}; * marks odds ratios with 0.5 added to every cell.`),
     table(cols({ label: "Stage", get: (x) => nm(x.key) }), val.stages || [], "No stages to test."),
     h("p"), table(cols({ label: "Transition", get: (x) => `${nm(x.from)} → ${nm(x.to)}` }), val.transitions || [], "No transitions to test.")];
 }

@@ -134,20 +134,35 @@ export async function download(path, name) {
 }
 export const can = (...roles) => state.me && roles.includes(state.me.role);
 
-// diagram shows an SVG from the API with zoom, pan (scrolling) and a
-// full-size view; at "fit" it never shrinks below its natural size on
-// narrow screens, it scrolls instead, so labels stay legible.
-export function diagram(path, alt) {
-  const img = h("img", { alt });
+// diagram shows a diagram with zoom, pan (scrolling) and a full-size
+// view: either an SVG from the API (path) or an SVG element drawn here. At
+// "fit" it never shrinks below half its natural size, it scrolls instead,
+// so labels stay legible on narrow screens.
+export function diagram(source, alt) {
   const view = h("div", { class: "diagram-view", tabindex: "0", role: "group", "aria-label": alt + " (scroll to pan)" }, h("p", { class: "muted small" }, "Drawing…"));
-  let zoom = 1, natural = 0;
+  let zoom = 1, natural = 0, el = null;
   const zoomOut = h("output", { class: "small muted", "aria-live": "polite" }, "100 %");
-  const apply = () => { if (natural) img.style.width = Math.round(natural * zoom) + "px"; zoomOut.textContent = Math.round(zoom * 100) + " %"; };
+  const apply = () => {
+    if (!natural || !el) return;
+    const w = Math.round(natural * zoom);
+    if (el.tagName === "IMG") el.style.width = w + "px";
+    else { el.setAttribute("width", w); el.setAttribute("height", Math.round(el._h * zoom)); }
+    zoomOut.textContent = Math.round(zoom * 100) + " %";
+  };
   const set = (z) => { zoom = Math.max(0.25, Math.min(4, z)); apply(); };
   const fit = () => { if (natural) set(Math.max(0.5, Math.min(1, (view.clientWidth - 24) / natural))); };
-  img.addEventListener("load", () => { natural = img.naturalWidth || 600; fit(); });
-  api("GET", path, undefined, { blob: true }).then((b) => { img.src = URL.createObjectURL(b); view.replaceChildren(img); })
-    .catch((e) => view.replaceChildren(problemNode(e)));
+  if (typeof source === "string") {
+    const img = h("img", { alt });
+    img.addEventListener("load", () => { el = img; natural = img.naturalWidth || 600; fit(); });
+    api("GET", source, undefined, { blob: true }).then((b) => { img.src = URL.createObjectURL(b); view.replaceChildren(img); })
+      .catch((e) => view.replaceChildren(problemNode(e)));
+  } else {
+    el = source;
+    natural = Number(source.getAttribute("width")) || 600;
+    el._h = Number(source.getAttribute("height")) || 300;
+    view.replaceChildren(source);
+    requestAnimationFrame(fit);
+  }
   const controls = h("div", { class: "row zoom" },
     h("button", { type: "button", "aria-label": "Zoom in", onclick: () => set(zoom * 1.25) }, "+"),
     h("button", { type: "button", "aria-label": "Zoom out", onclick: () => set(zoom / 1.25) }, "−"),

@@ -79,15 +79,21 @@ export function editor(content, save, opts = {}) {
     for (const sel of body.querySelectorAll("select.stage-ref")) {
       const [i, end] = sel.dataset.ref.split(":");
       const t = model.transitions[Number(i)];
-      sel.replaceChildren(h("option", { value: "" }, "—"), ...model.stages.map((x) => h("option", { value: x.key, selected: x.key === t[end] }, `${x.name || x.key} (${x.key})`)));
+      sel.replaceChildren(h("option", { value: "" }, "—"), ...model.stages.map((x) => h("option", { value: x.key }, `${x.name || x.key} (${x.key})`)));
+      sel.value = t[end] || "";
     }
+  }
+  function stageRef(i, end, keys, value) {
+    const sel = h("select", { class: "stage-ref", "data-ref": `${i}:${end}` }, h("option", { value: "" }, "—"), keys.map(([v, l]) => h("option", { value: v }, l)));
+    sel.value = value || "";
+    return sel;
   }
   function transitionRow(t, i) {
     const keys = model.stages.map((x) => [x.key, `${x.name || x.key} (${x.key})`]);
     return h("fieldset", { class: "card item" }, h("legend", {}, `Transition ${i + 1}`),
       h("div", { class: "grid tight" },
-        field("From", bind(`transitions[${i}].from`, h("select", { class: "stage-ref", "data-ref": `${i}:from` }, [...select([["", "—"], ...keys], t.from).children]), t, "from")),
-        field("To", bind(`transitions[${i}].to`, h("select", { class: "stage-ref", "data-ref": `${i}:to` }, [...select([["", "—"], ...keys], t.to).children]), t, "to")),
+        field("From", bind(`transitions[${i}].from`, stageRef(i, "from", keys, t.from), t, "from")),
+        field("To", bind(`transitions[${i}].to`, stageRef(i, "to", keys, t.to), t, "to")),
         field("Kind", bind(`transitions[${i}].kind`, select([["hypothesized", "hypothesized"], ["alternative", "alternative"], ["loop", "loop"]], t.kind || "hypothesized"), t, "kind")),
         field("Note", bind(`transitions[${i}].note`, h("input", { value: t.note || "" }), t, "note"))),
       h("button", { type: "button", class: "danger", onclick: () => { model.transitions.splice(i, 1); draw(); } }, `Remove transition ${i + 1}`));

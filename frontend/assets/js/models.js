@@ -1,5 +1,6 @@
 // Models: the list, one model's versions, and a new model.
 import { api, badge, busy, can, field, h, problemNode, report, show, state, table, when } from "./core.js";
+import { lineageGraph } from "./charts.js";
 
 export async function modelsView() {
   const list = await api("GET", "/models?limit=200");
@@ -42,12 +43,15 @@ function newModelForm(out) {
 export async function modelView(slug) {
   const [m, vs] = await Promise.all([api("GET", `/models/${slug}`), api("GET", `/models/${slug}/versions?limit=200`)]);
   const latest = vs.items.filter((v) => v.status === "approved").map((v) => v.number).pop();
+  const lineage = await api("GET", `/models/${slug}/lineage`).catch(() => null);
   show(h("nav", { class: "crumbs", "aria-label": "Breadcrumbs" }, h("a", { href: "#/models" }, "Models"), " / ", m.slug),
     h("div", { class: "spread" }, h("div", {}, h("h1", {}, m.title),
       h("p", { class: "muted" }, h("strong", {}, "Marker: "), m.marker, " · ", h("strong", {}, "Resolution: "), m.resolution)),
-    can("pi", "admin") ? h("a", { class: "btn primary", href: `#/models/${slug}/new` }, "New draft") : null),
+    can("pi", "admin") ? h("button", { type: "button", class: "primary", onclick: () => { location.hash = `#/models/${slug}/new`; } }, "New draft") : null),
     m.context ? h("p", { class: "muted small" }, m.context) : null,
     latest ? h("p", {}, "Latest approved: ", h("a", { href: `#/models/${slug}/versions/${latest}` }, `version ${latest}`)) : null,
+    lineage && lineage.versions.length ? [h("h2", {}, "Lineage"), h("p", { class: "muted small" }, "Each version grew from its parent through panel rounds, a comparison (synthesis) or editing."),
+      h("div", { class: "diagram-view", tabindex: "0", role: "group", "aria-label": "Lineage graph (scroll to pan)" }, lineageGraph(slug, lineage.versions))] : null,
     h("h2", {}, "Versions"),
     table([
       { label: "Version", get: (v) => h("a", { href: `#/models/${slug}/versions/${v.number}` }, `v${v.number}`) },

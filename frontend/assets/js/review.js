@@ -5,6 +5,8 @@
 import { api, busy, diagram, field, h, nextId, notice, problemNode, report, state } from "./core.js";
 import { RRS } from "./editor.js";
 import { proposalWords } from "./rounds.js";
+import { modelPreview } from "./charts.js";
+import { diagramLegend } from "./version.js";
 
 const ends = {
   relevance: ["not relevant at all", "essential to the task"],
@@ -95,7 +97,7 @@ export async function reviewForm(r) {
   h("h2", {}, "Your review"),
   h("p", {}, `Rate each stage and each transition on ${r.scale.min}-${r.scale.max}. Relevance: ${r.scale.min} = ${ends.relevance[0]}, ${r.scale.max} = ${ends.relevance[1]}. Clarity: ${r.scale.min} = ${ends.clarity[0]}, ${r.scale.max} = ${ends.clarity[1]}. Transitions: ${r.scale.min} = ${ends.agreement[0]}, ${r.scale.max} = ${ends.agreement[1]}. Leave a rating empty to skip it.`),
   h("p", { class: "muted small" }, "Other panelists and the PI never see your answers under your name."),
-  h("h3", {}, "The model"), diagram(`/models/${r.model}/versions/${r.version}/export?format=svg`, `Diagram of ${r.model} version ${r.version}`),
+  h("h3", {}, "The model"), diagram(modelPreview(v), `Diagram of ${r.model} version ${r.version}`), diagramLegend(),
   h("h3", {}, "Stages"), sRows.map((x) => x.node),
   tRows.length ? [h("h3", {}, "Transitions"), tRows.map((x) => x.node)] : null,
   h("h3", {}, "Your proposals"), list, toggle, panel,

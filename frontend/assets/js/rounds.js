@@ -3,6 +3,7 @@
 // results with charts, and the PI's decisions on proposals.
 import { api, badge, busy, can, download, field, fmt, h, nextId, notice, pct, problemNode, report, show, stat, state, table, when } from "./core.js";
 import { barChart, histogram } from "./charts.js";
+import { inviteForm } from "./people.js";
 
 // Consensus rules and their parameters with defaults (api.md, domain.md).
 const rules = {
@@ -40,7 +41,10 @@ export async function roundsPanel(slug, v) {
     { label: "Responded", num: true, get: (r) => `${r.responded} / ${r.invited}` },
     { label: "Deadline", get: (r) => when(r.closes_at) },
   ], rounds.items, "No panel rounds on this version.")];
-  if (can("pi", "admin") && v.status === "in_review") nodes.push(h("h2", {}, "New round"), await roundForm(slug, v, rounds.items));
+  if (can("pi", "admin") && v.status === "in_review") {
+    const form = await roundForm(slug, v, rounds.items);
+    nodes.push(h("h2", {}, "New round"), form, inviteForm("panelist", (u) => form.addPanelist(u)));
+  }
   else if (can("pi", "admin") && v.status === "draft") nodes.push(notice("info", "Submit this draft for review to open a panel round on it."));
   return nodes;
 }
@@ -49,7 +53,9 @@ async function roundForm(slug, v, existing) {
   const out = h("div", { "aria-live": "polite" });
   const [users, known] = await Promise.all([api("GET", "/users?limit=200").catch(() => ({ items: [] })), roundFields()]);
   const panelists = users.items.filter((u) => u.role === "panelist");
-  const boxes = panelists.map((u) => { const id = nextId("p"); return h("div", { class: "check" }, h("input", { type: "checkbox", id, value: u.id, checked: true }), h("label", { for: id }, `${u.name} (${u.email})`)); });
+  const box = (u) => { const id = nextId("p"); return h("div", { class: "check" }, h("input", { type: "checkbox", id, value: u.id, checked: true }), h("label", { for: id }, `${u.name} (${u.email})`)); };
+  const boxes = panelists.map(box);
+  const boxGrid = h("div", { class: "grid" }, boxes);
   const min = h("input", { type: "number", value: 1, min: 0, class: "narrow" }), max = h("input", { type: "number", value: 9, class: "narrow" });
   const rule = h("select", {}, Object.entries(rules).map(([k, r]) => h("option", { value: k }, r.label)));
   const params = h("div", { class: "row" }), help = h("p", { class: "muted small" });
@@ -80,12 +86,13 @@ async function roundForm(slug, v, existing) {
         try { const r = await api("POST", `/models/${slug}/versions/${v.number}/rounds`, body); location.hash = `#/rounds/${r.id}`; } catch (err) { report(out, problemNode(err)); }
       });
     },
-  }, h("fieldset", {}, h("legend", {}, "Panelists"), boxes.length ? h("div", { class: "grid" }, boxes) : h("p", { class: "muted" }, "No panelists yet: invite users with role panelist.")),
+  }, h("fieldset", {}, h("legend", {}, "Panelists"), boxGrid, boxes.length ? null : h("p", { class: "muted small" }, "No panelists yet: invite them below.")),
   h("div", { class: "row" }, field("Scale minimum", min), field("Scale maximum", max), field("Deadline (your time)", deadline, "Optional; the round closes itself then."),
     known.has("min_group") ? field("Smallest group shown", minGroup, "Items rated by fewer panelists show only n.") : null),
   h("fieldset", {}, h("legend", {}, "Consensus"), field("Consensus rule", rule), help, params),
   h("div", { class: "row" }, field("Carry over from", carry), h("div", { class: "check" }, skip, h("label", { for: skipId }, "Leave out items that reached consensus"))),
   h("p"), h("button", { class: "primary", type: "submit" }, "Create round"), out);
+  form.addPanelist = (u) => { const b = box(u); boxes.push(b); boxGrid.append(b); };
   return form;
 }
 
@@ -169,7 +176,7 @@ export function resultsNode(res, id, v) {
     h("p", { class: "muted small" }, `Bars: how many panelists gave each rating on ${scale.min}-${scale.max}; the dark line is the median, the band below the bars the interquartile range`,
       state.me.role === "panelist" ? "; your own earlier answer is outlined." : ".", " Quartiles: ", res.quantile_method, ". ",
       h("a", { href: "#", onclick: (e) => { e.preventDefault(); download(`/rounds/${id}/results?format=csv`, `round-${id}-results.csv`); } }, "Download CSV")),
-    agreeRows.length ? [h("h3", {}, "Agreement per item"), barChart(agreeRows, { label: "Share of panelists agreeing, per item", threshold, labelWidth: 240, width: 640 })] : null,
+    agreeRows.length ? [h("h3", {}, "Agreement per item"), barChart(agreeRows, { label: "Share of panelists agreeing, per item", threshold, labelWidth: 330, width: 760 })] : null,
     trend.length ? [h("h3", {}, "Agreement across rounds"), barChart(trend.flatMap((i) => [
       { label: `${label(i)} (before)`, value: i.change.previous_percent_agree, cls: "barh prev" },
       { label: `${label(i)} (now)`, value: i.percent_agree, cls: "barh " + i.consensus }]), { label: "Share agreeing in the previous round and now", labelWidth: 260, width: 660 })] : null,

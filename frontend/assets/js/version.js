@@ -2,6 +2,10 @@
 // the diff, its panel rounds and its change log.
 import { api, badge, busy, can, diagram, download, fmt, h, notice, problemNode, report, show, table, when } from "./core.js";
 import { editor } from "./editor.js";
+import { legend, modelPreview } from "./charts.js";
+
+export const diagramLegend = () => legend([["sw-marker", "marker stage"], ["sw-process", "process stage"], ["sw-resolution", "resolution stage"], ["sw-optional", "optional (dashed box)"],
+  ["sw-hyp", "hypothesized transition"], ["sw-alt", "alternative transition"]]);
 
 const starter = () => ({
   notes: "", stages: [
@@ -103,7 +107,7 @@ export async function versionView(slug, n, tab) {
         .flat().filter(Boolean).flatMap((x, i) => (i ? [" · ", x] : [x]))) : null);
   } else {
     const clusters = Object.fromEntries(v.clusters.map((c) => [c.key, c.name]));
-    show(header, h("h2", {}, "Diagram"), diagram(`/models/${slug}/versions/${v.number}/export?format=svg`, `Diagram of ${slug} version ${v.number}`),
+    show(header, h("h2", {}, "Diagram"), diagram(modelPreview(v), `Diagram of ${slug} version ${v.number}`), diagramLegend(),
       h("h2", {}, "Stages"), stagesTable(v, clusters),
       h("h2", {}, "Transitions"), transitionsTable(v),
       editable ? h("p", {}, h("a", { class: "btn", href: `${base}/edit` }, "Edit this draft")) : null);
