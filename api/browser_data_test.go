@@ -17,6 +17,7 @@ import (
 // plot and validation table, drafts a synthesis with its parameters,
 // approves the rational-empirical version and compares it with its parent.
 func TestBrowserDataJourney(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pat PI")

@@ -56,6 +56,7 @@ func apiReview(t *testing.T, ev *env, token string, round int64, x int) {
 // submits, and after the PI closes the round sees the group's histograms
 // with their own answer marked.
 func TestBrowserPanelistJourney(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pia Lead")

@@ -15,6 +15,7 @@ import (
 // closes it after a confirmation that states the response rate, decides
 // the panel's proposal in words, drafts the revision and approves it.
 func TestBrowserPIJourney(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pia Lead")

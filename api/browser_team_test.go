@@ -12,6 +12,7 @@ import (
 // side, resolves each one and writes the consensus, then unblinds after a
 // confirmation.
 func TestBrowserConsensusCoding(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pat PI")

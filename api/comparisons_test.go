@@ -234,6 +234,7 @@ func TestComparisonErrors(t *testing.T) {
 // compare_to, and the engine version in inputs (fixture: see
 // comparisonFixture).
 func TestComparisonReportParts(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	// Version 2: S2 optional, so A/2 (S1 S5) fits.
@@ -421,6 +422,7 @@ func TestComparisonReportParts(t *testing.T) {
 // sessions, 4 coded by coder2, 12 selected of which 4 coded by coder2)
 // gives 80 with "all" and 8 with "selected".
 func TestComparisonLeftOut(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, ds := comparisonFixture(t, ev)
 	leftOut := func(token string, body map[string]any) int {

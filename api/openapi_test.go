@@ -175,6 +175,7 @@ func TestOpenAPIRequired(t *testing.T) {
 // types at the boundary), so renaming a field of an analysis struct cannot
 // silently change the public API.
 func TestWireTypesOwned(t *testing.T) {
+	t.Parallel()
 	own := reflect.TypeOf(server{}).PkgPath()
 	seen := map[reflect.Type]bool{}
 	var walk func(rt reflect.Type, where string)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -43,6 +44,7 @@ var (
 // validates each request and response against the OpenAPI document: a
 // validating gateway in front of the server would let all of it through.
 func TestReadmeWalkthrough(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	block := readmeBlock(t, "## A walk through the API", "sh")
 	// Join each curl command with its continuation lines and multi-line body.
@@ -113,6 +115,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 // TestReadmePython runs the README's Python client against a live server
 // (skipped where there is no python3).
 func TestReadmePython(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")
@@ -141,5 +144,59 @@ func TestReadmePython(t *testing.T) {
 	}
 	if want := "1 ['S1', 'S2', 'S3', 'S4', 'S5']"; strings.TrimSpace(string(out)) != want || n != 1 {
 		t.Errorf("python printed %q, want %q", out, want)
+	}
+}
+
+// TestReadmeR runs the README's R client (httr2) against a live server and
+// checks that the second pull is answered 304 from the cached copy
+// (skipped where R or httr2 is missing).
+func TestReadmeR(t *testing.T) {
+	rscript, err := exec.LookPath("Rscript")
+	if err != nil {
+		t.Skip("no Rscript")
+	}
+	if exec.Command(rscript, "-e", "library(httr2)").Run() != nil {
+		t.Skip("no httr2")
+	}
+	ev := newEnv(t)
+	pi, _ := ev.user("pi", "Ana PI")
+	client, _ := ev.user("client", "Analysis Script")
+	ev.model(pi, "withdrawal-repair")
+	ev.draft(pi, "withdrawal-repair", sampleVersion())
+	for _, action := range []string{"submit", "approve"} {
+		if r := ev.do(http.MethodPost, "/api/v1/models/withdrawal-repair/versions/1/"+action, pi, nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", action, r.status, r.body)
+		}
+	}
+	var pulls, notModified atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		ev.e.ServeHTTP(rec, r)
+		if strings.HasSuffix(r.URL.Path, "/versions/latest") {
+			pulls.Add(1)
+			if rec.Code == http.StatusNotModified {
+				notModified.Add(1)
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer srv.Close()
+	script := filepath.Join(t.TempDir(), "pull.R")
+	code := readmeBlock(t, "## API clients", "r") + "\ncat(v$version$number, v$etag != \"\", \"\\n\")\n"
+	if err := os.WriteFile(script, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(rscript, script)
+	cmd.Env = append(os.Environ(), "STAGEWISE_URL="+srv.URL, "STAGEWISE_TOKEN="+client)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("R: %v\n%s", err, out)
+	}
+	if strings.TrimSpace(string(out)) != "1 TRUE" || pulls.Load() != 2 || notModified.Load() != 1 {
+		t.Errorf("R printed %q after %d pulls (%d answered 304)", out, pulls.Load(), notModified.Load())
 	}
 }

@@ -27,6 +27,7 @@ const goldenReport = "testdata/comparison-report.golden.json"
 // report_wire.go): a fixed comparison is stored and served as the golden
 // bytes, and those bytes are exactly what comparisonWire's types describe.
 func TestReportGolden(t *testing.T) {
+	t.Parallel()
 	if workflow.ComparisonEngine != reportFormat {
 		t.Fatalf("the engine version is %s but the wire types describe %s: a new report format needs report_wire.go, reportFormat and the golden file updated together",
 			workflow.ComparisonEngine, reportFormat)

@@ -12,6 +12,7 @@ import (
 // agree(t(m))$value / 100 = 0.5 and kendall(t(m))$value = 0.7777778,
 // both after irr's na.omit; pairwise by hand: 2/3 and 0.8).
 func TestStatsReliabilityMissing(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	coder, _ := ev.user("coder", "Cody Coder")
 	pa := [][]any{{1, 2, nil}, {1, 2, 3}, {1, 3, 3}}

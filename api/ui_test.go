@@ -64,6 +64,7 @@ func TestUIServed(t *testing.T) {
 // TestUIKeepsNoCredential: no module of the UI stores or sends a bearer
 // token; the only browser storage used is the panelist's review draft.
 func TestUIKeepsNoCredential(t *testing.T) {
+	t.Parallel()
 	storage := regexp.MustCompile(`(localStorage|sessionStorage)\.setItem\(([^,]+),`)
 	err := fs.WalkDir(frontend.Assets(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
