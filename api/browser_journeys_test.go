@@ -60,14 +60,15 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	ev := newEnv(t)
 	b := newBrowser(t, ev)
 	pi, _ := ev.user("pi", "Pia Lead")
-	p1, id1 := ev.user("panelist", "Dana Rater")
+	// Dana is invited and has no token until she accepts in the browser.
+	id1, code1 := invitePanelist(t, ev, "Dana Rater")
 	p2, id2 := ev.user("panelist", "Eli Rater")
 	p3, id3 := ev.user("panelist", "Fay Rater")
 	round := openRound(t, ev, pi, "repair", []int64{id1, id2, id3})
 	apiReview(t, ev, p2, round, 7)
 	apiReview(t, ev, p3, round, 9)
 
-	panelistSignIn(t, ev, b, id1, p1)
+	claimInBrowser(t, ev, b, code1)
 	b.do("lands on My rounds", chromedp.WaitVisible(chromedp.CSS("h1")))
 	b.waitText("My rounds")
 	if nav := b.eval(`document.getElementById("nav").innerText`); strings.Contains(nav, "Datasets") || strings.Contains(nav, "Comparisons") {
@@ -119,9 +120,7 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	b.click("button", "Submit review")
 	b.waitText("Your review is submitted")
 
-	// The claim in the browser ended the token ev.user had claimed (a
-	// claim ends the user's earlier tokens), so the stored review is read
-	// through the browser's own session.
+	// The stored review, read through the browser's own session.
 	r := resp{status: http.StatusOK, body: []byte(b.eval(fmt.Sprintf(`fetch("/api/v1/rounds/%d/review").then((r) => r.text())`, round)))}
 	var rv struct {
 		Stages []struct {

@@ -83,6 +83,14 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.click("button", "Open round")
 	b.waitText("Close round")
 	round := strings.TrimPrefix(b.eval(`location.hash`), "#/rounds/")
+	// The form offered min_group (the served OpenAPI lists it) and sent it.
+	var created struct {
+		MinGroup int `json:"min_group"`
+	}
+	ev.do(http.MethodGet, "/api/v1/rounds/"+round, pi, nil).json(t, &created)
+	if created.MinGroup != 2 {
+		t.Fatalf("the round form did not send min_group: %d, want 2", created.MinGroup)
+	}
 
 	// The panelist answers and proposes a rename by the API.
 	r := ev.do(http.MethodPut, "/api/v1/rounds/"+round+"/review", panelist, map[string]any{

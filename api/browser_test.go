@@ -302,32 +302,65 @@ func (b *browser) sawDialog(substr string) bool {
 	return false
 }
 
-// panelistSignIn brings a panelist in as a new one would: through the
-// invitation page when the server issues invitations, else by token.
-func panelistSignIn(t *testing.T, ev *env, b *browser, id int64, token string) {
+// invitePanelist creates a panelist through the API as an admin would
+// and returns its id and the invitation code the server issued (the
+// panelist has no token yet: the browser claims it).
+func invitePanelist(t *testing.T, ev *env, name string) (int64, string) {
 	t.Helper()
-	r := ev.do(http.MethodPost, fmt.Sprintf("/api/v1/users/%d/invitation", id), ev.admin, nil)
-	if r.status == http.StatusOK || r.status == http.StatusCreated {
-		var inv struct {
-			Invitation struct {
-				Code string `json:"code"`
-			} `json:"invitation"`
-			Code string `json:"code"`
-		}
-		r.json(t, &inv)
-		code := inv.Invitation.Code
-		if code == "" {
-			code = inv.Code
-		}
-		b.open("#/claim/" + code)
-		b.checkA11y("the invitation page")
-		b.click("button", "Accept invitation")
-		b.waitText("You are signed in")
-		b.click("button", "Continue")
-		b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
-		b.landed()
-		return
+	r := ev.do(http.MethodPost, "/api/v1/users", ev.admin, map[string]any{"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", "role": "panelist"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create panelist: %d %s", r.status, r.body)
 	}
-	t.Logf("no invitations on this server (%d): the panelist signs in with a token", r.status)
-	b.signIn(token)
+	var u struct {
+		ID         int64  `json:"id"`
+		Token      string `json:"token"`
+		Invitation *struct {
+			Code string `json:"code"`
+		} `json:"invitation"`
+	}
+	r.json(t, &u)
+	if u.Invitation == nil || u.Invitation.Code == "" || u.Token != "" {
+		t.Fatalf("a new panelist should get an invitation and no token: %s", r.body)
+	}
+	return u.ID, u.Invitation.Code
+}
+
+// claimInBrowser walks the invitation page at #/claim/<code> as a new
+// panelist would: "Accept invitation" claims the code, signs the browser
+// in through an HttpOnly session cookie and shows the personal token
+// once. It returns that token after checking that it works, that the
+// page forgets it on Continue, and that the code cannot be claimed again.
+func claimInBrowser(t *testing.T, ev *env, b *browser, code string) string {
+	t.Helper()
+	b.open("#/claim/" + code)
+	b.waitText("Your invitation")
+	b.checkA11y("the invitation page")
+	b.click("button", "Accept invitation")
+	b.waitText("You are signed in")
+	token := b.eval(`document.querySelector('input[aria-label="Your personal token"]').value`)
+	if token == "" {
+		t.Fatal("the claimed token is not shown")
+	}
+	if r := ev.do(http.MethodGet, "/api/v1/me", token, nil); r.status != http.StatusOK {
+		t.Fatalf("the token shown after the claim does not work: %d %s", r.status, r.body)
+	}
+	// The browser holds a session cookie that scripts cannot read, not the token.
+	if got := b.eval(`document.cookie + "|" + JSON.stringify(localStorage) + "|" + JSON.stringify(sessionStorage)`); strings.Contains(got, token) || strings.Contains(got, "stagewise_session") {
+		t.Fatalf("the token or the session cookie is readable by scripts: %q", got)
+	}
+	if got := b.eval(`fetch("/api/v1/session").then((r) => r.json()).then((s) => String(s.signed_in))`); got != "true" {
+		t.Fatalf("the claim did not sign the browser in by session cookie: signed_in %s", got)
+	}
+	b.checkA11y("the welcome page with the token")
+	b.click("button", "Continue")
+	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.landed()
+	if got := b.eval(`String(document.body.innerHTML.includes(` + jsq(token) + `))`); got != "false" {
+		t.Fatal("the token is still in the page after Continue")
+	}
+	// Shown once: the code is used up.
+	if r := ev.do(http.MethodPost, "/api/v1/invitations/claim", "", map[string]any{"code": code}); r.status < 400 || r.status >= 500 {
+		t.Fatalf("a second claim of the same code: %d %s", r.status, r.body)
+	}
+	return token
 }
