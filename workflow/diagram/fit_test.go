@@ -147,6 +147,22 @@ func TestOneFontFamily(t *testing.T) {
 	}
 }
 
+// TestIndexPlotFont: the sequence index plot is drawn in the same family.
+func TestIndexPlotFont(t *testing.T) {
+	var root svgElem
+	if err := xml.Unmarshal(IndexSVG(IndexPlot{Title: "t", Stages: []IndexStage{{Key: "S1", Name: "One"}}, Rows: []IndexRow{{Label: "A1", Stages: []string{"S1"}}}}), &root); err != nil {
+		t.Fatal(err)
+	}
+	if root.FontFamily != FontFamily {
+		t.Errorf("index plot font %q, want %q", root.FontFamily, FontFamily)
+	}
+	walk(root, func(e svgElem) {
+		if e.FontFamily != "" && e.FontFamily != FontFamily {
+			t.Errorf("index plot text %q in font %q", e.Text, e.FontFamily)
+		}
+	})
+}
+
 // TestOverlayLegend: the overlay SVG carries a legend naming what edge
 // width, the blue and the red dashes mean, in the overlay's unit; the
 // plain model has none.

@@ -138,7 +138,7 @@ func IndexSVG(p IndexPlot) []byte {
 	}
 
 	const (
-		font    = "Helvetica, Arial, sans-serif"
+		font    = FontFamily
 		rowH    = 14.0
 		rowGap  = 2.0
 		groupGp = 8.0
