@@ -27,8 +27,8 @@ curl -sf -o /dev/null http://127.0.0.1:14010/healthz || { echo "Prism did not st
 # The walk-through as the README has it, with the server started above and
 # every request sent through Prism.
 awk '/^## A walk through the API/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' README.md |
-  grep -v -e 'cmd/stagewise serve' -e 'until curl' |
-  sed 's|^export SW=.*|export SW=http://127.0.0.1:14010/api/v1|' >"$work/walk.sh"
+  grep -v -e 'go build -o' -e 'stagewise" serve' -e 'cmd/stagewise serve' -e '^SERVER=' -e 'until curl' |
+  sed -e 's|^export SW=.*|export SW=http://127.0.0.1:14010/api/v1|' -e "s|^trap .*|trap 'rm -rf \"\$WORK\"' EXIT|" >"$work/walk.sh"
 (cd "$work" && bash -euo pipefail walk.sh) >"$work/out.txt" 2>&1
 # Prism answers a violation with a problem of its own (type https://stoplight.io/prism/errors#…)
 # and logs it; the server never answers 4xx or 5xx in the walk-through.
