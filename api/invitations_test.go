@@ -425,6 +425,46 @@ func TestDemoInvitations(t *testing.T) {
 	if len(rounds.Items) != 2 {
 		t.Fatalf("the claimed demo panelist sees %d rounds", len(rounds.Items))
 	}
+
+	// The demo's coder is invited too, codes as coder2 on the demo dataset's
+	// team, and is blind: their own events only, no reliability.
+	var coderCode string
+	for _, inv := range second.Invitations {
+		if inv.User.Role == "coder" {
+			coderCode = inv.Code
+		}
+	}
+	if coderCode == "" {
+		t.Fatal("the demo invites no coder")
+	}
+	coder := ev.claim(coderCode)
+	var datasets struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	ev.do(http.MethodGet, "/api/v1/datasets", coder, nil).json(t, &datasets)
+	if len(datasets.Items) != 1 {
+		t.Fatalf("the demo coder sees %d datasets, want the demo's", len(datasets.Items))
+	}
+	ds := fmt.Sprintf("/api/v1/datasets/%d", datasets.Items[0].ID)
+	var events struct {
+		Items []struct {
+			Coder string `json:"coder"`
+		} `json:"items"`
+	}
+	ev.do(http.MethodGet, ds+"/events?limit=200", coder, nil).json(t, &events)
+	if len(events.Items) == 0 {
+		t.Fatal("the demo coder sees none of their own events")
+	}
+	for _, e := range events.Items {
+		if e.Coder != "coder2" {
+			t.Fatalf("the blind demo coder sees %s's events", e.Coder)
+		}
+	}
+	if r := ev.do(http.MethodGet, ds+"/reliability?coders=consensus,coder2", coder, nil); r.status != http.StatusForbidden {
+		t.Fatalf("reliability for the blind demo coder: %d", r.status)
+	}
 }
 
 // TestClaimEndsWebSessions: a claim ends the user's web sessions as well

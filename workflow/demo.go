@@ -136,6 +136,9 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	if err := s.seedDemoDataset(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo dataset: %w", err)
 	}
+	if err := s.seedDemoCoder(ctx, pi); err != nil {
+		return out, fmt.Errorf("demo coder: %w", err)
+	}
 	cmp, err := s.seedDemoComparison(ctx, pi, m, 1, nil)
 	if err != nil {
 		return out, fmt.Errorf("demo comparison: %w", err)
@@ -179,6 +182,33 @@ func (s *Service) demoInvitations(ctx context.Context, pi models.User) ([]DemoIn
 		out = append(out, DemoInvitation{User: u, Code: inv.Code})
 	}
 	return out, nil
+}
+
+// seedDemoCoder invites the demo's second coder, who double-coded four
+// sessions as "coder2", and makes them a coder of the demo dataset's team,
+// so the demo shows a coder's own, blind view until the PI unblinds.
+func (s *Service) seedDemoCoder(ctx context.Context, pi models.User) error {
+	coder, _, err := s.EnsureUser(ctx, pi, NewUser{Name: "Demo coder", Email: "coder2@demo.stagewise.invalid", Role: models.RoleCoder})
+	if err != nil {
+		return err
+	}
+	d, err := s.store.DatasetByName(ctx, DemoDatasetName)
+	if err != nil {
+		return err
+	}
+	members, err := s.Members(ctx, pi, d.ID)
+	if err != nil {
+		return err
+	}
+	in := make([]MemberInput, 0, len(members)+1)
+	for _, m := range members {
+		if m.UserID == coder.ID {
+			return nil // already on the team
+		}
+		in = append(in, MemberInput{User: m.UserID, Role: m.Role, Coder: m.Coder})
+	}
+	_, err = s.SetMembers(ctx, pi, d.ID, append(in, MemberInput{User: coder.ID, Role: models.MemberCoder, Coder: "coder2"}))
+	return err
 }
 
 // demoAcknowledge is the stage the PI adds to v2 on the synthesis's
