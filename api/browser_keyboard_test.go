@@ -238,6 +238,14 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.key("Enter on Run comparison", kb.Enter)
 	b.waitText("Model with observed support")
 	b.keyboardWalk("a comparison report")
+	// The server's overlay SVG, with its legend, is offered as a download.
+	b.tabToName("button", "Overlay SVG")
+	got := b.eval(`(async () => { const id = location.hash.split("/").pop();
+  const r = await fetch("/api/v1/comparisons/" + id + "?format=svg"); const t = await r.text();
+  return r.headers.get("Content-Type") + " " + t.includes(">Legend<"); })()`)
+	if got != "image/svg+xml true" {
+		t.Fatalf("the overlay SVG behind the button: %s", got)
+	}
 
 	// Sign out by keyboard; a panelist signs in and reviews.
 	b.tabToName("button", "Sign out")
