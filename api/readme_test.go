@@ -112,13 +112,23 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 }
 
+// missingTool skips a test whose tool is not installed on a developer's
+// machine, and fails it under CI, whose .ci/run must install the tool.
+func missingTool(t *testing.T, tool string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI needs %s for this test (.ci/run installs it)", tool)
+	}
+	t.Skipf("%s is not installed", tool)
+}
+
 // TestReadmePython runs the README's Python client against a live server
-// (skipped where there is no python3).
+// (skipped where there is no python3, failed under CI).
 func TestReadmePython(t *testing.T) {
 	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("no python3")
+		missingTool(t, "python3")
 	}
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Ana PI")
@@ -149,14 +159,14 @@ func TestReadmePython(t *testing.T) {
 
 // TestReadmeR runs the README's R client (httr2) against a live server and
 // checks that the second pull is answered 304 from the cached copy
-// (skipped where R or httr2 is missing).
+// (skipped where R or httr2 is missing, failed under CI).
 func TestReadmeR(t *testing.T) {
 	rscript, err := exec.LookPath("Rscript")
 	if err != nil {
-		t.Skip("no Rscript")
+		missingTool(t, "Rscript (r-base-core)")
 	}
 	if exec.Command(rscript, "-e", "library(httr2)").Run() != nil {
-		t.Skip("no httr2")
+		missingTool(t, "R's httr2 (r-cran-httr2)")
 	}
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Ana PI")
