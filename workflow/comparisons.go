@@ -167,7 +167,7 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	}
 	var v models.Version
 	if m.ID != 0 {
-		_, v, err = s.visibleVersion(ctx, actor, m.Slug, in.Version)
+		v, err = s.versionOf(ctx, actor, m, in.Version)
 		if errors.Is(err, models.ErrNotFound) {
 			errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
 		} else if err != nil {
@@ -176,15 +176,9 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	}
 	var bv models.Version
 	if in.CompareTo != nil && m.ID != 0 {
-		bv, err = s.store.VersionByNumber(ctx, m, *in.CompareTo)
-		readable := err == nil
-		if readable {
-			if readable, err = s.versionReadable(ctx, actor, m, bv); err != nil {
-				return models.Comparison{}, err
-			}
-		}
+		bv, err = s.versionOf(ctx, actor, m, *in.CompareTo)
 		switch {
-		case errors.Is(err, models.ErrNotFound) || (err == nil && !readable):
+		case errors.Is(err, models.ErrNotFound):
 			errs = append(errs, models.FieldError{Field: "compare_to", Message: fmt.Sprintf("%s has no version %d", in.Model, *in.CompareTo)})
 		case err != nil:
 			return models.Comparison{}, err

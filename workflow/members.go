@@ -362,12 +362,6 @@ func blindStats(st models.DatasetStats, acc DatasetAccess) models.DatasetStats {
 	return st
 }
 
-// versionReadable applies the model's visibility rules (api.md "Who sees
-// what") to one version; the rule itself is canSeeVersion's (teams.go).
-func (s *Service) versionReadable(ctx context.Context, actor models.User, m models.TaskModel, v models.Version) (bool, error) {
-	return s.canSeeVersion(ctx, actor, m, v)
-}
-
 // comparisonVisible says whether actor may see comparison c: admins, the
 // dataset's team and the model's team may; a blind coder only a comparison
 // of their own events. Everyone else is told it does not exist.

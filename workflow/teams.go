@@ -157,18 +157,25 @@ func (s *Service) visibleVersion(ctx context.Context, actor models.User, slug st
 	if err != nil {
 		return m, models.Version{}, err
 	}
+	v, err := s.versionOf(ctx, actor, m, n)
+	return m, v, err
+}
+
+// versionOf loads version n of a model already loaded, as visibleVersion
+// does: ErrNotFound when it is missing or actor may not see it.
+func (s *Service) versionOf(ctx context.Context, actor models.User, m models.TaskModel, n int) (models.Version, error) {
 	v, err := s.store.VersionByNumber(ctx, m, n)
 	if err != nil {
-		return m, v, err
+		return v, err
 	}
 	ok, err := s.canSeeVersion(ctx, actor, m, v)
 	if err != nil {
-		return m, v, err
+		return v, err
 	}
 	if !ok {
-		return m, models.Version{}, models.Errf(models.ErrNotFound, "version %d of %s not found", n, slug)
+		return models.Version{}, models.Errf(models.ErrNotFound, "version %d of %s not found", n, m.Slug)
 	}
-	return m, v, nil
+	return v, nil
 }
 
 // modelForChange loads a model actor may know and requires actor to be
