@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,6 +32,13 @@ func testBadInputCatalogue(t *testing.T, f envFactory) {
 	}
 	stage := func(v map[string]any, i int) map[string]any { return v["stages"].([]map[string]any)[i] }
 	const versions = "/api/v1/models/bad/versions"
+	// The endpoints of model and dataset teams, consensus coding,
+	// invitations and web sessions answer bad bodies the same way.
+	var ds struct {
+		ID int64 `json:"id"`
+	}
+	ev.do(http.MethodPost, "/api/v1/datasets", pi, map[string]any{"name": "bad input", "codebook": "3rs-2015"}).json(t, &ds)
+	dsPath := fmt.Sprintf("/api/v1/datasets/%d", ds.ID)
 	cases := []struct {
 		name, method, path, token, body string
 		status                          int
@@ -77,6 +85,21 @@ func testBadInputCatalogue(t *testing.T, f envFactory) {
 		{"duplicate slug", "POST", "/api/v1/models", pi, `{"slug": "bad", "title": "t", "marker": "m", "resolution": "r"}`, 409, ""},
 		{"bad email", "POST", "/api/v1/users", pi, `{"name": "X", "email": "not-an-email", "role": "coder"}`, 422, "email"},
 		{"PI creates an admin", "POST", "/api/v1/users", pi, `{"name": "X", "email": "x@example.org", "role": "admin"}`, 403, ""},
+		{"team: malformed JSON", "PUT", "/api/v1/models/bad/team", pi, `{"pis": [`, 400, ""},
+		{"team: wrong type", "PUT", "/api/v1/models/bad/team", pi, `{"pis": "all"}`, 422, "pis"},
+		{"team: unknown field", "PUT", "/api/v1/models/bad/team", pi, `{"pis": [], "owner": 1}`, 422, "owner"},
+		{"team: no such PI", "PUT", "/api/v1/models/bad/team", pi, `{"pis": [999]}`, 422, "pis[0]"},
+		{"team: duplicate key", "PUT", "/api/v1/models/bad/team", pi, `{"pis": [], "pis": [999]}`, 400, ""},
+		{"members: malformed JSON", "PUT", dsPath + "/members", pi, `{"members": [{`, 400, ""},
+		{"members: bad role", "PUT", dsPath + "/members", pi, `{"members": [{"user": 1, "role": "boss"}]}`, 422, "members[0].role"},
+		{"members: unknown field", "PUT", dsPath + "/members", pi, `{"members": [], "blind": false}`, 422, "blind"},
+		{"consensus: malformed JSON", "POST", dsPath + "/consensus", pi, `{"coders": [`, 400, ""},
+		{"consensus: wrong type", "POST", dsPath + "/consensus", pi, `{"coders": "a,b", "resolutions": []}`, 422, "coders"},
+		{"claim: malformed JSON", "POST", "/api/v1/invitations/claim", "", `{"code": `, 400, ""},
+		{"claim: wrong type", "POST", "/api/v1/invitations/claim", "", `{"code": 7}`, 422, "code"},
+		{"claim: unknown field", "POST", "/api/v1/invitations/claim", "", `{"code": "x", "role": "admin"}`, 422, "role"},
+		{"sign-in: malformed JSON", "POST", "/api/v1/session", "", `{"token": `, 400, ""},
+		{"sign-in: wrong type", "POST", "/api/v1/session", "", `{"token": ["x"]}`, 422, "token"},
 		{"bad limit", "GET", "/api/v1/models?limit=500", pi, "", 422, "limit"},
 		{"bad cursor", "GET", "/api/v1/models?cursor=zzz", pi, "", 422, "cursor"},
 	}
