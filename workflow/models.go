@@ -2,22 +2,20 @@ package workflow
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/stagewise/stagewise/models"
 )
 
-var slugRe = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-
-// NewModel is the input of CreateModel.
+// NewModel is the input of CreateModel. Its field rules (a slug, lengths)
+// are the api request type's validate tags; callers pass checked values.
 type NewModel struct {
-	Slug       string `field:"slug" validate:"max=80,slug"`
-	Title      string `field:"title" validate:"notblank,max=300"`
-	Marker     string `field:"marker" validate:"notblank,max=2000"`
-	Resolution string `field:"resolution" validate:"notblank,max=2000"`
-	Context    string `field:"context" validate:"max=5000"`
+	Slug       string
+	Title      string
+	Marker     string
+	Resolution string
+	Context    string
 }
 
 func checkText(errs *[]models.FieldError, field, v string, required bool, max int) {
@@ -34,9 +32,6 @@ func checkText(errs *[]models.FieldError, field, v string, required bool, max in
 func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewModel) (models.TaskModel, error) {
 	if actor.Role != models.RolePI && actor.Role != models.RoleAdmin {
 		return models.TaskModel{}, models.Errf(models.ErrForbidden, "only PIs and admins create models")
-	}
-	if err := models.Invalid(s.check.check(in)); err != nil {
-		return models.TaskModel{}, err
 	}
 	now := s.now()
 	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,

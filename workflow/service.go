@@ -63,7 +63,6 @@ type Service struct {
 	ttl   time.Duration
 	auth  authCache
 	gen   generation
-	check *checker
 	// inviteTTL is how long new invitations last (0: the default).
 	inviteTTL time.Duration
 
@@ -77,7 +76,7 @@ func New(store Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: store, log: models.Logger(log), check: newChecker()}
+	s := &Service{store: store, log: models.Logger(log)}
 	s.SetClock(nil)
 	s.SetCacheTTL(DefaultCacheTTL)
 	return s
