@@ -13,9 +13,9 @@ import (
 // separate types; server-owned fields appear only in responses.
 
 type userCreateRequest struct {
-	Name  string `json:"name" required:"true" doc:"1-200 characters"`
-	Email string `json:"email" required:"true" format:"email"`
-	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" doc:"admins create any role; PIs create panelist, coder and client"`
+	Name  string `json:"name" required:"true" validate:"notblank,max=200"`
+	Email string `json:"email" required:"true" format:"email" validate:"required,email,max=254"`
+	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" validate:"required,oneof=admin pi panelist coder client" doc:"admins create any role; PIs create panelist, coder and client"`
 }
 
 type userResponse struct {
@@ -51,11 +51,11 @@ func toCreatedUser(u models.User, cred users.Credentials) userResponse {
 }
 
 type modelCreateRequest struct {
-	Slug       string `json:"slug" required:"true" doc:"lower-case letters, digits and hyphens, at most 80 characters; unique"`
-	Title      string `json:"title" required:"true"`
-	Marker     string `json:"marker" required:"true" doc:"the client marker that opens the task"`
-	Resolution string `json:"resolution" required:"true" doc:"what resolution of the task looks like"`
-	Context    string `json:"context" default:"" doc:"the treatment context"`
+	Slug       string `json:"slug" required:"true" validate:"required,max=80,slug" doc:"unique"`
+	Title      string `json:"title" required:"true" validate:"notblank,max=300"`
+	Marker     string `json:"marker" required:"true" validate:"notblank,max=2000" doc:"the client marker that opens the task"`
+	Resolution string `json:"resolution" required:"true" validate:"notblank,max=2000" doc:"what resolution of the task looks like"`
+	Context    string `json:"context" default:"" validate:"max=5000" doc:"the treatment context"`
 }
 
 type ownerResponse struct {

@@ -31,7 +31,6 @@ type Store interface {
 type Service struct {
 	core  *core.Core
 	store Store
-	check *core.Checker
 	auth  authCache
 	// inviteTTL is how long new invitations last (0: the default).
 	inviteTTL time.Duration
@@ -39,7 +38,7 @@ type Service struct {
 
 // New builds the users service.
 func New(c *core.Core, st Store) *Service {
-	s := &Service{core: c, store: st, check: core.NewChecker()}
+	s := &Service{core: c, store: st}
 	s.SetCacheTTL(c.CacheTTL())
 	return s
 }

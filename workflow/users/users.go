@@ -30,11 +30,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 	return u, err
 }
 
-// NewUser is the input of CreateUser.
+// NewUser is the input of CreateUser. Its field rules (a name, an email
+// address, a known role) are the api request type's validate tags;
+// callers pass checked values.
 type NewUser struct {
-	Name  string      `field:"name" validate:"notblank,max=200"`
-	Email string      `field:"email" validate:"required,email,max=254"`
-	Role  models.Role `field:"role" validate:"oneof=admin pi panelist coder client"`
+	Name  string
+	Email string
+	Role  models.Role
 }
 
 // canCreate says which roles a role may hand out: admins any, PIs the
@@ -49,11 +51,6 @@ func canCreate(actor, role models.Role) bool {
 	return false
 }
 
-func (s *Service) validateUser(in NewUser) []models.FieldError {
-	in.Name = strings.TrimSpace(in.Name)
-	return s.check.Check(in)
-}
-
 // CreateUser creates a user. Admins, PIs and clients get a token, shown
 // this once and stored only as a hash. Panelists and coders get an
 // invitation instead (see invitations.go): whoever creates them never sees
@@ -61,9 +58,6 @@ func (s *Service) validateUser(in NewUser) []models.FieldError {
 func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser) (models.User, Credentials, error) {
 	if actor.Role != models.RoleAdmin && actor.Role != models.RolePI {
 		return models.User{}, Credentials{}, models.Errf(models.ErrForbidden, "only admins and PIs create users")
-	}
-	if err := models.Invalid(s.validateUser(in)); err != nil {
-		return models.User{}, Credentials{}, err
 	}
 	if !canCreate(actor.Role, in.Role) {
 		return models.User{}, Credentials{}, models.Errf(models.ErrForbidden, "a %s cannot create a %s", actor.Role, in.Role)

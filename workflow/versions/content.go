@@ -5,24 +5,27 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/conformance"
 	"github.com/stagewise/stagewise/workflow/core"
 )
 
-var keyRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-var codeRe = regexp.MustCompile(`^[\x21-\x7e]{1,32}$`)
+// The syntax of keys and codes, and the limits on the size of one version,
+// are rules of the model's structure: conformance states them once.
+var (
+	keyRe  = conformance.KeyPattern
+	codeRe = conformance.CodePattern
+)
 
-// Limits on the size of one version, so a model stays something a panel
-// can review and a diagram can show.
+// Limits on the size of one version (conformance.Validate applies them).
 const (
-	MaxStages      = 200
-	MaxTransitions = 2000
-	MaxClusters    = 50
-	MaxCodes       = 100
+	MaxStages      = conformance.MaxStages
+	MaxTransitions = conformance.MaxTransitions
+	MaxClusters    = conformance.MaxClusters
+	MaxCodes       = conformance.MaxCodes
 )
 
 // NormalizeContent fills defaults (transition kind hypothesized) and sorts
@@ -54,136 +57,52 @@ func NormalizeContent(c models.Content) models.Content {
 }
 
 // ValidateContent checks the rules of a model version and names every
-// violation by its field path.
+// violation by its field path. The rules of the model's structure (keys,
+// roles, clusters, codes, transitions, limits) are conformance.Validate's;
+// here are only the fields the analysis model does not carry: names,
+// descriptions, notes and actors. Structural errors come first, in model
+// order, then these.
 func ValidateContent(c models.Content) []models.FieldError {
 	var errs []models.FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, models.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	for _, e := range conformance.Validate(contentModel(c)) {
+		errs = append(errs, models.FieldError{Field: e.Field, Message: e.Message})
 	}
-	if len(c.Stages) == 0 {
-		add("stages", "at least one stage is required")
-	}
-	if len(c.Stages) > MaxStages {
-		add("stages", "at most %d stages", MaxStages)
-	}
-	if len(c.Transitions) > MaxTransitions {
-		add("transitions", "at most %d transitions", MaxTransitions)
-	}
-	if len(c.Clusters) > MaxClusters {
-		add("clusters", "at most %d clusters", MaxClusters)
-	}
-	clusters := map[string]int{}
 	for i, k := range c.Clusters {
-		p := fmt.Sprintf("clusters[%d]", i)
-		switch {
-		case !keyRe.MatchString(k.Key):
-			add(p+".key", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
-		case clusters[k.Key] > 0:
-			add(p+".key", "duplicates clusters[%d].key %q", clusters[k.Key]-1, k.Key)
-		default:
-			clusters[k.Key] = i + 1
-		}
-		core.CheckText(&errs, p+".name", k.Name, true, 200)
+		core.CheckText(&errs, fmt.Sprintf("clusters[%d].name", i), k.Name, true, 200)
 	}
-	stages := map[string]int{}
-	codes := map[string]string{}
-	markers, resolutions := 0, 0
-	members := map[string]int{}
 	for i, st := range c.Stages {
 		p := fmt.Sprintf("stages[%d]", i)
-		switch {
-		case !keyRe.MatchString(st.Key):
-			add(p+".key", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
-		case stages[st.Key] > 0:
-			add(p+".key", "duplicates stages[%d].key %q", stages[st.Key]-1, st.Key)
-		default:
-			stages[st.Key] = i + 1
-		}
 		core.CheckText(&errs, p+".name", st.Name, true, 200)
 		core.CheckText(&errs, p+".description", st.Description, false, 5000)
 		switch st.Actor {
 		case models.ActorPatient, models.ActorTherapist, models.ActorDyad:
 		default:
-			add(p+".actor", "must be one of patient, therapist, dyad")
-		}
-		switch st.Role {
-		case models.RoleMarker:
-			markers++
-		case models.RoleResolution:
-			resolutions++
-		case models.RoleProcess:
-		default:
-			add(p+".role", "must be one of marker, process, resolution")
-		}
-		if st.Cluster != "" {
-			if clusters[st.Cluster] == 0 {
-				add(p+".cluster", "names no cluster of this version: %q", st.Cluster)
-			} else {
-				members[st.Cluster]++
-			}
-		}
-		if len(st.Codes) == 0 {
-			add(p+".codes", "at least one indicator code is required")
-		}
-		if len(st.Codes) > MaxCodes {
-			add(p+".codes", "at most %d codes", MaxCodes)
-		}
-		seen := map[string]bool{}
-		for j, code := range st.Codes {
-			cp := fmt.Sprintf("%s.codes[%d]", p, j)
-			switch {
-			case !codeRe.MatchString(code):
-				add(cp, "must be 1-32 printable characters without spaces")
-			case seen[code]:
-				add(cp, "repeats code %q", code)
-			case codes[code] != "" && codes[code] != st.Key:
-				add(cp, "code %q already indicates stage %q; a code indicates one stage", code, codes[code])
-			default:
-				seen[code] = true
-				codes[code] = st.Key
-			}
+			errs = append(errs, models.FieldError{Field: p + ".actor", Message: "must be one of patient, therapist, dyad"})
 		}
 	}
-	if len(c.Stages) > 0 && markers == 0 {
-		add("stages", "at least one stage with role marker is required")
-	}
-	if len(c.Stages) > 0 && resolutions == 0 {
-		add("stages", "at least one stage with role resolution is required")
-	}
-	for i, k := range c.Clusters {
-		if clusters[k.Key] == i+1 && members[k.Key] == 0 {
-			add(fmt.Sprintf("clusters[%d].key", i), "cluster %q has no member stages", k.Key)
-		}
-	}
-	pairs := map[[2]string]int{}
 	for i, t := range c.Transitions {
-		p := fmt.Sprintf("transitions[%d]", i)
-		if stages[t.From] == 0 {
-			add(p+".from", "names no stage of this version: %q", t.From)
-		}
-		if stages[t.To] == 0 {
-			add(p+".to", "names no stage of this version: %q", t.To)
-		}
-		kind := t.Kind
-		if kind == "" {
-			kind = models.TransitionHypothesized
-		}
-		switch kind {
-		case models.TransitionHypothesized, models.TransitionAlternative, models.TransitionLoop:
-		default:
-			add(p+".kind", "must be one of hypothesized, alternative, loop")
-		}
-		if t.From == t.To && kind != models.TransitionLoop {
-			add(p+".to", "a transition from a stage to itself must have kind loop")
-		}
-		if j, ok := pairs[[2]string{t.From, t.To}]; ok {
-			add(p, "duplicates transitions[%d] (%s → %s)", j, t.From, t.To)
-		} else {
-			pairs[[2]string{t.From, t.To}] = i
-		}
-		core.CheckText(&errs, p+".note", t.Note, false, 2000)
+		core.CheckText(&errs, fmt.Sprintf("transitions[%d].note", i), t.Note, false, 2000)
 	}
 	return errs
+}
+
+// contentModel is the content as conformance sees it.
+func contentModel(c models.Content) conformance.Model {
+	m := conformance.Model{
+		Stages:      make([]conformance.Stage, len(c.Stages)),
+		Transitions: make([]conformance.Transition, len(c.Transitions)),
+		Clusters:    make([]string, len(c.Clusters)),
+	}
+	for i, s := range c.Stages {
+		m.Stages[i] = conformance.Stage{Key: s.Key, Role: s.Role, Optional: s.Optional, Cluster: s.Cluster, Codes: s.Codes}
+	}
+	for i, t := range c.Transitions {
+		m.Transitions[i] = conformance.Transition{From: t.From, To: t.To, Kind: t.Kind}
+	}
+	for i, k := range c.Clusters {
+		m.Clusters[i] = k.Key
+	}
+	return m
 }
 
 // The canonical form that the content hash covers. Stage order is kept: it

@@ -2,29 +2,24 @@ package versions
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/stagewise/stagewise/models"
 )
 
-var slugRe = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-
-// NewModel is the input of CreateModel.
+// NewModel is the input of CreateModel. Its field rules (a slug, lengths)
+// are the api request type's validate tags; callers pass checked values.
 type NewModel struct {
-	Slug       string `field:"slug" validate:"max=80,slug"`
-	Title      string `field:"title" validate:"notblank,max=300"`
-	Marker     string `field:"marker" validate:"notblank,max=2000"`
-	Resolution string `field:"resolution" validate:"notblank,max=2000"`
-	Context    string `field:"context" validate:"max=5000"`
+	Slug       string
+	Title      string
+	Marker     string
+	Resolution string
+	Context    string
 }
 
 // CreateModel creates a model owned by the calling PI (or admin).
 func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewModel) (models.TaskModel, error) {
 	if actor.Role != models.RolePI && actor.Role != models.RoleAdmin {
 		return models.TaskModel{}, models.Errf(models.ErrForbidden, "only PIs and admins create models")
-	}
-	if err := models.Invalid(s.check.Check(in)); err != nil {
-		return models.TaskModel{}, err
 	}
 	now := s.now()
 	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,

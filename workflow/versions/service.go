@@ -46,15 +46,11 @@ type Store interface {
 type Service struct {
 	core  *core.Core
 	store Store
-	check *core.Checker
 }
 
 // New builds the versions service.
 func New(c *core.Core, st Store) *Service {
-	s := &Service{core: c, store: st, check: core.NewChecker()}
-	// slug: lower-case letters and digits in groups joined by single hyphens.
-	s.check.Register("slug", slugRe.MatchString)
-	return s
+	return &Service{core: c, store: st}
 }
 
 func (s *Service) now() time.Time { return s.core.Now() }
