@@ -1025,18 +1025,10 @@ func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	if err := bindMatrix(c, &req, maxRaters, maxUnits); err != nil {
 		return err
 	}
-	sr := stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
-		Data: stats.MatrixFromNullable(req.Data)}
-	if fes := sr.Validate(); len(fes) > 0 {
-		errs := make([]models.FieldError, len(fes))
-		for i, fe := range fes {
-			errs[i] = models.FieldError{Field: fe.Field, Message: fe.Message}
-		}
-		return models.Invalid(errs)
-	}
-	res := stats.Compute(sr)
-	if res.Details == nil {
-		res.Details = map[string]any{}
+	res, err := s.Service.Datasets.Calculate(stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights,
+		Model: req.Model, Categories: req.Categories, Data: stats.MatrixFromNullable(req.Data)})
+	if err != nil {
+		return err
 	}
 	return respond(c, http.StatusOK, statsResponse{Method: res.Method, Value: res.Value, NUnits: res.NUnits, NRaters: res.NRaters, Details: res.Details})
 }
