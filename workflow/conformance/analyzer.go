@@ -169,29 +169,39 @@ func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
 // Add adds one session. Sessions may come in any order; the report does not
 // depend on it.
 func (a *Analyzer) Add(s Session) {
-	raw := a.raw[:0]
-	col := a.col[:0]
-	extra := a.extra[:0]
-	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
 	a.added++
-	for _, c := range s.Codes {
+	a.mapCodes(s.Codes)
+	raw, col := a.raw, a.col
+	a.events += len(raw)
+	if len(col) == 0 {
+		a.skipped++
+		return
+	}
+	a.countLag(raw, col)
+	rec := record{caseID: a.caseOf(s.Case), variant: a.variantOf(col, a.extra), session: s.Session, self: -1, outcome: -1}
+	if a.p.AllowRepeats {
+		rec.self = a.repeats(raw)
+	}
+	if a.p.Outcome == OutcomeReported && s.Reported != nil {
+		rec.outcome = 0
+		if *s.Reported >= a.p.OutcomeMin {
+			rec.outcome = 1
+		}
+	}
+	a.recs = append(a.recs, rec)
+}
+
+// mapCodes maps a session's codes to stages: a.raw gets the stage sequence,
+// a.col the same with consecutive repeats collapsed, a.extra the unmapped
+// events kept for the alignment (Params.Unmapped "deviation"). Unmapped
+// codes are counted.
+func (a *Analyzer) mapCodes(codes []string) {
+	raw, col, extra := a.raw[:0], a.col[:0], a.extra[:0]
+	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
+	for _, c := range codes {
 		st, ok := a.codeStage[c]
 		if !ok {
-			id, seen := a.unmappedID[c]
-			if !seen {
-				c = strings.Clone(c) // do not retain the caller's backing memory
-				id = int32(len(a.unmappedNames))
-				a.unmappedID[c] = id
-				a.unmappedNames = append(a.unmappedNames, c)
-				a.unmappedSess = append(a.unmappedSess, 0)
-				a.unmappedSeen = append(a.unmappedSeen, 0)
-			}
-			if a.unmappedSeen[id] != a.added {
-				a.unmappedSeen[id] = a.added
-				a.unmappedSess[id]++
-			}
-			a.unmapped[c]++
-			a.unmappedEv++
+			id := a.countUnmapped(c)
 			// Consecutive repeats of one code collapse, like stages.
 			if a.p.Unmapped == UnmappedDeviation && id != lastUnmapped {
 				extra = append(extra, extraEvent{pos: int32(len(col)), code: id})
@@ -206,19 +216,45 @@ func (a *Analyzer) Add(s Session) {
 		}
 	}
 	a.raw, a.col, a.extra = raw, col, extra
-	a.events += len(raw)
-	if len(col) == 0 {
-		a.skipped++
-		return
+}
+
+// countUnmapped counts one event of an unmapped code (and the session, once)
+// and returns the code's id.
+func (a *Analyzer) countUnmapped(c string) int32 {
+	id, seen := a.unmappedID[c]
+	if !seen {
+		c = strings.Clone(c) // do not retain the caller's backing memory
+		id = int32(len(a.unmappedNames))
+		a.unmappedID[c] = id
+		a.unmappedNames = append(a.unmappedNames, c)
+		a.unmappedSess = append(a.unmappedSess, 0)
+		a.unmappedSeen = append(a.unmappedSeen, 0)
 	}
-	lagSeq := col
+	if a.unmappedSeen[id] != a.added {
+		a.unmappedSeen[id] = a.added
+		a.unmappedSess[id]++
+	}
+	a.unmapped[c]++
+	a.unmappedEv++
+	return id
+}
+
+// countLag adds the session's pairs at the lag to the lag table: over the
+// collapsed sequence, or the uncollapsed one with allow_repeats.
+func (a *Analyzer) countLag(raw, col []int32) {
+	seq := col
 	if a.p.AllowRepeats {
-		lagSeq = raw
+		seq = raw
 	}
 	n, k := a.n, a.p.Lag
-	for t := 0; t+k < len(lagSeq); t++ {
-		a.lag[int(lagSeq[t])*n+int(lagSeq[t+k])]++
+	for t := 0; t+k < len(seq); t++ {
+		a.lag[int(seq[t])*n+int(seq[t+k])]++
 	}
+}
+
+// variantOf returns the variant of a collapsed sequence and its unmapped
+// events, adding it when new, and counts the session.
+func (a *Analyzer) variantOf(col []int32, extra []extraEvent) int32 {
 	// The variant key: a tag byte, then (with unmapped events) the stage
 	// count, the stages and the unmapped events; so no two kinds of key can
 	// spell the same bytes.
@@ -228,7 +264,7 @@ func (a *Analyzer) Add(s Session) {
 	} else {
 		key = append(key, 1, byte(len(col)>>24), byte(len(col)>>16), byte(len(col)>>8), byte(len(col)))
 	}
-	if n <= 256 {
+	if a.n <= 256 {
 		for _, st := range col {
 			key = append(key, byte(st))
 		}
@@ -249,36 +285,39 @@ func (a *Analyzer) Add(s Session) {
 		a.variants = append(a.variants, variant{seq: slices.Clone(col), extra: slices.Clone(extra)})
 	}
 	a.variants[vi].count++
-	ci, ok := a.caseIdx[s.Case]
+	return vi
+}
+
+// caseOf returns the id of a case label, adding it when new.
+func (a *Analyzer) caseOf(label string) int32 {
+	ci, ok := a.caseIdx[label]
 	if !ok {
 		ci = int32(len(a.cases))
-		label := strings.Clone(s.Case) // do not retain the caller's backing memory
+		label = strings.Clone(label) // do not retain the caller's backing memory
 		a.caseIdx[label] = ci
 		a.cases = append(a.cases, label)
 	}
-	rec := record{caseID: ci, variant: vi, session: s.Session, self: -1, outcome: -1}
-	if a.p.AllowRepeats {
-		var set []int32
-		for t := 0; t+1 < len(raw); t++ {
-			if st := raw[t]; st == raw[t+1] {
-				a.selfCount[st]++
-				if !slices.Contains(set, st) {
-					set = append(set, st)
-				}
+	return ci
+}
+
+// repeats counts the adjacent repeats of the uncollapsed sequence per stage
+// and returns the index in selfSets of the distinct stages that repeat, -1
+// when none does.
+func (a *Analyzer) repeats(raw []int32) int32 {
+	var set []int32
+	for t := 0; t+1 < len(raw); t++ {
+		if st := raw[t]; st == raw[t+1] {
+			a.selfCount[st]++
+			if !slices.Contains(set, st) {
+				set = append(set, st)
 			}
 		}
-		if set != nil {
-			rec.self = int32(len(a.selfSets))
-			a.selfSets = append(a.selfSets, set)
-		}
 	}
-	if a.p.Outcome == OutcomeReported && s.Reported != nil {
-		rec.outcome = 0
-		if *s.Reported >= a.p.OutcomeMin {
-			rec.outcome = 1
-		}
+	if set == nil {
+		return -1
 	}
-	a.recs = append(a.recs, rec)
+	a.selfSets = append(a.selfSets, set)
+	return int32(len(a.selfSets) - 1)
 }
 
 // analyze computes the per-variant metrics once.
