@@ -773,90 +773,17 @@ func (a *Analyzer) variantRows(vorder []int32) []VariantRow {
 // validation computes the discrimination tests (see Validation) from the
 // records and the report's transition rows.
 func (a *Analyzer) validation(rep *Report) Validation {
-	n := a.n
-	val := Validation{Outcome: a.p.Outcome, Family: ValidationFamily}
-	var with [2][]int
-	var pairWith [2][]int
-	var cost, denom [2]int64
-	for o := range with {
-		with[o] = make([]int, n)
-		pairWith[o] = make([]int, n*n)
-	}
-	add := func(v *variant, o, w int, self int32) {
-		if o < 0 {
-			val.NoOutcome += w
-			return
-		}
-		if o == 1 {
-			val.Resolved += w
-		} else {
-			val.Unresolved += w
-		}
-		for _, s := range v.distinct {
-			with[o][s] += w
-		}
-		for _, q := range v.pairs {
-			pairWith[o][q] += w
-		}
-		if self >= 0 {
-			for _, s := range a.selfSets[self] {
-				pairWith[o][int(s)*n+int(s)] += w
-			}
-		}
-		cost[o] += int64(v.cost) * int64(w)
-		denom[o] += int64(v.denom) * int64(w)
-	}
-	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
-		// The outcome is the variant's: count each variant once, weighted.
-		for i := range a.variants {
-			v := &a.variants[i]
-			o := 0
-			if v.resolved {
-				o = 1
-			}
-			add(v, o, v.count, -1)
-		}
-	} else {
-		for _, r := range a.recs {
-			v := &a.variants[r.variant]
-			o := int(r.outcome)
-			if a.p.Outcome == OutcomeResolutionStage {
-				o = 0
-				if v.resolved {
-					o = 1
-				}
-			}
-			add(v, o, 1, r.self)
-		}
-	}
-	fit := func(o int) *float64 {
-		if denom[o] == 0 {
-			return nil
-		}
-		return num(1 - float64(cost[o])/float64(denom[o]))
-	}
-	val.Fitness = GroupFitness{Resolved: fit(1), Unresolved: fit(0)}
-	test := func(rw, uw int) Test {
-		t := Test{ResolvedWith: rw, UnresolvedWith: uw}
-		a, b, c, d := rw, val.Resolved-rw, uw, val.Unresolved-uw
-		t.FisherP = stats.FisherExact2x2(a, b, c, d)
-		if or := stats.OddsRatio2x2(a, b, c, d); or.Defined {
-			t.OddsRatio = num(or.Value)
-			lo, hi := num(or.Lower), num(or.Upper)
-			if lo != nil && hi != nil {
-				t.CI95 = &[2]float64{*lo, *hi}
-			}
-			t.Corrected = or.Corrected
-		}
-		return t
-	}
-	val.Stages = make([]Test, n)
-	for i := 0; i < n; i++ {
-		val.Stages[i] = test(with[1][i], with[0][i])
+	g := a.outcomeGroups()
+	val := Validation{Outcome: a.p.Outcome, Family: ValidationFamily,
+		Resolved: g.sessions[1], Unresolved: g.sessions[0], NoOutcome: g.none,
+		Fitness: GroupFitness{Resolved: g.fitness(1), Unresolved: g.fitness(0)}}
+	val.Stages = make([]Test, a.n)
+	for i := range val.Stages {
+		val.Stages[i] = g.test(g.with[1][i], g.with[0][i])
 		val.Stages[i].Key = a.d.Stages[i]
 	}
 	val.Transitions = []Test{}
-	index := make(map[string]int, n)
+	index := make(map[string]int, a.n)
 	for i, k := range a.d.Stages {
 		index[k] = i
 	}
@@ -864,11 +791,111 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		if t.Count == 0 {
 			continue
 		}
-		q := index[t.From]*n + index[t.To]
-		tt := test(pairWith[1][q], pairWith[0][q])
+		q := index[t.From]*a.n + index[t.To]
+		tt := g.test(g.pairWith[1][q], g.pairWith[0][q])
 		tt.From, tt.To = t.From, t.To
 		val.Transitions = append(val.Transitions, tt)
 	}
+	holmAdjust(&val)
+	return val
+}
+
+// groups tallies the sessions by outcome: index 1 resolved, 0 unresolved.
+type groups struct {
+	n           int
+	sessions    [2]int
+	none        int      // sessions without an outcome
+	with        [2][]int // sessions whose sequence has the stage
+	pairWith    [2][]int // sessions whose sequence has the pair (from*n+to)
+	cost, denom [2]int64
+}
+
+// outcomeGroups tallies the sessions by their outcome: the variant's own
+// (it ends in a resolution stage) or the reported one.
+func (a *Analyzer) outcomeGroups() *groups {
+	g := &groups{n: a.n}
+	for o := range g.with {
+		g.with[o] = make([]int, a.n)
+		g.pairWith[o] = make([]int, a.n*a.n)
+	}
+	resolved := func(v *variant) int {
+		if v.resolved {
+			return 1
+		}
+		return 0
+	}
+	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
+		// The outcome is the variant's: count each variant once, weighted.
+		for i := range a.variants {
+			v := &a.variants[i]
+			g.add(v, resolved(v), v.count, nil)
+		}
+		return g
+	}
+	for _, r := range a.recs {
+		v := &a.variants[r.variant]
+		o := int(r.outcome)
+		if a.p.Outcome == OutcomeResolutionStage {
+			o = resolved(v)
+		}
+		var self []int32
+		if r.self >= 0 {
+			self = a.selfSets[r.self]
+		}
+		g.add(v, o, 1, self)
+	}
+	return g
+}
+
+// add counts w sessions of variant v with outcome o (-1: none); self lists
+// the stages that repeat in them (allow_repeats).
+func (g *groups) add(v *variant, o, w int, self []int32) {
+	if o < 0 {
+		g.none += w
+		return
+	}
+	g.sessions[o] += w
+	for _, s := range v.distinct {
+		g.with[o][s] += w
+	}
+	for _, q := range v.pairs {
+		g.pairWith[o][q] += w
+	}
+	for _, s := range self {
+		g.pairWith[o][int(s)*g.n+int(s)] += w
+	}
+	g.cost[o] += int64(v.cost) * int64(w)
+	g.denom[o] += int64(v.denom) * int64(w)
+}
+
+// fitness is the log fitness of group o, nil when it is empty.
+func (g *groups) fitness(o int) *float64 {
+	if g.denom[o] == 0 {
+		return nil
+	}
+	return num(1 - float64(g.cost[o])/float64(g.denom[o]))
+}
+
+// test is the 2×2 test of a stage or pair present in rw resolved and uw
+// unresolved sessions: Fisher's exact p and the odds ratio with its 95 % CI.
+func (g *groups) test(rw, uw int) Test {
+	t := Test{ResolvedWith: rw, UnresolvedWith: uw}
+	a, b, c, d := rw, g.sessions[1]-rw, uw, g.sessions[0]-uw
+	t.FisherP = stats.FisherExact2x2(a, b, c, d)
+	if or := stats.OddsRatio2x2(a, b, c, d); or.Defined {
+		t.OddsRatio = num(or.Value)
+		lo, hi := num(or.Lower), num(or.Upper)
+		if lo != nil && hi != nil {
+			t.CI95 = &[2]float64{*lo, *hi}
+		}
+		t.Corrected = or.Corrected
+	}
+	return t
+}
+
+// holmAdjust sets the Holm-adjusted p of every test, over the family of
+// the stage and transition tests.
+func holmAdjust(val *Validation) {
 	ps := make([]float64, 0, len(val.Stages)+len(val.Transitions))
 	for _, t := range val.Stages {
 		ps = append(ps, t.FisherP)
@@ -884,7 +911,6 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		val.Transitions[i].HolmP = holm[len(val.Stages)+i]
 	}
 	val.Tests = len(ps)
-	return val
 }
 
 type trieNode struct {
