@@ -4,7 +4,8 @@ import (
 	"time"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // Request and response types of the HTTP contract (api.md), with named
@@ -41,7 +42,7 @@ func toUser(u models.User, token string) userResponse {
 	return userResponse{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt, Token: token}
 }
 
-func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
+func toCreatedUser(u models.User, cred users.Credentials) userResponse {
 	out := toUser(u, cred.Token)
 	if cred.Invitation != nil {
 		out.Invitation = &invitationResponse{Code: cred.Invitation.Code, ExpiresAt: cred.Invitation.ExpiresAt}
@@ -131,8 +132,8 @@ type versionRequest struct {
 
 func (versionRequest) openAPIName() string { return "Version" }
 
-func (r versionRequest) toInput() workflow.VersionInput {
-	in := workflow.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
+func (r versionRequest) toInput() versions.VersionInput {
+	in := versions.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
 	for _, s := range r.Stages {
 		in.Content.Stages = append(in.Content.Stages, models.Stage(s))
 	}
@@ -273,8 +274,8 @@ type diffResponse struct {
 	Clusters    diffClustersDTO    `json:"clusters"`
 }
 
-func toDiff(d workflow.Diff) diffResponse {
-	fields := func(f map[string]workflow.FieldChange) map[string]fieldChangeDTO {
+func toDiff(d versions.Diff) diffResponse {
+	fields := func(f map[string]versions.FieldChange) map[string]fieldChangeDTO {
 		out := map[string]fieldChangeDTO{}
 		for k, v := range f {
 			out[k] = fieldChangeDTO(v)
