@@ -153,11 +153,15 @@ func violation(fe validator.FieldError) string {
 		k = fe.Type().Elem().Kind()
 	}
 	unit := func(n string) string {
+		plural := "s"
+		if n == "1" {
+			plural = ""
+		}
 		switch k {
 		case reflect.String:
-			return n + " characters"
+			return n + " character" + plural
 		case reflect.Slice, reflect.Array, reflect.Map:
-			return n + " items"
+			return n + " item" + plural
 		}
 		return n
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/stagewise/stagewise/models"
 )
 
 // TestValidateTagsMatchDocument makes drift between the server's checks
@@ -258,4 +261,105 @@ func checkUnion(t *testing.T, doc *openapi3.T, rt reflect.Type, u *openapi3.Sche
 	if !slices.Equal(got, want) {
 		t.Errorf("%s: the alternatives of %v fix %s to %v, its oneof says %v", where, rt, disc, got, want)
 	}
+}
+
+// TestViolationMessages pins the wording of each tag kind's message.
+func TestViolationMessages(t *testing.T) {
+	t.Parallel()
+	type input struct {
+		Name  string            `json:"name" validate:"notblank,max=5"`
+		Email string            `json:"email" validate:"required,email"`
+		Slug  string            `json:"slug" validate:"slug"`
+		Role  string            `json:"role" validate:"oneof=a b c"`
+		Items []string          `json:"items" validate:"min=1,dive,required,max=2"`
+		N     *int              `json:"n" validate:"required"`
+		K     int               `json:"k" validate:"min=1"`
+		F     float64           `json:"f" validate:"gt=0,lte=1"`
+		At    string            `json:"at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00"`
+		Tags  map[string]string `json:"tags" validate:"dive,max=3"`
+		Inner struct {
+			Key string `json:"key" validate:"required"`
+		} `json:"inner"`
+	}
+	in := input{Name: "abcdef", Email: "x", Slug: "A B", Role: "d", Items: []string{}, K: 0, F: 0, At: "soon", Tags: map[string]string{"t": "long"}}
+	var rv *ruleViolation
+	if err := validateInput(&in); !errors.As(err, &rv) {
+		t.Fatalf("want a rule violation, got %v", err)
+	}
+	got := map[string]string{}
+	for _, f := range rv.Fields {
+		got[f.Field] = f.Message
+	}
+	want := map[string]string{
+		"name":      "must be at most 5 characters",
+		"email":     "must be a plain email address such as ana@example.org",
+		"slug":      "must be lower-case letters, digits and single hyphens, such as renegotiating-tasks-goals",
+		"role":      "must be one of a, b, c",
+		"items":     "must have at least 1 item",
+		"n":         "is required",
+		"k":         "must be at least 1",
+		"f":         "must be greater than 0",
+		"at":        "must be an RFC 3339 time such as 2030-01-31T17:00:00Z",
+		"tags[t]":   "must be at most 3 characters",
+		"inner.key": "is required",
+	}
+	for f, m := range want {
+		if got[f] != m {
+			t.Errorf("%s: %q, want %q", f, got[f], m)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("fields %v, want %d", got, len(want))
+	}
+	in = input{Name: " ", Email: "a@b.org", Slug: "ok", Role: "a", Items: []string{""}, N: new(int), K: 1, F: 1, Inner: struct {
+		Key string `json:"key" validate:"required"`
+	}{"k"}}
+	err := validateInput(&in)
+	if !errors.As(err, &rv) || len(rv.Fields) != 2 || rv.Fields[0].Field != "name" || rv.Fields[0].Message != "is required" ||
+		rv.Fields[1].Field != "items[0]" || rv.Fields[1].Message != "is required" {
+		t.Errorf("blank name, empty item: %v", err)
+	}
+}
+
+// FuzzValidatedBodies decodes arbitrary bodies into every request type of
+// the route table through decodeStrict, the validator included: it never
+// panics, every failure is malformed (400) or a ValidationError (422), and
+// every violation names a field and says what is wrong in words (a tag
+// the messages do not know would read "fails the … rule").
+func FuzzValidatedBodies(f *testing.F) {
+	f.Add([]byte(`{"name":"Ana","email":"ana@example.org","role":"boss"}`))
+	f.Add([]byte(`{"slug":"Not A Slug","title":" ","marker":"m","resolution":"r"}`))
+	f.Add([]byte(`{"stages":[{"key":"","codes":[""]}],"transitions":[{"kind":"x"}]}`))
+	f.Add([]byte(`{"scale":{"min":0},"items":[],"closes_at":"soon","min_group":1}`))
+	f.Add([]byte(`{"model":"m","version":-1,"dataset":0,"params":{"lag":9,"support_threshold":0,"outcome_rater":""}}`))
+	f.Add([]byte(`{"method":"kappa","data":[[1,null],[2]]}`))
+	var types []reflect.Type
+	seen := map[reflect.Type]bool{}
+	for _, r := range (&server{}).routes() {
+		if r.req != nil && !seen[reflect.TypeOf(r.req)] {
+			seen[reflect.TypeOf(r.req)] = true
+			types = append(types, reflect.TypeOf(r.req))
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, rt := range types {
+			dst := reflect.New(rt).Interface()
+			err := decodeStrict(body, dst)
+			if err == nil {
+				continue
+			}
+			var ve *models.ValidationError
+			if errors.Is(err, models.ErrMalformed) {
+				continue
+			}
+			if !errors.As(err, &ve) {
+				t.Fatalf("%v: unclassified error %T: %v", rt, err, err)
+			}
+			for _, fe := range ve.Fields {
+				if fe.Message == "" || strings.HasPrefix(fe.Message, "fails the") {
+					t.Fatalf("%v: %q: a violation without words: %q", rt, fe.Field, fe.Message)
+				}
+			}
+		}
+	})
 }
