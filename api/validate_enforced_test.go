@@ -19,7 +19,16 @@ import (
 // members, the rows of an import.
 func TestValidateTagsEnforced(t *testing.T) {
 	t.Parallel()
-	ev := sqliteFactory.fresh(t)
+	for _, f := range []envFactory{sqliteFactory, postgresFactory} {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			testValidateTagsEnforced(t, f) // PostgreSQL only with STAGEWISE_TEST_DATABASE_URL
+		})
+	}
+}
+
+func testValidateTagsEnforced(t *testing.T, f envFactory) {
+	ev := f.fresh(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	ev.model(pi, "vt")
 	ev.draft(pi, "vt", sampleVersion())
