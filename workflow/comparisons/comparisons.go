@@ -141,11 +141,8 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 		return models.Comparison{}, err
 	}
 	var errs []models.FieldError
-	if in.Sessions == "" {
+	if in.Sessions == "" { // "selected" or "all": the api request's validate tag
 		in.Sessions = "selected"
-	}
-	if in.Sessions != "selected" && in.Sessions != "all" {
-		errs = append(errs, models.FieldError{Field: "sessions", Message: `must be "selected" or "all"`})
 	}
 	if in.Coder == "" {
 		in.Coder = "consensus"
