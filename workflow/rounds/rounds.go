@@ -224,180 +224,70 @@ func (s *Service) CreateRound(ctx context.Context, actor models.User, slug strin
 }
 
 // buildRound validates the input against the version and resolves
-// defaults, panelists and items.
+// defaults, panelists and items: it loads the panelists named and what a
+// carried-on round brings (loadCarry), and planRound decides.
 func (s *Service) buildRound(ctx context.Context, m models.TaskModel, v models.Version, in RoundInput) (models.Round, []int64, error) {
-	var errs []models.FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, models.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	scale := models.RatingScale{Min: 1, Max: 9}
-	if in.Scale != nil {
-		scale = *in.Scale
-	}
-	rule, rerrs := toStatsRule(in.Rule).Resolve(toStatsScale(scale))
-	for _, e := range rerrs {
-		add(e.Field, "%s", e.Message)
-	}
-	if in.ClosesAt != nil && !in.ClosesAt.After(s.now()) {
-		add("closes_at", "must be in the future")
-	}
-	if len(in.Panelists) > MaxPanelists {
-		add("panelists", "at most %d panelists", MaxPanelists)
-	}
-	minGroup := models.DefaultMinGroup
-	if in.MinGroup != nil {
-		minGroup = *in.MinGroup
-		if minGroup < models.LeastMinGroup || minGroup > MaxPanelists {
-			add("min_group", "must be a whole number from %d to %d, not %d", models.LeastMinGroup, MaxPanelists, minGroup)
-		}
-	}
-	// Panelists named in the request.
-	invite := []int64{}
-	seen := map[int64]int{}
+	var named []models.User
 	if len(in.Panelists) > 0 && len(in.Panelists) <= MaxPanelists {
-		users, err := s.store.UsersByIDs(ctx, in.Panelists)
-		if err != nil {
+		var err error
+		if named, err = s.store.UsersByIDs(ctx, in.Panelists); err != nil {
 			return models.Round{}, nil, err
 		}
-		byID := map[int64]models.User{}
-		for _, u := range users {
-			byID[u.ID] = u
-		}
-		for i, id := range in.Panelists {
-			p := fmt.Sprintf("panelists[%d]", i)
-			u, ok := byID[id]
-			switch {
-			case !ok:
-				add(p, "no user has id %d", id)
-			case u.Role != models.RolePanelist:
-				add(p, "user %d has role %s; only panelists are invited", id, u.Role)
-			case seen[id] > 0:
-				add(p, "duplicates panelists[%d]", seen[id]-1)
-			default:
-				seen[id] = i + 1
-				invite = append(invite, id)
-			}
-		}
 	}
-	items := versionItems(v.Content)
-	if in.Items != nil {
-		known := map[string]bool{}
-		for _, it := range items {
-			known[itemID(it)] = true
-		}
-		picked := map[string]int{}
-		var sub []models.ItemRef
-		if len(in.Items) == 0 {
-			add("items", "must name at least one item (or be left out for every item)")
-		}
-		for i, it := range in.Items {
-			p := fmt.Sprintf("items[%d]", i)
-			switch it.Type {
-			case models.ItemStage:
-				it = models.ItemRef{Type: it.Type, Key: it.Key}
-			case models.ItemTransition:
-				it = models.ItemRef{Type: it.Type, From: it.From, To: it.To}
-			default:
-				add(p+".type", "must be stage or transition")
-				continue
-			}
-			id := itemID(it)
-			switch {
-			case !known[id]:
-				add(p, "names no %s of version %d", ItemLabel(it), v.Number)
-			case picked[id] > 0:
-				add(p, "duplicates items[%d]", picked[id]-1)
-			default:
-				picked[id] = i + 1
-			}
-		}
-		for _, it := range items {
-			if picked[itemID(it)] > 0 {
-				sub = append(sub, it)
-			}
-		}
-		items = sub
+	carry, err := s.loadCarry(ctx, m, in)
+	if err != nil {
+		return models.Round{}, nil, err
 	}
-	reinvite := in.Reinvite
-	if reinvite != "" && reinvite != models.ReinviteAll && reinvite != models.ReinviteResponders {
-		add("reinvite", "must be all or responders")
-	}
-	if in.CarryFrom == nil {
-		if reinvite != "" {
-			add("reinvite", "applies only with carry_from")
-		}
-		if in.SkipConsensus {
-			add("skip_consensus", "applies only with carry_from")
-		}
-	} else {
-		if reinvite == "" {
-			reinvite = models.ReinviteAll
-		}
-		prev, err := s.store.RoundByID(ctx, *in.CarryFrom)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			add("carry_from", "no round %d", *in.CarryFrom)
-		case err != nil:
-			return models.Round{}, nil, err
-		case prev.ModelID != m.ID:
-			add("carry_from", "round %d belongs to another model", prev.ID)
-		case prev.Status != models.RoundClosed:
-			add("carry_from", "round %d is %s; carry on from a closed round", prev.ID, prev.Status)
-		default:
-			pans, err := s.store.RoundPanelists(ctx, prev.ID)
-			if err != nil {
-				return models.Round{}, nil, err
-			}
-			users := make([]int64, 0, len(pans))
-			for _, p := range pans {
-				if reinvite == models.ReinviteAll || p.RespondedAt != nil {
-					users = append(users, p.UserID)
-				}
-			}
-			current, err := s.store.UsersByIDs(ctx, users)
-			if err != nil {
-				return models.Round{}, nil, err
-			}
-			for _, u := range current {
-				if u.Role == models.RolePanelist && seen[u.ID] == 0 {
-					seen[u.ID] = -1
-					invite = append(invite, u.ID)
-				}
-			}
-			if in.SkipConsensus {
-				res, err := s.roundStats(ctx, prev)
-				if err != nil {
-					return models.Round{}, nil, err
-				}
-				settled := map[string]bool{}
-				for _, ir := range res {
-					if ir.Measure == DecisiveMeasure(ir.Target) && ir.Consensus.Consensus != stats.ConsensusNone {
-						settled[itemID(ir.Target)] = true
-					}
-				}
-				items = slices.DeleteFunc(items, func(it models.ItemRef) bool { return settled[itemID(it)] })
-			}
-		}
-	}
-	if len(errs) == 0 && len(invite) == 0 {
-		add("panelists", "invite at least one panelist")
-	}
-	if len(errs) == 0 && len(items) == 0 {
-		add("items", "no items are left to rate")
-	}
+	r, invite, errs := planRound(in, m, v, s.now(), named, carry)
 	if err := models.Invalid(errs); err != nil {
 		return models.Round{}, nil, err
 	}
-	slices.Sort(invite)
-	var closes *time.Time
-	if in.ClosesAt != nil {
-		t := in.ClosesAt.UTC().Truncate(time.Microsecond)
-		closes = &t
-	}
-	r := models.Round{ModelID: m.ID, ModelSlug: m.Slug, VersionID: v.ID, VersionNumber: v.Number, Scale: scale,
-		Rule: models.ConsensusRule(rule), Items: items, ClosesAt: closes, CarryFrom: in.CarryFrom,
-		SkipConsensus: in.SkipConsensus, Reinvite: reinvite, MinGroup: minGroup}
 	return r, invite, nil
+}
+
+// loadCarry loads what in.CarryFrom brings to a new round of m: the
+// earlier round, and when it may be carried on from (carryProblem), its
+// panelists who are re-invited and the items that reached consensus there.
+func (s *Service) loadCarry(ctx context.Context, m models.TaskModel, in RoundInput) (*carried, error) {
+	if in.CarryFrom == nil {
+		return nil, nil
+	}
+	prev, err := s.store.RoundByID(ctx, *in.CarryFrom)
+	if errors.Is(err, models.ErrNotFound) {
+		return &carried{id: *in.CarryFrom}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &carried{id: prev.ID, prev: &prev}
+	if carryProblem(prev, m) != "" {
+		return c, nil
+	}
+	pans, err := s.store.RoundPanelists(ctx, prev.ID)
+	if err != nil {
+		return nil, err
+	}
+	reinvite := in.Reinvite
+	if reinvite == "" {
+		reinvite = models.ReinviteAll
+	}
+	ids := make([]int64, 0, len(pans))
+	for _, p := range pans {
+		if reinvite == models.ReinviteAll || p.RespondedAt != nil {
+			ids = append(ids, p.UserID)
+		}
+	}
+	if c.panelists, err = s.store.UsersByIDs(ctx, ids); err != nil {
+		return nil, err
+	}
+	if in.SkipConsensus {
+		res, err := s.roundStats(ctx, prev)
+		if err != nil {
+			return nil, err
+		}
+		c.settled = settledItems(res)
+	}
+	return c, nil
 }
 
 // Round returns round id as actor may see it.
