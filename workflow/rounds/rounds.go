@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -681,56 +680,33 @@ func (s *Service) Results(ctx context.Context, actor models.User, roundID int64)
 	if r.Status != models.RoundClosed {
 		return RoundResults{}, models.Errf(models.ErrForbidden, "the results of round %d are shown after it closes (it is %s)", roundID, r.Status)
 	}
-	out := RoundResults{Round: r, Rule: toStatsRule(r.Rule)}
-	reviews, err := s.store.ReviewsOf(ctx, r.ID)
-	if err != nil {
-		return out, err
+	in := resultInputs{round: r}
+	if in.reviews, err = s.store.ReviewsOf(ctx, r.ID); err != nil {
+		return RoundResults{}, err
 	}
 	pans, err := s.store.RoundPanelists(ctx, r.ID)
 	if err != nil {
-		return out, err
+		return RoundResults{}, err
 	}
-	out.Invited, out.Responded = len(pans), len(reviews)
-	out.Items = computeItems(r, reviews)
-	scale := toStatsScale(r.Scale)
-	if r.Scale.Min == 1 && r.Scale.Max == 4 {
-		var icvis []float64
-		for _, it := range out.Items {
-			if it.Measure == models.MeasureRelevance && !it.Suppressed && it.Consensus.ICVI != nil {
-				icvis = append(icvis, *it.Consensus.ICVI)
-			}
+	in.invited = len(pans)
+	if in.prev, err = s.previousRound(ctx, r); err != nil {
+		return RoundResults{}, err
+	}
+	if in.prev != nil {
+		if in.prevReviews, err = s.store.ReviewsOf(ctx, in.prev.ID); err != nil {
+			return RoundResults{}, err
 		}
-		if len(icvis) > 0 {
-			ave, ua := stats.SCVI(icvis)
-			out.SCVIAve, out.SCVIUA, out.SCVIItems = &ave, &ua, len(icvis)
-		}
-	}
-	if k, ok := kendall(r, reviews); ok && k.Raters >= r.EffectiveMinGroup() {
-		out.Kendall = &k
-		out.KendallW = &k.W
-	}
-	prev, err := s.previousRound(ctx, r)
-	if err != nil {
-		return out, err
-	}
-	if prev != nil {
-		prevItems, err := s.roundStats(ctx, *prev)
-		if err != nil {
-			return out, err
-		}
-		out.Previous = prev
-		compareRounds(&out, *prev, prevItems, scale, s.versionKeys(ctx, r))
+		in.current = s.versionKeys(ctx, r)
 	}
 	if invited {
 		own, err := s.store.ReviewOf(ctx, r.ID, actor.ID)
 		if err == nil {
-			out.Own = &own
-			attachOwn(out.Items, own)
+			in.own = &own
 		} else if !errors.Is(err, models.ErrNotFound) {
-			return out, err
+			return RoundResults{}, err
 		}
 	}
-	return out, nil
+	return computeResults(in), nil
 }
 
 // previousRound is the round this one carries on from, or else the
@@ -783,153 +759,6 @@ func (s *Service) roundStats(ctx context.Context, r models.Round) ([]ItemResult,
 		return nil, err
 	}
 	return computeItems(r, reviews), nil
-}
-
-// computeItems describes and evaluates every measure of every item of r.
-func computeItems(r models.Round, reviews []models.Review) []ItemResult {
-	scale := toStatsScale(r.Scale)
-	rule := toStatsRule(r.Rule)
-	idx := map[string]int{}
-	var out []ItemResult
-	for _, it := range r.Items {
-		if it.Type == models.ItemStage {
-			idx[itemID(it)+"\x01"+models.MeasureRelevance] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureRelevance})
-			idx[itemID(it)+"\x01"+models.MeasureClarity] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureClarity})
-		} else {
-			idx[itemID(it)+"\x01"+models.MeasureAgreement] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureAgreement})
-		}
-	}
-	put := func(id, measure string, v *int) {
-		if v == nil {
-			return
-		}
-		if i, ok := idx[id+"\x01"+measure]; ok {
-			out[i].Ratings = append(out[i].Ratings, *v)
-		}
-	}
-	for _, rv := range reviews {
-		for _, st := range rv.Stages {
-			id := itemID(models.ItemRef{Type: models.ItemStage, Key: st.Key})
-			put(id, models.MeasureRelevance, st.Relevance)
-			put(id, models.MeasureClarity, st.Clarity)
-		}
-		for _, t := range rv.Transitions {
-			put(itemID(models.ItemRef{Type: models.ItemTransition, From: t.From, To: t.To}), models.MeasureAgreement, t.Agreement)
-		}
-	}
-	min := r.EffectiveMinGroup()
-	for i := range out {
-		if n := len(out[i].Ratings); n < min {
-			out[i] = ItemResult{Target: out[i].Target, Measure: out[i].Measure, Suppressed: true, Desc: stats.Description{N: n},
-				Consensus: stats.ItemConsensus{Consensus: stats.ConsensusNone,
-					Reason: fmt.Sprintf("rated by %d of the at least %d panelists (min_group) whose ratings are shown; statistics withheld", n, min)}}
-			continue
-		}
-		out[i].Desc = stats.Describe(out[i].Ratings, scale)
-		out[i].Consensus = rule.Evaluate(out[i].Ratings, scale)
-	}
-	return out
-}
-
-// kendall is Kendall's W (tie-corrected) over the panelists' stage
-// relevance ratings; panelists who left a stage unrated are left out.
-func kendall(r models.Round, reviews []models.Review) (stats.KendallW, bool) {
-	var keys []string
-	col := map[string]int{}
-	for _, it := range r.Items {
-		if it.Type == models.ItemStage {
-			col[it.Key] = len(keys)
-			keys = append(keys, it.Key)
-		}
-	}
-	if len(keys) < 2 {
-		return stats.KendallW{}, false
-	}
-	var m [][]float64
-	for _, rv := range reviews {
-		row := make([]float64, len(keys))
-		for i := range row {
-			row[i] = math.NaN()
-		}
-		for _, st := range rv.Stages {
-			if j, ok := col[st.Key]; ok && st.Relevance != nil {
-				row[j] = float64(*st.Relevance)
-			}
-		}
-		m = append(m, row)
-	}
-	return stats.KendallWTies(m)
-}
-
-func attachOwn(items []ItemResult, own models.Review) {
-	ratings := map[string]*int{}
-	for _, st := range own.Stages {
-		id := itemID(models.ItemRef{Type: models.ItemStage, Key: st.Key})
-		ratings[id+"\x01"+models.MeasureRelevance] = st.Relevance
-		ratings[id+"\x01"+models.MeasureClarity] = st.Clarity
-	}
-	for _, t := range own.Transitions {
-		ratings[itemID(models.ItemRef{Type: models.ItemTransition, From: t.From, To: t.To})+"\x01"+models.MeasureAgreement] = t.Agreement
-	}
-	for i := range items {
-		items[i].Own = ratings[itemID(items[i].Target)+"\x01"+items[i].Measure]
-	}
-}
-
-// compareRounds fills stability, the change from the previous round and
-// the lists of what reached consensus, was dropped and carried over. An
-// item reached consensus in this round when its decisive measure has
-// consensus (in or out) now and did not in the previous round (or was not
-// rated there); carried over are the items both rounds rate; dropped are
-// the previous round's items this round does not rate.
-func compareRounds(out *RoundResults, prev models.Round, prevItems []ItemResult, scale stats.Scale, current map[string]bool) {
-	prevBy := map[string]int{}
-	for i, it := range prevItems {
-		prevBy[itemID(it.Target)+"\x01"+it.Measure] = i
-	}
-	out.ReachedConsensus, out.Dropped, out.CarriedOver = []models.ItemRef{}, []DroppedItem{}, []models.ItemRef{}
-	prevScale := toStatsScale(prev.Scale)
-	for i := range out.Items {
-		it := &out.Items[i]
-		j, ok := prevBy[itemID(it.Target)+"\x01"+it.Measure]
-		if ok {
-			p := prevItems[j]
-			it.Previous = &p
-			if prevScale == scale && !p.Suppressed && !it.Suppressed {
-				st := stats.Stability(p.Ratings, it.Ratings, scale)
-				it.Stability = &st
-			}
-		}
-		if it.Measure != DecisiveMeasure(it.Target) {
-			continue
-		}
-		if ok {
-			out.CarriedOver = append(out.CarriedOver, it.Target)
-		}
-		if it.Consensus.Consensus != stats.ConsensusNone && (!ok || prevItems[j].Consensus.Consensus == stats.ConsensusNone) {
-			out.ReachedConsensus = append(out.ReachedConsensus, it.Target)
-		}
-	}
-	inThis := map[string]bool{}
-	for _, it := range out.Round.Items {
-		inThis[itemID(it)] = true
-	}
-	for _, it := range prevItems {
-		if it.Measure != DecisiveMeasure(it.Target) || inThis[itemID(it.Target)] {
-			continue
-		}
-		reason := "not_selected"
-		switch {
-		case !current[itemID(it.Target)]:
-			reason = "removed"
-		case it.Consensus.Consensus != stats.ConsensusNone:
-			reason = "consensus"
-		}
-		out.Dropped = append(out.Dropped, DroppedItem{Target: it.Target, Reason: reason})
-	}
 }
 
 // PseudonymousProposal is a proposal with its author as the round's
