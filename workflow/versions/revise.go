@@ -503,46 +503,9 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 		if err != nil {
 			return err
 		}
-		var rounds []models.Round
-		if in.Rounds == nil {
-			for _, r := range all {
-				if r.VersionID == v.ID && r.Status == models.RoundClosed {
-					rounds = append(rounds, r)
-				}
-			}
-			if len(rounds) == 0 {
-				return models.InvalidField("rounds", "version %d has no closed panel rounds", n)
-			}
-		} else {
-			byID := map[int64]models.Round{}
-			for _, r := range all {
-				byID[r.ID] = r
-			}
-			seen := map[int64]bool{}
-			if len(in.Rounds) == 0 {
-				errs = append(errs, models.FieldError{Field: "rounds", Message: "name at least one round (or leave rounds out for all closed rounds)"})
-			}
-			for i, id := range in.Rounds {
-				f := fmt.Sprintf("rounds[%d]", i)
-				r, ok := byID[id]
-				switch {
-				case !ok:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("no round %d on model %s", id, slug)})
-				case r.VersionID != v.ID:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d reviewed version %d, not %d", id, r.VersionNumber, n)})
-				case r.Status != models.RoundClosed:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d is %s; only closed rounds count", id, r.Status)})
-				case seen[id]:
-					errs = append(errs, models.FieldError{Field: f, Message: "repeats a round"})
-				default:
-					seen[id] = true
-					rounds = append(rounds, r)
-				}
-			}
-			if err := models.Invalid(errs); err != nil {
-				return err
-			}
-			slices.SortFunc(rounds, func(a, b models.Round) int { return a.Number - b.Number })
+		rounds, err := pickRounds(all, v, slug, in.Rounds)
+		if err != nil {
+			return err
 		}
 		var accepted []roundProposal
 		ids := make([]int64, 0, len(rounds))
@@ -576,6 +539,56 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 			fmt.Sprintf("from version %d, %d accepted proposals", n, len(accepted)))
 	})
 	return out, err
+}
+
+// pickRounds chooses the rounds Revise takes proposals from among all the
+// model's rounds: every closed round on version v when ids is nil, else
+// the rounds ids names, each of which must be a closed round on v (sorted
+// by number).
+func pickRounds(all []models.Round, v models.Version, slug string, ids []int64) ([]models.Round, error) {
+	var rounds []models.Round
+	var errs []models.FieldError
+	if ids == nil {
+		for _, r := range all {
+			if r.VersionID == v.ID && r.Status == models.RoundClosed {
+				rounds = append(rounds, r)
+			}
+		}
+		if len(rounds) == 0 {
+			return nil, models.InvalidField("rounds", "version %d has no closed panel rounds", v.Number)
+		}
+	} else {
+		byID := map[int64]models.Round{}
+		for _, r := range all {
+			byID[r.ID] = r
+		}
+		seen := map[int64]bool{}
+		if len(ids) == 0 {
+			errs = append(errs, models.FieldError{Field: "rounds", Message: "name at least one round (or leave rounds out for all closed rounds)"})
+		}
+		for i, id := range ids {
+			f := fmt.Sprintf("rounds[%d]", i)
+			r, ok := byID[id]
+			switch {
+			case !ok:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("no round %d on model %s", id, slug)})
+			case r.VersionID != v.ID:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d reviewed version %d, not %d", id, r.VersionNumber, v.Number)})
+			case r.Status != models.RoundClosed:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d is %s; only closed rounds count", id, r.Status)})
+			case seen[id]:
+				errs = append(errs, models.FieldError{Field: f, Message: "repeats a round"})
+			default:
+				seen[id] = true
+				rounds = append(rounds, r)
+			}
+		}
+		if err := models.Invalid(errs); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(rounds, func(a, b models.Round) int { return a.Number - b.Number })
+	}
+	return rounds, nil
 }
 
 func joinRoundNumbers(rs []models.Round) string {
