@@ -24,12 +24,22 @@ func NewToken() (string, error) {
 	return "sw_" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// HashToken is how tokens are stored: only their SHA-256.
+// HashToken is how tokens are stored: only their SHA-256, in hex.
 func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	var buf [2 * sha256.Size]byte // one allocation: this runs on every request
+	h := tokenDigest(token)
+	var buf [2 * sha256.Size]byte // one allocation
 	hex.Encode(buf[:], h[:])
 	return string(buf[:])
+}
+
+// tokenDigest is a token's SHA-256, the key of the authentication cache:
+// computed without allocating, as it is for every request.
+func tokenDigest(token string) [sha256.Size]byte {
+	var buf [128]byte // tokens are 46 bytes; longer ones are hashed all the same
+	if len(token) > len(buf) {
+		return sha256.Sum256([]byte(token))
+	}
+	return sha256.Sum256(append(buf[:0], token...))
 }
 
 // Authenticate finds the holder of a bearer token.
@@ -37,18 +47,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 	if token == "" {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "a bearer token is required")
 	}
-	hash := HashToken(token)
+	digest := tokenDigest(token)
 	now := s.Now()
-	if u, ok := s.auth.get(hash, now); ok {
+	if u, ok := s.auth.get(digest, now); ok {
 		return u, nil
 	}
 	epoch := s.auth.begin()
-	u, err := s.store.UserByTokenHash(ctx, hash)
+	u, err := s.store.UserByTokenHash(ctx, hex.EncodeToString(digest[:]))
 	if errors.Is(err, models.ErrNotFound) {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "unknown token")
 	}
 	if err == nil {
-		s.auth.put(hash, u, now, epoch)
+		s.auth.put(digest, u, now, epoch)
 	}
 	return u, err
 }
