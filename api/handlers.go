@@ -401,8 +401,7 @@ func (s *server) getLatest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	etag := etagOf(b)
-	e := cachedBody{body: b, etag: etag, at: now, gen: gen, etagHeader: []string{etag}}
+	e := newCachedBody(b, now, gen)
 	s.latest.put(slug, e)
 	return writeCached(c, e)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/stagewise/stagewise/workflow"
@@ -86,6 +87,9 @@ func TestLatestPathAllocations(t *testing.T) {
 	etag := ok.Header().Get("ETag")
 	if ok.Code != http.StatusOK || etag == "" || ok.Header().Get("X-Request-Id") == "" || ok.Header().Get("Content-Security-Policy") == "" {
 		t.Fatalf("latest: %d, headers %v", ok.Code, ok.Header())
+	}
+	if got, want := ok.Header().Get("Content-Length"), strconv.Itoa(ok.Body.Len()); got != want {
+		t.Fatalf("Content-Length %q, body %s bytes", got, want)
 	}
 	if r := serve(d.ClientToken, "If-None-Match", etag); r.Code != http.StatusNotModified {
 		t.Fatalf("If-None-Match with the current ETag: %d, want 304", r.Code)
