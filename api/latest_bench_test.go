@@ -56,8 +56,9 @@ func BenchmarkLatestHandler(b *testing.B) {
 const latestAllocBudget = 5
 
 // TestLatestPathAllocations guards the pull path (cmd/loadbench) without
-// timing anything: a cached GET …/versions/latest may allocate at most
-// latestAllocBudget objects. A database query or a JSON encoding on that
+// timing anything: a cached GET …/versions/latest, plain or conditional
+// (If-None-Match, answered 304), may allocate at most latestAllocBudget
+// objects. A database query or a JSON encoding on that
 // path allocates dozens, so this also shows the path is served from the
 // caches. It checks first that the path still authenticates, limits and
 // answers conditional requests.
@@ -101,19 +102,30 @@ func TestLatestPathAllocations(t *testing.T) {
 		t.Fatalf("wrong token: %d, want 401", r.Code)
 	}
 
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.Header.Set("Authorization", "Bearer "+d.ClientToken)
-	w := &discardWriter{h: http.Header{}}
-	allocs := testing.AllocsPerRun(2000, func() {
-		clear(w.h)
-		w.status = 0
-		ev.e.ServeHTTP(w, req)
-	})
-	if w.status != http.StatusOK || w.h.Get("ETag") != etag {
-		t.Fatalf("measured request: %d, ETag %q, want 200 and %q", w.status, w.h.Get("ETag"), etag)
-	}
-	t.Logf("%.1f allocations per cached pull (budget %d)", allocs, latestAllocBudget)
-	if allocs > latestAllocBudget {
-		t.Errorf("a cached pull allocates %.0f objects, budget %d: profile with go test ./api -run '^$' -bench LatestHandler -benchmem -memprofile", allocs, latestAllocBudget)
+	// A client pulling, and a client polling with the ETag it has.
+	for _, c := range []struct {
+		name   string
+		inm    string
+		status int
+	}{{"pull", "", http.StatusOK}, {"conditional pull", `"other", ` + etag, http.StatusNotModified}} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+d.ClientToken)
+		if c.inm != "" {
+			req.Header.Set("If-None-Match", c.inm)
+		}
+		w := &discardWriter{h: http.Header{}}
+		allocs := testing.AllocsPerRun(2000, func() {
+			clear(w.h)
+			w.status = 0
+			ev.e.ServeHTTP(w, req)
+		})
+		if w.status != c.status || w.h.Get("ETag") != etag {
+			t.Fatalf("%s: %d, ETag %q, want %d and %q", c.name, w.status, w.h.Get("ETag"), c.status, etag)
+		}
+		t.Logf("%s: %.1f allocations (budget %d)", c.name, allocs, latestAllocBudget)
+		if allocs > latestAllocBudget {
+			t.Errorf("a cached %s allocates %.0f objects, budget %d: profile with go test ./api -run '^$' -bench LatestHandler -benchmem -memprofile",
+				c.name, allocs, latestAllocBudget)
+		}
 	}
 }
