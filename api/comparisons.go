@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/comparisons"
 	"github.com/stagewise/stagewise/workflow/conformance"
 	"github.com/stagewise/stagewise/workflow/diagram"
 )
@@ -153,7 +153,7 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 	if err := models.Invalid(errs); err != nil {
 		return err
 	}
-	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
+	cmp, err := s.Service.Comparisons.CreateComparison(c.Request().Context(), u, comparisons.ComparisonInput{
 		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
 		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
 		Unmapped: req.Params.Unmapped, Outcome: req.Params.Outcome, OutcomeMin: req.Params.OutcomeMin, OutcomeRater: req.Params.OutcomeRater,
@@ -171,7 +171,7 @@ func (s *server) listComparisons(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.Service.ListComparisons(c.Request().Context(), u, p)
+	cs, err := s.Service.Comparisons.ListComparisons(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cmp, err := s.Service.Comparison(c.Request().Context(), u, id)
+	cmp, err := s.Service.Comparisons.Comparison(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	case "", "json":
 		return writeComparison(c, http.StatusOK, cmp, true)
 	case "csv":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-sessions.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "validation.csv":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -215,11 +215,11 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-validation.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "svg":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
-		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		v, err := s.Service.Versions.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
 	case "index.svg":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		// The legend names the stages when the caller may read the
 		// version; a dataset-team member who may not (a draft) gets the
 		// stage keys the report already holds, in model order.
-		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		v, err := s.Service.Versions.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
 		switch {
 		case err == nil:
 			for _, st := range v.Content.Stages {
@@ -280,7 +280,7 @@ func (s *server) synthesize(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	v, err := s.Service.Synthesize(c.Request().Context(), u, id, workflow.SynthesisInput{
+	v, err := s.Service.Comparisons.Synthesize(c.Request().Context(), u, id, comparisons.SynthesisInput{
 		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
 		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
 		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,

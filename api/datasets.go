@@ -15,8 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
 	"github.com/stagewise/stagewise/workflow/dataset"
+	"github.com/stagewise/stagewise/workflow/datasets"
 	"github.com/stagewise/stagewise/workflow/sheet"
 	"github.com/stagewise/stagewise/workflow/stats"
 )
@@ -169,7 +169,7 @@ func toMembers(d models.Dataset, ms []models.DatasetMember) []memberDTO {
 	return out
 }
 
-func toDataset(d workflow.DatasetInfo) datasetResponse {
+func toDataset(d datasets.DatasetInfo) datasetResponse {
 	r := datasetResponse{ID: d.ID, Name: d.Name, Owner: ownerResponse{ID: d.OwnerID, Name: d.OwnerName}, CodebookName: d.CodebookName,
 		Codebook: make([]codeDTO, len(d.Codebook)), ReverseKeyed: append([]int{}, d.ReverseKeyed...),
 		Cases: d.Stats.Cases, Sessions: d.Stats.Sessions, Reports: d.Stats.Reports, Events: d.Stats.Events,
@@ -250,8 +250,8 @@ type sessionRowsRequest struct {
 
 func (sessionRowsRequest) openAPIName() string { return "SessionRows" }
 
-func (r sessionRowDTO) toInput() workflow.SessionRowInput {
-	return workflow.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
+func (r sessionRowDTO) toInput() datasets.SessionRowInput {
+	return datasets.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
 		WAI:     [12]*int{r.WAI1, r.WAI2, r.WAI3, r.WAI4, r.WAI5, r.WAI6, r.WAI7, r.WAI8, r.WAI9, r.WAI10, r.WAI11, r.WAI12},
 		Rupture: r.Rupture, Intensity: r.Intensity, Resolution: r.Resolution}
 }
@@ -308,7 +308,7 @@ type sessionResponse struct {
 	Reports []reportDTO `json:"reports"`
 }
 
-func toSession(x workflow.ScoredSession) sessionResponse {
+func toSession(x datasets.ScoredSession) sessionResponse {
 	r := sessionResponse{ID: x.ID, Case: x.Case, Session: x.Number, Reports: make([]reportDTO, len(x.Reports))}
 	for i, rep := range x.Reports {
 		r.Reports[i] = reportDTO{Rater: rep.Rater, WAI: rep.WAI[:], Rupture: rep.Rupture, Intensity: rep.Intensity, Resolution: rep.Resolution,
@@ -402,7 +402,7 @@ func toSessionRefs(ks []dataset.SessionRef) []jointSessionDTO {
 	return out
 }
 
-func toDisagreements(r workflow.DisagreementReport) disagreementsResponse {
+func toDisagreements(r datasets.DisagreementReport) disagreementsResponse {
 	out := disagreementsResponse{Coders: r.Coders[:], Sessions: toSessionRefs(r.Sessions), SessionsOnlyA: r.OnlyA, SessionsOnlyB: r.OnlyB,
 		Segments: r.Segments, Agreed: r.Agreed, Items: make([]disagreementDTO, len(r.Disagreements))}
 	for i, d := range r.Disagreements {
@@ -453,7 +453,7 @@ type agreementDTO struct {
 	Note              string   `json:"note,omitempty"`
 }
 
-func toAgreement(a workflow.Agreement) agreementDTO {
+func toAgreement(a datasets.Agreement) agreementDTO {
 	return agreementDTO{Units: a.Units, Both: a.Both, OnlyA: a.OnlyA, OnlyB: a.OnlyB, Neither: a.Neither,
 		PercentAgreement: a.PercentAgreement, CohenKappa: a.CohenKappa, KrippendorffAlpha: a.KrippendorffAlpha, ICC: a.ICC, Note: a.JoinNotes()}
 }
@@ -477,7 +477,7 @@ const reliabilityDefinitions = "Units are the (session, segment) pairs either co
 	"Overall pools the family presence values of every unit and computes icc on per-session numbers of all events. " +
 	"only_a and only_b refer to the first and second coder named. A null value is undefined for the data; note says why."
 
-func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
+func toReliability(r datasets.ReliabilityReport) reliabilityResponse {
 	out := reliabilityResponse{Coders: r.Coders[:], Units: r.Units, Sessions: r.Sessions, SessionsOnlyA: r.SessionsOnlyA, SessionsOnlyB: r.SessionsOnlyB,
 		Definitions: reliabilityDefinitions, Overall: toAgreement(r.Overall),
 		Families: make([]agreementDTO, 0, len(r.Families)), Codes: make([]agreementDTO, 0, len(r.Codes))}
@@ -526,7 +526,7 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	in := workflow.NewDataset{Name: req.Name}
+	in := datasets.NewDataset{Name: req.Name}
 	if req.ReverseKeyed != nil {
 		in.ReverseKeyed = append([]int{}, *req.ReverseKeyed...)
 	}
@@ -560,11 +560,11 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 		return models.InvalidField("codebook", "must be \"3rs-2015\" or a list of {code, family, label}")
 	}
 	ctx := c.Request().Context()
-	d, err := s.Service.CreateDataset(ctx, u, in)
+	d, err := s.Service.Datasets.CreateDataset(ctx, u, in)
 	if err != nil {
 		return err
 	}
-	info, err := s.Service.Dataset(ctx, u, d.ID)
+	info, err := s.Service.Datasets.Dataset(ctx, u, d.ID)
 	if err != nil {
 		return err
 	}
@@ -578,11 +578,11 @@ func (s *server) listMembers(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	ms, err := s.Service.Members(ctx, u, id)
+	ms, err := s.Service.Datasets.Members(ctx, u, id)
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Dataset(ctx, u, id)
+	d, err := s.Service.Datasets.Dataset(ctx, u, id)
 	if err != nil {
 		return err
 	}
@@ -598,14 +598,14 @@ func (s *server) putMembers(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	var in []workflow.MemberInput // nil: the field is missing
+	var in []datasets.MemberInput // nil: the field is missing
 	if req.Members != nil {
-		in = make([]workflow.MemberInput, len(req.Members))
+		in = make([]datasets.MemberInput, len(req.Members))
 	}
 	for i, m := range req.Members {
-		in[i] = workflow.MemberInput(m)
+		in[i] = datasets.MemberInput(m)
 	}
-	d, err := s.Service.SetMembers(c.Request().Context(), u, id, in)
+	d, err := s.Service.Datasets.SetMembers(c.Request().Context(), u, id, in)
 	if err != nil {
 		return err
 	}
@@ -617,7 +617,7 @@ func (s *server) unblind(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Unblind(c.Request().Context(), u, id)
+	d, err := s.Service.Datasets.Unblind(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -629,11 +629,11 @@ func (s *server) listDatasets(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ds, err := s.Service.ListDatasets(c.Request().Context(), u, p)
+	ds, err := s.Service.Datasets.ListDatasets(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ds, p, toDataset, func(d workflow.DatasetInfo) int64 { return d.ID }))
+	return respond(c, http.StatusOK, pageList(ds, p, toDataset, func(d datasets.DatasetInfo) int64 { return d.ID }))
 }
 
 func (s *server) getDataset(c echo.Context, u models.User) error {
@@ -641,7 +641,7 @@ func (s *server) getDataset(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Dataset(c.Request().Context(), u, id)
+	d, err := s.Service.Datasets.Dataset(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -661,7 +661,7 @@ func (s *server) upsertCases(c echo.Context, u models.User) error {
 	for i, r := range req.Rows {
 		cs[i] = models.Case{Label: r.Label, Treatment: r.Treatment, Therapist: r.Therapist, Outcome: r.Outcome}
 	}
-	created, err := s.Service.UpsertCases(c.Request().Context(), u, id, cs)
+	created, err := s.Service.Datasets.UpsertCases(c.Request().Context(), u, id, cs)
 	if err != nil {
 		return err
 	}
@@ -677,7 +677,7 @@ func (s *server) listCases(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.Service.ListCases(c.Request().Context(), u, id, p)
+	cs, err := s.Service.Datasets.ListCases(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err
 	}
@@ -746,17 +746,19 @@ func (s *server) importSessions(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportSessions(ctx, u, id, r) },
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) {
+		return s.Service.Datasets.ImportSessions(ctx, u, id, r)
+	},
 		func() (models.ImportCounts, error) {
 			var req sessionRowsRequest
 			if err := bindStrict(c, &req); err != nil {
 				return models.ImportCounts{}, err
 			}
-			rows := make([]workflow.SessionRowInput, len(req.Rows))
+			rows := make([]datasets.SessionRowInput, len(req.Rows))
 			for i, r := range req.Rows {
 				rows[i] = r.toInput()
 			}
-			return s.Service.ImportSessionRows(ctx, u, id, rows)
+			return s.Service.Datasets.ImportSessionRows(ctx, u, id, rows)
 		})
 }
 
@@ -766,17 +768,17 @@ func (s *server) importEvents(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportEvents(ctx, u, id, r) },
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.Datasets.ImportEvents(ctx, u, id, r) },
 		func() (models.ImportCounts, error) {
 			var req eventRowsRequest
 			if err := bindStrict(c, &req); err != nil {
 				return models.ImportCounts{}, err
 			}
-			rows := make([]workflow.EventRowInput, len(req.Rows))
+			rows := make([]datasets.EventRowInput, len(req.Rows))
 			for i, r := range req.Rows {
-				rows[i] = workflow.EventRowInput(r)
+				rows[i] = datasets.EventRowInput(r)
 			}
-			return s.Service.ImportEventRows(ctx, u, id, rows)
+			return s.Service.Datasets.ImportEventRows(ctx, u, id, rows)
 		})
 }
 
@@ -858,7 +860,7 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 	}
 	ctx := c.Request().Context()
 	if asCSV {
-		ss, err := s.Service.AllSessions(ctx, u, id)
+		ss, err := s.Service.Datasets.AllSessions(ctx, u, id)
 		if err != nil {
 			return err
 		}
@@ -886,11 +888,11 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ss, err := s.Service.ListSessions(ctx, u, id, p)
+	ss, err := s.Service.Datasets.ListSessions(ctx, u, id, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ss, p, toSession, func(x workflow.ScoredSession) int64 { return x.ID }))
+	return respond(c, http.StatusOK, pageList(ss, p, toSession, func(x datasets.ScoredSession) int64 { return x.ID }))
 }
 
 func (s *server) listEvents(c echo.Context, u models.User) error {
@@ -907,7 +909,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 	if asCSV {
 		x := &csvExport{c: c, name: fmt.Sprintf("dataset-%d-events.csv", id), header: []string{"case", "session", "coder", "segment", "onset", "code", "salience"}}
 		rec := make([]string, 7)
-		err := s.Service.EachEvent(ctx, u, id, f, func(e models.Event) error {
+		err := s.Service.Datasets.EachEvent(ctx, u, id, f, func(e models.Event) error {
 			rec[0], rec[1], rec[2], rec[3] = e.Case, strconv.Itoa(e.Session), e.Coder, strconv.Itoa(e.Segment)
 			rec[4] = ""
 			if e.Onset != nil {
@@ -927,7 +929,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	es, err := s.Service.ListEvents(ctx, u, id, f, p)
+	es, err := s.Service.Datasets.ListEvents(ctx, u, id, f, p)
 	if err != nil {
 		return err
 	}
@@ -943,7 +945,7 @@ func (s *server) createSelection(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	sel, err := s.Service.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
+	sel, err := s.Service.Datasets.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
 	if err != nil {
 		return err
 	}
@@ -955,7 +957,7 @@ func (s *server) getSelection(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	sel, err := s.Service.LatestSelection(c.Request().Context(), u, id)
+	sel, err := s.Service.Datasets.LatestSelection(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -978,7 +980,7 @@ func (s *server) disagreements(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Disagreements(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Disagreements(c.Request().Context(), u, id, coderPair(c))
 	if err != nil {
 		return err
 	}
@@ -994,11 +996,11 @@ func (s *server) consensus(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	in := workflow.ConsensusInput{Coders: req.Coders, Resolutions: make([]dataset.Resolution, len(req.Resolutions))}
+	in := datasets.ConsensusInput{Coders: req.Coders, Resolutions: make([]dataset.Resolution, len(req.Resolutions))}
 	for i, r := range req.Resolutions {
 		in.Resolutions[i] = dataset.Resolution{SegmentRef: dataset.SegmentRef{Case: r.Case, Session: r.Session, Segment: r.Segment}, Codes: r.Codes}
 	}
-	r, err := s.Service.Consensus(c.Request().Context(), u, id, in)
+	r, err := s.Service.Datasets.Consensus(c.Request().Context(), u, id, in)
 	if err != nil {
 		return err
 	}
@@ -1011,7 +1013,7 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Reliability(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Reliability(c.Request().Context(), u, id, coderPair(c))
 	if err != nil {
 		return err
 	}
@@ -1023,18 +1025,10 @@ func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	if err := bindMatrix(c, &req, maxRaters, maxUnits); err != nil {
 		return err
 	}
-	sr := stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
-		Data: stats.MatrixFromNullable(req.Data)}
-	if fes := sr.Validate(); len(fes) > 0 {
-		errs := make([]models.FieldError, len(fes))
-		for i, fe := range fes {
-			errs[i] = models.FieldError{Field: fe.Field, Message: fe.Message}
-		}
-		return models.Invalid(errs)
-	}
-	res := stats.Compute(sr)
-	if res.Details == nil {
-		res.Details = map[string]any{}
+	res, err := s.Service.Datasets.Calculate(stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights,
+		Model: req.Model, Categories: req.Categories, Data: stats.MatrixFromNullable(req.Data)})
+	if err != nil {
+		return err
 	}
 	return respond(c, http.StatusOK, statsResponse{Method: res.Method, Value: res.Value, NUnits: res.NUnits, NRaters: res.NRaters, Details: res.Details})
 }

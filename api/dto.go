@@ -4,7 +4,8 @@ import (
 	"time"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // Request and response types of the HTTP contract (api.md), with named
@@ -12,9 +13,9 @@ import (
 // separate types; server-owned fields appear only in responses.
 
 type userCreateRequest struct {
-	Name  string `json:"name" required:"true" doc:"1-200 characters"`
-	Email string `json:"email" required:"true" format:"email"`
-	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" doc:"admins create any role; PIs create panelist, coder and client"`
+	Name  string `json:"name" required:"true" validate:"notblank,max=200"`
+	Email string `json:"email" required:"true" format:"email" validate:"required,email,max=254"`
+	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" validate:"required,oneof=admin pi panelist coder client" doc:"admins create any role; PIs create panelist, coder and client"`
 }
 
 type userResponse struct {
@@ -41,7 +42,7 @@ func toUser(u models.User, token string) userResponse {
 	return userResponse{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt, Token: token}
 }
 
-func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
+func toCreatedUser(u models.User, cred users.Credentials) userResponse {
 	out := toUser(u, cred.Token)
 	if cred.Invitation != nil {
 		out.Invitation = &invitationResponse{Code: cred.Invitation.Code, ExpiresAt: cred.Invitation.ExpiresAt}
@@ -50,11 +51,11 @@ func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
 }
 
 type modelCreateRequest struct {
-	Slug       string `json:"slug" required:"true" doc:"lower-case letters, digits and hyphens, at most 80 characters; unique"`
-	Title      string `json:"title" required:"true"`
-	Marker     string `json:"marker" required:"true" doc:"the client marker that opens the task"`
-	Resolution string `json:"resolution" required:"true" doc:"what resolution of the task looks like"`
-	Context    string `json:"context" default:"" doc:"the treatment context"`
+	Slug       string `json:"slug" required:"true" validate:"required,max=80,slug" doc:"unique"`
+	Title      string `json:"title" required:"true" validate:"notblank,max=300"`
+	Marker     string `json:"marker" required:"true" validate:"notblank,max=2000" doc:"the client marker that opens the task"`
+	Resolution string `json:"resolution" required:"true" validate:"notblank,max=2000" doc:"what resolution of the task looks like"`
+	Context    string `json:"context" default:"" validate:"max=5000" doc:"the treatment context"`
 }
 
 type ownerResponse struct {
@@ -131,8 +132,8 @@ type versionRequest struct {
 
 func (versionRequest) openAPIName() string { return "Version" }
 
-func (r versionRequest) toInput() workflow.VersionInput {
-	in := workflow.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
+func (r versionRequest) toInput() versions.VersionInput {
+	in := versions.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
 	for _, s := range r.Stages {
 		in.Content.Stages = append(in.Content.Stages, models.Stage(s))
 	}
@@ -273,8 +274,8 @@ type diffResponse struct {
 	Clusters    diffClustersDTO    `json:"clusters"`
 }
 
-func toDiff(d workflow.Diff) diffResponse {
-	fields := func(f map[string]workflow.FieldChange) map[string]fieldChangeDTO {
+func toDiff(d versions.Diff) diffResponse {
+	fields := func(f map[string]versions.FieldChange) map[string]fieldChangeDTO {
 		out := map[string]fieldChangeDTO{}
 		for k, v := range f {
 			out[k] = fieldChangeDTO(v)

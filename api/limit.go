@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/datasets"
 )
 
 // Failed-authentication limit (api.md "Abuse"): each client address has a
@@ -139,9 +140,10 @@ func isUnauthorized(err error) bool { return errors.Is(err, models.ErrUnauthoriz
 // matrix of at most maxRaters rows and maxUnits columns. A larger one is
 // 413 naming data, found while the body streams in, so the server stops
 // reading at the first row too many or the first unit too many.
+// The limits are the calculator's (datasets.MaxRaters, datasets.MaxUnits).
 const (
-	maxRaters = 100
-	maxUnits  = 10000
+	maxRaters = datasets.MaxRaters
+	maxUnits  = datasets.MaxUnits
 )
 
 // tooLargeError is a 413 that names the field that is too large.

@@ -9,8 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/rounds"
 	"github.com/stagewise/stagewise/workflow/sheet"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // Expert-panel rounds (api.md, "Expert-panel rounds"). Rounds are
@@ -25,7 +26,7 @@ func (s *server) roundRoutes() []route {
 	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: roundPath + "/" + name, summary: summary, tag: tag, auth: true,
-			h: s.roundAction(workflow.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
+			h: s.roundAction(rounds.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
 	}
 	return []route{
 		{method: http.MethodPost, path: versionPath + "/rounds", summary: "Create a draft panel round on a version in review (the model's PI or an admin)", tag: tag, auth: true,
@@ -111,8 +112,8 @@ type roundCreateRequest struct {
 
 func (roundCreateRequest) openAPIName() string { return "Round" }
 
-func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
-	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
+func (r roundCreateRequest) toInput() (rounds.RoundInput, error) {
+	in := rounds.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
 	if r.Scale != nil {
 		in.Scale = &models.RatingScale{Min: r.Scale.Min, Max: r.Scale.Max}
 	}
@@ -169,7 +170,7 @@ type roundResponse struct {
 	ClosedAt        *time.Time `json:"closed_at"`
 }
 
-func toRound(v workflow.RoundView) roundResponse {
+func toRound(v rounds.RoundView) roundResponse {
 	r := v.Round
 	out := roundResponse{ID: r.ID, Model: r.ModelSlug, Version: r.VersionNumber, Number: r.Number, Status: string(r.Status),
 		Scale: scaleDTO{Min: r.Scale.Min, Max: r.Scale.Max}, Consensus: consensusDTO(r.Rule), ClosesAt: r.ClosesAt,
@@ -260,7 +261,7 @@ func toProposal(p models.Proposal, author string) proposalResponse {
 		payload = map[string]any{}
 	}
 	return proposalResponse{ID: p.ID, Round: p.RoundID, Author: author, Kind: p.Kind, Target: p.Target, Payload: payload,
-		Rationale: p.Rationale, Mechanical: workflow.Mechanical(p.Kind), Decision: d, DecisionNote: p.DecisionNote, DecidedAt: p.DecidedAt}
+		Rationale: p.Rationale, Mechanical: versions.Mechanical(p.Kind), Decision: d, DecisionNote: p.DecisionNote, DecidedAt: p.DecidedAt}
 }
 
 type reviewResponse struct {
@@ -393,7 +394,7 @@ const quantileMethod = "R type 7 (Hyndman & Fan 1996): h = (n - 1)p, linear inte
 
 func num(v float64) *float64 { return &v }
 
-func toResultItem(it workflow.ItemResult) resultItemDTO {
+func toResultItem(it rounds.ItemResult) resultItemDTO {
 	d := it.Desc
 	out := resultItemDTO{Target: itemRefDTO(it.Target), Measure: it.Measure, N: d.N, Consensus: it.Consensus.Consensus, Reason: it.Consensus.Reason, Own: it.Own}
 	if p := it.Previous; p != nil {
@@ -428,7 +429,7 @@ func toResultItem(it workflow.ItemResult) resultItemDTO {
 	return out
 }
 
-func toResults(r workflow.RoundResults) resultsResponse {
+func toResults(r rounds.RoundResults) resultsResponse {
 	out := resultsResponse{Round: r.Round.ID, RoundNumber: r.Round.Number, Status: string(r.Round.Status),
 		Scale: scaleDTO{Min: r.Round.Scale.Min, Max: r.Round.Scale.Max}, Rule: consensusDTO(models.ConsensusRule(r.Rule)), QuantileMethod: quantileMethod,
 		Invited: r.Invited, Responded: r.Responded, Items: make([]resultItemDTO, len(r.Items)),
@@ -461,7 +462,7 @@ func toResults(r workflow.RoundResults) resultsResponse {
 
 // resultsCSV is one row per item and measure: aggregate statistics only,
 // with one count column per scale point.
-func resultsCSV(r workflow.RoundResults) ([]byte, error) {
+func resultsCSV(r rounds.RoundResults) ([]byte, error) {
 	var buf bytes.Buffer
 	w := sheet.NewWriter(&buf)
 	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "suppressed", "median", "q1", "q3", "iqr", "mean", "sd",
@@ -510,11 +511,11 @@ func (s *server) createRound(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.CreateRound(c.Request().Context(), u, c.Param("slug"), n, in)
+	r, err := s.Service.Rounds.CreateRound(c.Request().Context(), u, c.Param("slug"), n, in)
 	if err != nil {
 		return err
 	}
-	v, err := s.Service.Round(c.Request().Context(), u, r.ID)
+	v, err := s.Service.Rounds.Round(c.Request().Context(), u, r.ID)
 	if err != nil {
 		return err
 	}
@@ -531,11 +532,11 @@ func (s *server) listRounds(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.Service.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
+	rs, err := s.Service.Rounds.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return int64(v.Round.Number) }))
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v rounds.RoundView) int64 { return int64(v.Round.Number) }))
 }
 
 func (s *server) myRounds(c echo.Context, u models.User) error {
@@ -543,11 +544,11 @@ func (s *server) myRounds(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.Service.MyRounds(c.Request().Context(), u, p)
+	rs, err := s.Service.Rounds.MyRounds(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return v.Round.ID }))
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v rounds.RoundView) int64 { return v.Round.ID }))
 }
 
 func (s *server) getRound(c echo.Context, u models.User) error {
@@ -555,14 +556,14 @@ func (s *server) getRound(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.Service.Round(c.Request().Context(), u, id)
+	v, err := s.Service.Rounds.Round(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
 	return respond(c, http.StatusOK, toRound(v))
 }
 
-func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u models.User) error {
+func (s *server) roundAction(action rounds.RoundAction) func(c echo.Context, u models.User) error {
 	return func(c echo.Context, u models.User) error {
 		id, err := idParam(c, "id", "round")
 		if err != nil {
@@ -572,7 +573,7 @@ func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u
 		if err := bindOptional(c, &req); err != nil {
 			return err
 		}
-		v, err := s.Service.TransitionRound(c.Request().Context(), u, id, action, req.Note)
+		v, err := s.Service.Rounds.TransitionRound(c.Request().Context(), u, id, action, req.Note)
 		if err != nil {
 			return err
 		}
@@ -589,7 +590,7 @@ func (s *server) putReview(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	rv, err := s.Service.SubmitReview(c.Request().Context(), u, id, req.toReview())
+	rv, err := s.Service.Rounds.SubmitReview(c.Request().Context(), u, id, req.toReview())
 	if err != nil {
 		return err
 	}
@@ -601,7 +602,7 @@ func (s *server) getReview(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rv, err := s.Service.MyReview(c.Request().Context(), u, id)
+	rv, err := s.Service.Rounds.MyReview(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -617,7 +618,7 @@ func (s *server) roundResults(c echo.Context, u models.User) error {
 	if format != "" && format != "json" && format != "csv" {
 		return models.InvalidField("format", "must be json or csv")
 	}
-	r, err := s.Service.Results(c.Request().Context(), u, id)
+	r, err := s.Service.Rounds.Results(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -641,12 +642,12 @@ func (s *server) listProposals(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.Service.Proposals(c.Request().Context(), u, id, p)
+	ps, err := s.Service.Rounds.Proposals(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ps, p, func(x workflow.PseudonymousProposal) proposalResponse { return toProposal(x.Proposal, x.Author) },
-		func(x workflow.PseudonymousProposal) int64 { return x.ID }))
+	return respond(c, http.StatusOK, pageList(ps, p, func(x rounds.PseudonymousProposal) proposalResponse { return toProposal(x.Proposal, x.Author) },
+		func(x rounds.PseudonymousProposal) int64 { return x.ID }))
 }
 
 func (s *server) decideProposal(c echo.Context, u models.User) error {
@@ -662,7 +663,7 @@ func (s *server) decideProposal(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Service.Decide(c.Request().Context(), u, id, pid, req.Decision, req.Note)
+	p, err := s.Service.Rounds.Decide(c.Request().Context(), u, id, pid, req.Decision, req.Note)
 	if err != nil {
 		return err
 	}
@@ -678,7 +679,7 @@ func (s *server) reviseVersion(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	v, err := s.Service.Revise(c.Request().Context(), u, c.Param("slug"), n, workflow.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
+	v, err := s.Service.Versions.Revise(c.Request().Context(), u, c.Param("slug"), n, versions.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
 	if err != nil {
 		return err
 	}

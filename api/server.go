@@ -461,7 +461,7 @@ func (s *server) authenticate(c echo.Context) (models.User, error) {
 	if err := s.limiter.check(c); err != nil {
 		return models.User{}, err
 	}
-	u, err := s.Service.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+	u, err := s.Service.Users.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 	if err != nil {
 		if isUnauthorized(err) {
 			s.limiter.fail(c)
