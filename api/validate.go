@@ -33,8 +33,15 @@ import (
 //	email      a plain email address
 //	slug       lower-case letters and digits in groups joined by hyphens
 //	datetime   an RFC 3339 time (datetime=2006-01-02T15:04:05Z07:00)
-//	omitempty  the rules after it apply only to a value that is present
+//	omitempty  the rules after it apply only to a non-zero value
+//	omitnil    the rules after it apply only to a non-null pointer (so an
+//	           explicit "" or 0 is checked)
 //	dive       the rules after it apply to each element of a slice or map
+//
+// gte and lte are min and max. A new rule needs a message here and a line
+// in the reflector's parseRules; TestViolationMessages and
+// FuzzValidatedBodies catch a rule without words, TestValidateTagsEnforced
+// sends a violation of each kind through the API.
 
 // slugPattern is the slug rule; the document states it as the pattern.
 const slugPattern = `^[a-z0-9]+(?:-[a-z0-9]+)*$`
