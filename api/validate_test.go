@@ -156,6 +156,15 @@ func compareRules(t *testing.T, at string, ft reflect.Type, rules []string, ref 
 			}
 		}
 	}
+	hasRule := func(name string) bool {
+		return slices.ContainsFunc(rules, func(r string) bool { n, _, _ := strings.Cut(r, "="); return n == name })
+	}
+	if s.Format == "email" && !hasRule("email") || s.Format == "date-time" && !hasRule("datetime") && ft != timeType {
+		t.Errorf("%s: the document states format %s, the tag does not", at, s.Format)
+	}
+	if s.Pattern != "" && !hasRule("slug") {
+		t.Errorf("%s: the document states pattern %s, the tag does not", at, s.Pattern)
+	}
 	if got := enumOf(ref); fmt.Sprint(got) != fmt.Sprint(oneof) && (len(got) > 0 || len(oneof) > 0) {
 		t.Errorf("%s: enum %v in the document, oneof %v in the tag", at, got, oneof)
 	}
