@@ -163,9 +163,6 @@ func (s *server) setModelTeam(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	if req.PIs == nil {
-		return models.InvalidField("pis", "is required: the user ids of the PIs on the team (the creator stays in any case)")
-	}
 	m, err := s.Service.Versions.SetModelTeam(c.Request().Context(), u, c.Param("slug"), req.PIs)
 	if err != nil {
 		return err
@@ -234,7 +231,7 @@ func (s *server) loadVersion(c echo.Context, u models.User) (models.Version, err
 
 func (s *server) getVersion(c echo.Context, u models.User) error {
 	if c.Param("n") == "latest" {
-		return s.getLatest(c)
+		return s.getLatest(c, u)
 	}
 	v, err := s.loadVersion(c, u)
 	if err != nil {
@@ -386,8 +383,11 @@ func (s *server) verifyAudit(c echo.Context, u models.User) error {
 }
 
 // getLatest serves the newest approved version, from the cache when fresh.
-// Latest is the same for every role (approved versions are visible to all).
-func (s *server) getLatest(c echo.Context) error {
+// Latest is the same for every role (approved versions are visible to all),
+// so the cache holds one body per model; a check of u against the model
+// (a team or session rule) belongs before the cache lookup, and must be as
+// cheap as the rest of this path (TestLatestPathAllocations).
+func (s *server) getLatest(c echo.Context, u models.User) error {
 	slug := c.Param("slug")
 	now := s.Service.Now()
 	gen := s.Service.Generation() // read before the database, so a concurrent change is never cached as current
@@ -402,8 +402,7 @@ func (s *server) getLatest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	etag := etagOf(b)
-	e := cachedBody{body: b, etag: etag, at: now, gen: gen, etagHeader: []string{etag}}
+	e := newCachedBody(b, now, gen)
 	s.latest.put(slug, e)
 	return writeCached(c, e)
 }

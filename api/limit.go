@@ -67,14 +67,15 @@ func refill(b *bucket, now time.Time) {
 }
 
 // check answers 429 when the request's address has no failures left.
+// An address without failures has no bucket, and its request costs one
+// map lookup: the clock is read only for an address that has one.
 func (l *authLimiter) check(c echo.Context) error {
 	addr := clientAddr(c)
-	now := l.now()
 	l.mu.Lock()
 	b, ok := l.buckets[addr]
 	var wait time.Duration
 	if ok {
-		refill(b, now)
+		refill(b, l.now())
 		if b.tokens < 1 {
 			rate := float64(authFailBurst) / authFailWindow.Seconds()
 			wait = time.Duration((1 - b.tokens) / rate * float64(time.Second))

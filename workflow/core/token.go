@@ -24,12 +24,23 @@ func NewToken() (string, error) {
 	return "sw_" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// HashToken is how tokens are stored: only their SHA-256.
+// HashToken is how tokens are stored: only their SHA-256, in hex.
 func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	var buf [2 * sha256.Size]byte // one allocation: this runs on every request
+	h := TokenDigest(token)
+	var buf [2 * sha256.Size]byte // one allocation
 	hex.Encode(buf[:], h[:])
 	return string(buf[:])
+}
+
+// TokenDigest is a token's SHA-256 (HashToken before hex), the key of the
+// authentication cache: computed without allocating, as it is for every
+// request.
+func TokenDigest(token string) [sha256.Size]byte {
+	var buf [128]byte // tokens are 46 bytes; longer ones are hashed all the same
+	if len(token) > len(buf) {
+		return sha256.Sum256([]byte(token))
+	}
+	return sha256.Sum256(append(buf[:0], token...))
 }
 
 // CheckText appends a field error when v is blank but required, or longer

@@ -5,6 +5,7 @@ package users
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 	"time"
 
@@ -62,7 +63,7 @@ func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail 
 func (s *Service) SetCacheTTL(d time.Duration) {
 	s.auth.mu.Lock()
 	s.auth.ttl = d
-	s.auth.m = map[string]authEntry{}
+	s.auth.m = map[[sha256.Size]byte]authEntry{}
 	s.auth.mu.Unlock()
 }
 
@@ -71,12 +72,14 @@ type authEntry struct {
 	at   time.Time
 }
 
-// authCache maps token hashes to users for a short time, so that reading
-// an approved version costs no database round trip for the token.
+// authCache maps token digests (SHA-256, as stored) to users for a short
+// time, so that reading an approved version costs no database round trip
+// for the token. Keys are the raw digests: no hex string to build per
+// request, and the cache holds no token.
 type authCache struct {
 	mu  sync.RWMutex
 	ttl time.Duration
-	m   map[string]authEntry
+	m   map[[sha256.Size]byte]authEntry
 	// epoch counts clears: a lookup that began before a token change must
 	// not cache what it read, or a rotated or ended token would keep
 	// working here for a TTL.
@@ -90,7 +93,7 @@ func (c *authCache) begin() uint64 {
 	return c.epoch
 }
 
-func (c *authCache) get(hash string, now time.Time) (models.User, bool) {
+func (c *authCache) get(hash [sha256.Size]byte, now time.Time) (models.User, bool) {
 	c.mu.RLock()
 	e, ok := c.m[hash]
 	ttl := c.ttl
@@ -101,21 +104,21 @@ func (c *authCache) get(hash string, now time.Time) (models.User, bool) {
 	return e.user, true
 }
 
-func (c *authCache) put(hash string, u models.User, now time.Time, epoch uint64) {
+func (c *authCache) put(hash [sha256.Size]byte, u models.User, now time.Time, epoch uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ttl <= 0 || epoch != c.epoch {
 		return
 	}
 	if len(c.m) > 10000 { // bound memory; a full cache simply starts over
-		c.m = map[string]authEntry{}
+		c.m = map[[sha256.Size]byte]authEntry{}
 	}
 	c.m[hash] = authEntry{user: u, at: now}
 }
 
 func (c *authCache) clear() {
 	c.mu.Lock()
-	c.m = map[string]authEntry{}
+	c.m = map[[sha256.Size]byte]authEntry{}
 	c.epoch++
 	c.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 
@@ -14,18 +15,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 	if token == "" {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "a bearer token is required")
 	}
-	hash := core.HashToken(token)
+	digest := core.TokenDigest(token)
 	now := s.now()
-	if u, ok := s.auth.get(hash, now); ok {
+	if u, ok := s.auth.get(digest, now); ok {
 		return u, nil
 	}
 	epoch := s.auth.begin()
-	u, err := s.store.UserByTokenHash(ctx, hash)
+	u, err := s.store.UserByTokenHash(ctx, hex.EncodeToString(digest[:]))
 	if errors.Is(err, models.ErrNotFound) {
 		return models.User{}, models.Errf(models.ErrUnauthorized, "unknown token")
 	}
 	if err == nil {
-		s.auth.put(hash, u, now, epoch)
+		s.auth.put(digest, u, now, epoch)
 	}
 	return u, err
 }
