@@ -43,26 +43,30 @@ func TestBrowserDataJourney(t *testing.T) {
 	b.fill("textbox", "Name", "Trial CBT arm")
 	b.click("button", "Create dataset")
 	b.waitText("Import events")
-	b.do("choose the bad file", chromedp.SetUploadFiles(byName("file", "Events CSV file"), []string{bad}))
+	b.do("choose the bad file", uploadFiles(byName("file", "Events CSV file"), []string{bad}))
 	b.click("button", "Import events")
-	b.do("the error", chromedp.WaitVisible(chromedp.CSS(`form .notice.error`)))
+	b.do("the error", waitVisible(chromedp.CSS(`form .notice.error`)))
 	where := b.eval(`(() => { const n = document.querySelector(".notice.error"); const f = n.closest("form"); const r = n.getBoundingClientRect();
 		return (f ? f.querySelector("h3").textContent : "outside any form") + " | " + n.innerText.replace(/\s+/g, " ") + " | visible " + (r.top >= 0 && r.bottom <= innerHeight); })()`)
 	if !strings.HasPrefix(where, "Import events | ") || !strings.Contains(where, "line[13].code") || !strings.HasSuffix(where, "visible true") {
 		t.Fatalf("the import error: %s", where)
 	}
 	b.checkA11y("the dataset page with an import error")
-	b.do("choose the good file", chromedp.SetUploadFiles(byName("file", "Events CSV file"), []string{good}))
+	b.do("choose the good file", uploadFiles(byName("file", "Events CSV file"), []string{good}))
 	b.click("button", "Import events")
 	b.waitText("Imported 11 rows")
-	b.do("the message stays", chromedp.Sleep(1500))
-	b.waitText("Imported 11 rows")
+	// The message stays: once the page has handled every answer (the
+	// dataset drawn again after the import), it is still there.
+	b.do("the import settled", poll(settled+" || undefined"))
+	if b.eval(`String(document.body.innerText.includes("Imported 11 rows"))`) != "true" {
+		b.fail("the import message did not stay")
+	}
 	b.screenshot("dataset")
 
 	b.click("link", "Comparisons")
 	b.waitText("New comparison")
 	b.fill("combobox", "Model", "cmp")
-	b.do("versions loaded", chromedp.Poll[chromedp.Void](`document.querySelectorAll("option").length > 3 || undefined`))
+	b.do("versions loaded", poll(`document.querySelectorAll("option").length > 3 || undefined`))
 	b.fill("combobox", "Sessions", "all")
 	b.fill("combobox", "Coder", "consensus")
 	b.checkA11y("the comparison form")
@@ -87,7 +91,7 @@ func TestBrowserDataJourney(t *testing.T) {
 	}
 	b.waitText("Validation: what separates resolved from unresolved sessions")
 	b.waitText("Sequence index plot")
-	b.do("index plot drawn", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("figure img")].some((i) => i.alt.startsWith("Sequence index plot") && i.naturalWidth > 0) || undefined`))
+	b.do("index plot drawn", poll(`[...document.querySelectorAll("figure img")].some((i) => i.alt.startsWith("Sequence index plot") && i.naturalWidth > 0) || undefined`))
 	b.checkA11y("the comparison report")
 	b.screenshot("comparison")
 
@@ -116,7 +120,7 @@ func TestBrowserDataJourney(t *testing.T) {
 	b.click("link", "Comparisons")
 	b.waitText("Compare to version")
 	b.fill("combobox", "Model", "cmp")
-	b.do("versions loaded", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("option")].some((o) => o.textContent.startsWith("v2")) || undefined`))
+	b.do("versions loaded", poll(`[...document.querySelectorAll("option")].some((o) => o.textContent.startsWith("v2")) || undefined`))
 	b.fill("combobox", "Version", "2")
 	b.fill("combobox", "Compare to version", "1")
 	b.fill("combobox", "Sessions", "all")

@@ -69,7 +69,7 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	apiReview(t, ev, p3, round, 9)
 
 	claimInBrowser(t, ev, b, code1)
-	b.do("lands on My rounds", chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.do("lands on My rounds", waitVisible(chromedp.CSS("h1")))
 	b.waitText("My rounds")
 	if nav := b.eval(`document.getElementById("nav").innerText`); strings.Contains(nav, "Datasets") || strings.Contains(nav, "Comparisons") {
 		t.Errorf("a panelist's navigation offers %q", nav)
@@ -95,7 +95,7 @@ func TestBrowserPanelistJourney(t *testing.T) {
 	b.fill("textbox", "Comment on Validate", "Central to repair")
 	// By keyboard alone: Enter on "Propose a change" opens the panel and
 	// puts the focus on its first field.
-	b.do("open the proposal panel by keyboard", chromedp.Focus(byName("button", "Propose a change")), chromedp.KeyEvent("\r"))
+	b.do("open the proposal panel by keyboard", focus(byName("button", "Propose a change")), chromedp.KeyEvent("\r"))
 	if got := b.eval(`(() => { const el = document.activeElement; return el.labels && el.labels.length ? el.labels[0].textContent : el.tagName; })()`); got != "Kind of change" {
 		t.Fatalf("after Enter on Propose a change the focus is on %q", got)
 	}

@@ -49,6 +49,7 @@ func (b *browser) tab(back bool) (id, visible, desc string) {
 // back.
 func (b *browser) keyboardWalk(screen string) {
 	b.t.Helper()
+	b.do(screen+": settled", poll(settled+" || undefined"))
 	b.eval(`(() => { document.querySelectorAll("[data-kbd]").forEach((el) => delete el.dataset.kbd); window.__kbdN = 0; return ""; })()`)
 	var order []string
 	first := ""
@@ -149,7 +150,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.key("type the token", pi)
 	b.tabToName("button", "Sign in")
 	b.key("Enter on Sign in", kb.Enter)
-	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.do("signed in", waitVisible(byName("button", "Sign out")))
 	b.landed()
 
 	// Models, then a model by Enter on its card.
@@ -228,7 +229,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	if got := b.eval(`document.activeElement.value`); got != "cmp" {
 		t.Fatalf("typing on the model list chose %q", got)
 	}
-	b.do("versions loaded", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("option")].some((o) => o.textContent.startsWith("v1")) || undefined`))
+	b.do("versions loaded", poll(`[...document.querySelectorAll("option")].some((o) => o.textContent.startsWith("v1")) || undefined`))
 	b.tabToName("combobox", "Sessions")
 	b.key("arrow down to all sessions", kb.ArrowDown)
 	if got := b.eval(`document.activeElement.value`); got != "all" {
@@ -250,10 +251,10 @@ func TestBrowserKeyboard(t *testing.T) {
 	// Sign out by keyboard; a panelist signs in and reviews.
 	b.tabToName("button", "Sign out")
 	b.key("Enter on Sign out", kb.Enter)
-	b.do("signed out", chromedp.WaitVisible(byName("button", "Sign in")))
+	b.do("signed out", waitVisible(byName("button", "Sign in")), poll(settled+" || undefined"))
 	b.tabToName("textbox", "Token")
 	b.key("type the token", p3+kb.Enter)
-	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.do("signed in", waitVisible(byName("button", "Sign out")))
 	b.landed()
 	b.waitText("My rounds")
 	b.keyboardWalk("my rounds")

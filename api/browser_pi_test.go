@@ -54,7 +54,7 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.screenshot("pi-editor")
 	b.click("button", "Save draft")
 	// The bad key is named next to its field, and nothing was saved.
-	b.do("error beside the field", chromedp.WaitVisible(chromedp.CSS(`[aria-invalid="true"] ~ .field-error, .field [aria-invalid="true"]`)))
+	b.do("error beside the field", waitVisible(chromedp.CSS(`[aria-invalid="true"] ~ .field-error, .field [aria-invalid="true"]`)))
 	if got := b.eval(`(() => { const el = document.querySelector('[aria-invalid="true"]'); return el.getAttribute("aria-label") + " | " + document.getElementById(el.getAttribute("aria-describedby")).textContent; })()`); !strings.HasPrefix(got, "Stage 3 key | ") {
 		t.Fatalf("error placed at %q", got)
 	}
@@ -68,7 +68,7 @@ func TestBrowserPIJourney(t *testing.T) {
 	b.click("button", "Save draft")
 	b.waitText("withdrawal-repair · version 1")
 	b.waitText("Validate the defensive posture")
-	b.do("diagram drawn", chromedp.WaitVisible(chromedp.CSS("figure svg.preview")))
+	b.do("diagram drawn", waitVisible(chromedp.CSS("figure svg.preview")))
 	b.screenshot("version")
 	b.click("button", "Submit for review")
 	b.waitText("in review")

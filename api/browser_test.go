@@ -74,26 +74,70 @@ type browser struct {
 	shots   string
 }
 
-func newBrowser(t *testing.T, ev *env) *browser {
+// One chromium serves every browser test of a run. Each test gets a
+// browser context of its own (its own cookies, storage and cache, like a
+// fresh profile) with one tab in it, so tests still run side by side
+// without seeing each other; starting a chromium per test cost about a
+// second and a half of CPU each.
+var chromium struct {
+	once sync.Once
+	ctx  context.Context // the browser's first tab; new tabs are made from it
+	err  error
+	stop func()
+}
+
+// sharedChromium starts the run's chromium on first use and returns the
+// context to make tabs from. TestMain stops it after the tests.
+func sharedChromium(t *testing.T) context.Context {
 	t.Helper()
 	exe := chromiumPath(t)
+	chromium.once.Do(func() {
+		dir, err := os.MkdirTemp("", "stagewise-chromium-")
+		if err != nil {
+			chromium.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
+			chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900))
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelC := chromedp.NewContext(actx)
+		chromium.ctx = ctx
+		chromium.stop = func() { cancelC(); cancelA(); os.RemoveAll(dir) }
+		chromium.err = chromedp.Do(ctx) // start the browser
+	})
+	if chromium.err != nil {
+		t.Fatalf("start chromium: %v", chromium.err)
+	}
+	return chromium.ctx
+}
+
+// stopChromium ends the run's chromium, if a test started one.
+func stopChromium() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+}
+
+func newBrowser(t *testing.T, ev *env) *browser {
+	t.Helper()
+	parent := sharedChromium(t)
 	srv := httptest.NewServer(ev.e)
 	t.Cleanup(srv.Close)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
 	b := &browser{t: t, ctx: ctx, base: srv.URL, axe: axeSource(t)}
 	b.shots = os.Getenv("STAGEWISE_SCREENSHOTS")
 	if b.shots == "" {
 		b.shots = filepath.Join(os.TempDir(), "stagewise-browser-tests")
 	}
-	if err := chromedp.Do(ctx); err != nil { // start the browser
-		t.Fatalf("start chromium: %v", err)
+	if err := chromedp.Do(ctx); err != nil { // open the tab
+		t.Fatalf("open a chromium tab: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: countFetches}); err != nil {
+		t.Fatal(err)
 	}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
@@ -164,6 +208,55 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// Waits check their condition every waitEvery. chromedp's defaults (a
+// Poll on every animation frame, a query retried every 5 ms) keep
+// headless chromium drawing frames and answering queries for as long as
+// a test waits, which made the browser tests CPU-bound on a busy machine.
+const waitEvery = 20 * time.Millisecond
+
+// countFetches runs in every page before its own scripts: it counts the
+// page's fetches in flight, each until a moment after its answer came,
+// so that the answer's handling (drawing a screen) is done too.
+const countFetches = `(() => {
+  let n = 0;
+  const f = window.fetch;
+  window.__inflight = () => n;
+  window.fetch = function (...args) {
+    n++;
+    return f.apply(this, args).finally(() => setTimeout(() => { n--; }, 50));
+  };
+})()`
+
+// settled is true when the page has no fetch in flight: a screen that
+// is still loading, or a second render on its way, would move the focus
+// or replace what a test is about to check.
+const settled = `(window.__inflight === undefined || window.__inflight() === 0)`
+
+// poll waits until the JavaScript expression is truthy.
+func poll(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(waitEvery))
+}
+
+func waitVisible[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(sel, chromedp.RetryInterval(waitEvery))
+}
+
+func click[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(sel, chromedp.RetryInterval(waitEvery))
+}
+
+func focus[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return chromedp.Focus(sel, chromedp.RetryInterval(waitEvery))
+}
+
+func sendKeys[S chromedp.Selectable](sel S, keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(sel, keys, chromedp.RetryInterval(waitEvery))
+}
+
+func uploadFiles[S chromedp.Selectable](sel S, files []string) chromedp.Action[chromedp.Void] {
+	return chromedp.SetUploadFiles(sel, files, chromedp.RetryInterval(waitEvery))
+}
+
 func jsq(s string) string { q, _ := json.Marshal(s); return string(q) }
 
 // finder is JavaScript that finds the visible element of a role with an
@@ -195,21 +288,21 @@ func (b *browser) open(hash string) {
 
 func (b *browser) click(role, name string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("click %s %q", role, name), chromedp.Click(byName(role, name)))
+	b.do(fmt.Sprintf("click %s %q", role, name), click(byName(role, name)))
 }
 
 // fill sets a control's value as typing or choosing would, with its input
 // and change events.
 func (b *browser) fill(role, name, value string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("fill %s %q", role, name), chromedp.WaitVisible(byName(role, name)),
+	b.do(fmt.Sprintf("fill %s %q", role, name), waitVisible(byName(role, name)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const el = `+finder+`(`+jsq(role)+`,`+jsq(name)+`); el.focus(); el.value = `+jsq(value)+`;
 			el.dispatchEvent(new Event("input", { bubbles: true })); el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
 }
 
 func (b *browser) waitText(text string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("wait for %q", text), chromedp.Poll[chromedp.Void](`document.body.innerText.includes(`+jsq(text)+`) || undefined`))
+	b.do(fmt.Sprintf("wait for %q", text), poll(settled+` && document.body.innerText.includes(`+jsq(text)+`) || undefined`))
 }
 
 func (b *browser) eval(expr string) string {
@@ -227,8 +320,8 @@ func (b *browser) eval(expr string) string {
 func (b *browser) signIn(token string) {
 	b.t.Helper()
 	b.open("#/")
-	b.do("type the token", chromedp.SendKeys(byName("textbox", "Token"), token+"\r"))
-	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.do("type the token", sendKeys(byName("textbox", "Token"), token+"\r"))
+	b.do("signed in", waitVisible(byName("button", "Sign out")))
 	b.landed()
 }
 
@@ -236,13 +329,13 @@ func (b *browser) signIn(token string) {
 // role's landing page has run), so the next click finds settled links.
 func (b *browser) landed() {
 	b.t.Helper()
-	b.do("landed", chromedp.Poll[chromedp.Void](`(location.hash.length > 2 && document.querySelector("#main h1") && !document.body.innerText.includes("Loading…")) || undefined`))
+	b.do("landed", poll(`(`+settled+` && location.hash.length > 2 && document.querySelector("#main h1") && !document.body.innerText.includes("Loading…")) || undefined`))
 }
 
 func (b *browser) signOut() {
 	b.t.Helper()
 	b.click("button", "Sign out")
-	b.do("signed out", chromedp.WaitVisible(byName("button", "Sign in")))
+	b.do("signed out", waitVisible(byName("button", "Sign in")), poll(settled+" || undefined"))
 }
 
 // screenshot saves the page for the README when STAGEWISE_README_SHOTS
@@ -353,7 +446,7 @@ func claimInBrowser(t *testing.T, ev *env, b *browser, code string) string {
 	}
 	b.checkA11y("the welcome page with the token")
 	b.click("button", "Continue")
-	b.do("signed in", chromedp.WaitVisible(byName("button", "Sign out")))
+	b.do("signed in", waitVisible(byName("button", "Sign out")))
 	b.landed()
 	if got := b.eval(`String(document.body.innerHTML.includes(` + jsq(token) + `))`); got != "false" {
 		t.Fatal("the token is still in the page after Continue")

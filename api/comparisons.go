@@ -19,25 +19,25 @@ import (
 )
 
 type comparisonParamsDTO struct {
-	SupportThreshold *float64 `json:"support_threshold" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1"`
-	Unit             *string  `json:"unit" enum:"session,case" default:"session" doc:"the unit of support"`
-	Lag              *int     `json:"lag" default:"1" doc:"lag of the lag-sequential table, 1-5"`
+	SupportThreshold *float64 `json:"support_threshold" validate:"omitnil,gt=0,lte=1" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it"`
+	Unit             *string  `json:"unit" validate:"omitnil,oneof=session case" default:"session" doc:"the unit of support"`
+	Lag              *int     `json:"lag" validate:"omitnil,min=1,max=5" default:"1" doc:"lag of the lag-sequential table"`
 	AllowRepeats     *bool    `json:"allow_repeats" default:"false" doc:"keep consecutive repeats in the lag table, and list observed self-pairs among the transitions"`
-	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
-	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
-	OutcomeMin       *int     `json:"outcome_min" doc:"outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4"`
-	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist" doc:"outcome reported only: whose rating; default patient"`
+	Unmapped         *string  `json:"unmapped" validate:"omitnil,oneof=deviation ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
+	Outcome          *string  `json:"outcome" validate:"omitnil,oneof=resolution_stage reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
+	OutcomeMin       *int     `json:"outcome_min" validate:"omitnil,min=1,max=5" doc:"outcome reported only: the lowest resolution rating that counts as resolved; default 4"`
+	OutcomeRater     *string  `json:"outcome_rater" validate:"omitnil,oneof=patient therapist" doc:"outcome reported only: whose rating; default patient"`
 }
 
 func (comparisonParamsDTO) openAPIName() string { return "ComparisonParams" }
 
 type comparisonRequest struct {
-	Model     string              `json:"model" required:"true" doc:"the model's slug"`
-	Version   int                 `json:"version" required:"true" doc:"the version number"`
-	Dataset   int64               `json:"dataset" required:"true" doc:"the dataset id"`
-	Sessions  string              `json:"sessions" enum:"selected,all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
+	Model     string              `json:"model" validate:"required" doc:"the model's slug"`
+	Version   int                 `json:"version" validate:"required,min=1" doc:"the version number"`
+	Dataset   int64               `json:"dataset" validate:"required,min=1" doc:"the dataset id"`
+	Sessions  string              `json:"sessions" validate:"omitempty,oneof=selected all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
 	Coder     string              `json:"coder" default:"consensus" doc:"whose events are used; a session without them is left out and counted"`
-	CompareTo *int                `json:"compare_to" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
+	CompareTo *int                `json:"compare_to" validate:"omitnil,min=1" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
 	Params    comparisonParamsDTO `json:"params"`
 }
 
@@ -91,17 +91,17 @@ func writeComparison(c echo.Context, status int, cmp models.Comparison, conditio
 }
 
 type synthesisParamsDTO struct {
-	SupportThreshold    *float64 `json:"support_threshold" doc:"decides supported (default: the comparison's)"`
+	SupportThreshold    *float64 `json:"support_threshold" validate:"omitnil,gt=0,lte=1" doc:"decides supported (default: the comparison's)"`
 	MinAdjustedResidual *float64 `json:"min_adjusted_residual" doc:"also require an added transition's lag-1 adjusted residual to reach this (e.g. 1.96); default off"`
 	AddObserved         *bool    `json:"add_observed" default:"true" doc:"add supported observed transitions the model does not allow, as alternative"`
 	DemoteUnsupported   *bool    `json:"demote_unsupported" default:"true" doc:"turn unsupported hypothesized transitions into alternative"`
 	OptionalUnsupported *bool    `json:"optional_unsupported" default:"true" doc:"mark unsupported stages optional"`
 	ClusterReversals    *bool    `json:"cluster_reversals" default:"true" doc:"put two process stages observed with support in both orders into one cluster"`
 	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"group process stages observed in both orders (order-free) into one any-order cluster"`
-	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
-	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
+	MinCooccur          *int     `json:"min_cooccur" validate:"omitnil,min=1" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
+	MinReversalShare    *float64 `json:"min_reversal_share" validate:"omitnil,gt=0,lte=0.5" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
 	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note frequent unmapped codes as propose_stage entries (not applied)"`
-	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share" validate:"omitnil,gt=0,lte=1" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
 }
 
 type synthesisRequest struct {
@@ -138,19 +138,6 @@ func (s *server) comparisonRoutes() []route {
 func (s *server) createComparison(c echo.Context, u models.User) error {
 	var req comparisonRequest
 	if err := bindStrict(c, &req); err != nil {
-		return err
-	}
-	var errs []models.FieldError
-	if req.Model == "" {
-		errs = append(errs, models.FieldError{Field: "model", Message: "is required: the model's slug"})
-	}
-	if req.Version < 1 {
-		errs = append(errs, models.FieldError{Field: "version", Message: "is required: a version number"})
-	}
-	if req.Dataset < 1 {
-		errs = append(errs, models.FieldError{Field: "dataset", Message: "is required: a dataset id"})
-	}
-	if err := models.Invalid(errs); err != nil {
 		return err
 	}
 	cmp, err := s.Service.Comparisons.CreateComparison(c.Request().Context(), u, comparisons.ComparisonInput{

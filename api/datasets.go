@@ -3,11 +3,13 @@ package api
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,18 +90,23 @@ func (s *server) datasetRoutes() []route {
 // ---- request and response types ----
 
 type codeDTO struct {
-	Code   string `json:"code" required:"true"`
-	Family string `json:"family" required:"true"`
+	Code   string `json:"code" validate:"required"`
+	Family string `json:"family" validate:"required"`
 	Label  string `json:"label" default:""`
 }
 
 // datasetCreateRequest: codebook is "3rs-2015" or a list of codeDTO;
 // reverse_keyed (WAI-12 item numbers scored 8 − x) defaults to [4, 10].
 type datasetCreateRequest struct {
-	Name         string `json:"name" required:"true"`
-	Codebook     any    `json:"codebook" required:"true" schema:"codebook" doc:"\"3rs-2015\" (the built-in 3RS codebook) or a list of {code, family, label}"`
-	ReverseKeyed *[]int `json:"reverse_keyed" default:"[4,10]" doc:"WAI-12 item numbers scored 8 − x"`
+	Name         string `json:"name" validate:"notblank,max=200"`
+	Codebook     any    `json:"codebook" validate:"required" schema:"codebook" doc:"\"3rs-2015\" (the built-in 3RS codebook) or a list of {code, family, label}"`
+	ReverseKeyed *[]int `json:"reverse_keyed" validate:"omitnil,dive,min=1,max=12" default:"[4,10]" doc:"WAI-12 item numbers scored 8 − x"`
 }
+
+// The workflow checks a new dataset's name, codebook and reverse-keyed
+// items in one pass (validate.go, workflowChecked); codebook's presence is
+// checked by createDataset, as it is a union.
+func (datasetCreateRequest) checkedByWorkflow() {}
 
 type coderDTO struct {
 	Coder  string `json:"coder"`
@@ -118,13 +125,13 @@ type memberDTO struct {
 
 // teamMemberDTO is one member of a PUT …/members body.
 type teamMemberDTO struct {
-	User  int64  `json:"user" required:"true" doc:"the user's id: a PI for role pi, a coder for role coder"`
-	Role  string `json:"role" required:"true" enum:"pi,coder"`
+	User  int64  `json:"user" validate:"required,min=1" doc:"the user's id: a PI for role pi, a coder for role coder"`
+	Role  string `json:"role" validate:"required,oneof=pi coder"`
 	Coder string `json:"coder" doc:"the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use \"consensus\""`
 }
 
 type membersRequest struct {
-	Members []teamMemberDTO `json:"members" required:"true" doc:"the whole team; the creator stays a PI when left out"`
+	Members []teamMemberDTO `json:"members" validate:"required" doc:"the whole team; the creator stays a PI when left out"`
 }
 
 type membersResponse struct {
@@ -189,14 +196,14 @@ func toDataset(d datasets.DatasetInfo) datasetResponse {
 }
 
 type caseDTO struct {
-	Label     string `json:"label" required:"true"`
-	Treatment string `json:"treatment" default:""`
-	Therapist string `json:"therapist" default:""`
-	Outcome   string `json:"outcome" default:""`
+	Label     string `json:"label" validate:"required,max=100" doc:"unique in the dataset, on one line, without leading or trailing spaces"`
+	Treatment string `json:"treatment" validate:"max=2000" default:""`
+	Therapist string `json:"therapist" validate:"max=2000" default:""`
+	Outcome   string `json:"outcome" validate:"max=2000" default:""`
 }
 
 type casesRequest struct {
-	Rows []caseDTO `json:"rows" required:"true"`
+	Rows []caseDTO `json:"rows" validate:"required,min=1,dive"`
 }
 
 func (casesRequest) openAPIName() string { return "Cases" }
@@ -222,22 +229,22 @@ func toCase(c models.Case) caseResponse {
 // sessionRowDTO is one row of a JSON sessions import: the CSV columns, with
 // rupture as true or false.
 type sessionRowDTO struct {
-	Case       string `json:"case" required:"true" doc:"the case label"`
-	Session    *int   `json:"session" required:"true"`
-	Rater      string `json:"rater" required:"true" enum:"patient,therapist"`
-	WAI1       *int   `json:"wai1" required:"true" doc:"1-7"`
-	WAI2       *int   `json:"wai2" required:"true"`
-	WAI3       *int   `json:"wai3" required:"true"`
-	WAI4       *int   `json:"wai4" required:"true"`
-	WAI5       *int   `json:"wai5" required:"true"`
-	WAI6       *int   `json:"wai6" required:"true"`
-	WAI7       *int   `json:"wai7" required:"true"`
-	WAI8       *int   `json:"wai8" required:"true"`
-	WAI9       *int   `json:"wai9" required:"true"`
-	WAI10      *int   `json:"wai10" required:"true"`
-	WAI11      *int   `json:"wai11" required:"true"`
-	WAI12      *int   `json:"wai12" required:"true"`
-	Rupture    *bool  `json:"rupture" required:"true"`
+	Case       string `json:"case" validate:"required" doc:"the case label"`
+	Session    *int   `json:"session" validate:"required"`
+	Rater      string `json:"rater" validate:"required,oneof=patient therapist"`
+	WAI1       *int   `json:"wai1" validate:"required" doc:"1-7"`
+	WAI2       *int   `json:"wai2" validate:"required"`
+	WAI3       *int   `json:"wai3" validate:"required"`
+	WAI4       *int   `json:"wai4" validate:"required"`
+	WAI5       *int   `json:"wai5" validate:"required"`
+	WAI6       *int   `json:"wai6" validate:"required"`
+	WAI7       *int   `json:"wai7" validate:"required"`
+	WAI8       *int   `json:"wai8" validate:"required"`
+	WAI9       *int   `json:"wai9" validate:"required"`
+	WAI10      *int   `json:"wai10" validate:"required"`
+	WAI11      *int   `json:"wai11" validate:"required"`
+	WAI12      *int   `json:"wai12" validate:"required"`
+	Rupture    *bool  `json:"rupture" validate:"required"`
 	Intensity  *int   `json:"intensity"`
 	Resolution *int   `json:"resolution"`
 }
@@ -245,7 +252,7 @@ type sessionRowDTO struct {
 func (sessionRowDTO) openAPIName() string { return "SessionRow" }
 
 type sessionRowsRequest struct {
-	Rows []sessionRowDTO `json:"rows" required:"true"`
+	Rows []sessionRowDTO `json:"rows" validate:"required" doc:"checked by the rules of a CSV sessions file"`
 }
 
 func (sessionRowsRequest) openAPIName() string { return "SessionRows" }
@@ -258,19 +265,19 @@ func (r sessionRowDTO) toInput() datasets.SessionRowInput {
 
 // eventRowDTO is one row of a JSON events import: the CSV columns.
 type eventRowDTO struct {
-	Case     string   `json:"case" required:"true" doc:"the case label"`
-	Session  *int     `json:"session" required:"true"`
-	Coder    string   `json:"coder" required:"true"`
-	Segment  *int     `json:"segment" required:"true"`
+	Case     string   `json:"case" validate:"required" doc:"the case label"`
+	Session  *int     `json:"session" validate:"required"`
+	Coder    string   `json:"coder" validate:"required"`
+	Segment  *int     `json:"segment" validate:"required"`
 	Onset    *float64 `json:"onset" doc:"seconds from the session's start"`
-	Code     string   `json:"code" required:"true" doc:"a code of the dataset's codebook"`
+	Code     string   `json:"code" validate:"required" doc:"a code of the dataset's codebook"`
 	Salience *int     `json:"salience"`
 }
 
 func (eventRowDTO) openAPIName() string { return "EventRow" }
 
 type eventRowsRequest struct {
-	Rows []eventRowDTO `json:"rows" required:"true"`
+	Rows []eventRowDTO `json:"rows" validate:"required" doc:"checked by the rules of a CSV events file"`
 }
 
 func (eventRowsRequest) openAPIName() string { return "EventRows" }
@@ -334,7 +341,7 @@ func toEvent(e models.Event) eventResponse {
 }
 
 type selectionRequest struct {
-	Rule   string         `json:"rule" enum:"rise_after_rupture,v_shape"`
+	Rule   string         `json:"rule" validate:"omitempty,oneof=rise_after_rupture v_shape"`
 	Params map[string]any `json:"params"`
 }
 
@@ -414,15 +421,15 @@ func toDisagreements(r datasets.DisagreementReport) disagreementsResponse {
 
 // resolutionDTO resolves one disagreement: codes [] means no code.
 type resolutionDTO struct {
-	Case    string   `json:"case" required:"true"`
-	Session int      `json:"session" required:"true" min:"1"`
-	Segment int      `json:"segment" required:"true" min:"1"`
-	Codes   []string `json:"codes" required:"true" doc:"the agreed codes of the segment, in the order to store them; [] for none"`
+	Case    string   `json:"case" validate:"required"`
+	Session int      `json:"session" validate:"required,min=1"`
+	Segment int      `json:"segment" validate:"required,min=1"`
+	Codes   []string `json:"codes" validate:"required" doc:"the agreed codes of the segment, in the order to store them; [] for none"`
 }
 
 type consensusCodingRequest struct {
-	Coders      []string        `json:"coders" required:"true" doc:"the two coders whose work is merged; agreed segments are copied from the first"`
-	Resolutions []resolutionDTO `json:"resolutions" required:"true" doc:"one per disagreement (GET …/disagreements), no more"`
+	Coders      []string        `json:"coders" validate:"required" doc:"the two coders whose work is merged; agreed segments are copied from the first"`
+	Resolutions []resolutionDTO `json:"resolutions" validate:"required" doc:"one per disagreement (GET …/disagreements), no more"`
 }
 
 type consensusCodingResponse struct {
@@ -495,13 +502,13 @@ func toReliability(r datasets.ReliabilityReport) reliabilityResponse {
 }
 
 type statsRequest struct {
-	Method     string       `json:"method" required:"true" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
-	Missing    string       `json:"missing" enum:"irr,pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
+	Method     string       `json:"method" validate:"required,oneof=percent_agreement cohen_kappa fleiss_kappa krippendorff_alpha icc kendall_w"`
+	Missing    string       `json:"missing" validate:"omitempty,oneof=irr pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
 	Level      string       `json:"level" doc:"krippendorff_alpha: nominal (default), ordinal, interval or ratio"`
 	Weights    string       `json:"weights" doc:"cohen_kappa: unweighted (default), linear (or equal) or quadratic (or squared)"`
 	Model      string       `json:"model" doc:"icc: 1,1, 2,1 (default) or 3,1"`
 	Categories []float64    `json:"categories" doc:"the possible ratings (cohen_kappa: weights use them; default: the values seen)"`
-	Data       [][]*float64 `json:"data" required:"true" doc:"one row per rater, one column per unit; null is a missing rating"`
+	Data       [][]*float64 `json:"data" validate:"required" doc:"one row per rater, one column per unit; null is a missing rating"`
 }
 
 func (statsRequest) openAPIName() string { return "ReliabilityStats" }
@@ -530,14 +537,15 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 	if req.ReverseKeyed != nil {
 		in.ReverseKeyed = append([]int{}, *req.ReverseKeyed...)
 	}
+	// codebook is a union: a built-in codebook's name, or a list of codes.
 	switch cb := req.Codebook.(type) {
 	case nil:
-		return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+		return models.InvalidField("codebook", "is required")
 	case string:
-		in.Builtin = cb
 		if cb == "" {
-			return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+			return models.InvalidField("codebook", "is required")
 		}
+		in.Builtin = cb
 	case []any:
 		var errs []models.FieldError
 		checkShape(cb, reflect.TypeOf([]codeDTO{}), "codebook", &errs)
@@ -1022,11 +1030,25 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 
 func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	var req statsRequest
-	if err := bindMatrix(c, &req, maxRaters, maxUnits); err != nil {
+	errs, err := mergeRules(bindMatrix(c, &req, maxRaters, maxUnits))
+	if err != nil {
 		return err
 	}
+	// The calculator is stateless: with tag violations it still runs, for
+	// its own checks of the matrix, and one answer names each field once.
 	res, err := s.Service.Datasets.Calculate(stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights,
 		Model: req.Model, Categories: req.Categories, Data: stats.MatrixFromNullable(req.Data)})
+	if len(errs) > 0 {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Fields {
+				if !slices.ContainsFunc(errs, func(e models.FieldError) bool { return e.Field == fe.Field }) {
+					errs = append(errs, fe)
+				}
+			}
+		}
+		return models.Invalid(errs)
+	}
 	if err != nil {
 		return err
 	}

@@ -163,9 +163,6 @@ func (s *server) setModelTeam(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	if req.PIs == nil {
-		return models.InvalidField("pis", "is required: the user ids of the PIs on the team (the creator stays in any case)")
-	}
 	m, err := s.Service.Versions.SetModelTeam(c.Request().Context(), u, c.Param("slug"), req.PIs)
 	if err != nil {
 		return err

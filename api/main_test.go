@@ -11,7 +11,7 @@ import (
 // TestMain lets more API tests run side by side than there are cores
 // (unless -parallel is given): each test spends most of its time waiting
 // on its own SQLite file (fsync with synchronous=FULL, the single writer),
-// not on the CPU.
+// not on the CPU. It also stops the chromium the browser tests share.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	set := false
@@ -19,5 +19,7 @@ func TestMain(m *testing.M) {
 	if !set {
 		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopChromium()
+	os.Exit(code)
 }

@@ -56,14 +56,23 @@ func (s *server) roundRoutes() []route {
 }
 
 type scaleDTO struct {
-	Min int `json:"min" required:"true"`
-	Max int `json:"max" required:"true"`
+	Min int `json:"min"`
+	Max int `json:"max"`
 }
+
+// scaleRequest is a scale in a request: both ends must be given (0 is a
+// valid end, so they are pointers).
+type scaleRequest struct {
+	Min *int `json:"min" validate:"required"`
+	Max *int `json:"max" validate:"required"`
+}
+
+func (scaleRequest) openAPIName() string { return "Scale" }
 
 // consensusDTO is a consensus rule with its parameters; in responses every
 // parameter of the rule is present (defaults resolved).
 type consensusDTO struct {
-	Name      string   `json:"rule" enum:"percent_agree,median_iqr,grade,cvi,rand_ucla" default:"percent_agree"`
+	Name      string   `json:"rule" validate:"omitempty,oneof=percent_agree median_iqr grade cvi rand_ucla" default:"percent_agree"`
 	AgreeMin  *float64 `json:"agree_min,omitempty" doc:"percent_agree: the lowest rating that agrees (default ⌈max − (max − min)/3⌉)"`
 	Threshold *float64 `json:"threshold,omitempty" doc:"percent_agree: share of agreeing ratings for consensus (default 0.8); cvi: the I-CVI threshold (default 0.78)"`
 	MedianMin *float64 `json:"median_min,omitempty" doc:"median_iqr: the lowest median (default as agree_min)"`
@@ -81,7 +90,7 @@ func (consensusDTO) openAPIDescription() string {
 }
 
 type itemRefDTO struct {
-	Type string `json:"type" required:"true" enum:"stage,transition"`
+	Type string `json:"type" validate:"required,oneof=stage transition"`
 	Key  string `json:"key,omitempty" doc:"the stage key (type stage)"`
 	From string `json:"from,omitempty" doc:"the transition's from stage (type transition)"`
 	To   string `json:"to,omitempty" doc:"the transition's to stage (type transition)"`
@@ -98,16 +107,16 @@ func toItemRefs(its []models.ItemRef) []itemRefDTO {
 }
 
 type roundCreateRequest struct {
-	Panelists []int64       `json:"panelists" doc:"user ids of panelists to invite; at least one unless carry_from re-invites some"`
-	Scale     *scaleDTO     `json:"scale" doc:"the rating scale (default 1-9)"`
+	Panelists []int64       `json:"panelists" validate:"max=1000" doc:"user ids of panelists to invite; at least one unless carry_from re-invites some"`
+	Scale     *scaleRequest `json:"scale" doc:"the rating scale (default 1-9)"`
 	Consensus *consensusDTO `json:"consensus" doc:"the consensus rule (default percent_agree with its default parameters)"`
 	// ClosesAt is an RFC 3339 time in the future.
-	ClosesAt      *string      `json:"closes_at" format:"date-time" doc:"when the round stops taking reviews (RFC 3339, in the future); null: until closed"`
-	Items         []itemRefDTO `json:"items" doc:"the stages and transitions to rate (default: every stage and transition of the version); at least one when given"`
+	ClosesAt      *string      `json:"closes_at" validate:"omitnil,datetime=2006-01-02T15:04:05Z07:00" doc:"when the round stops taking reviews (RFC 3339, in the future); null: until closed"`
+	Items         []itemRefDTO `json:"items" validate:"omitnil,min=1,dive" doc:"the stages and transitions to rate (default: every stage and transition of the version)"`
 	CarryFrom     *int64       `json:"carry_from" doc:"an earlier closed round of the model whose panelists are re-invited"`
 	SkipConsensus bool         `json:"skip_consensus" default:"false" doc:"with carry_from: leave out the items that reached consensus (in or out) there"`
-	Reinvite      string       `json:"reinvite" enum:"all,responders" doc:"with carry_from: whom to re-invite (default all)"`
-	MinGroup      *int         `json:"min_group" doc:"an item rated by fewer panelists shows only its n (default 3, at least 2)"`
+	Reinvite      string       `json:"reinvite" validate:"omitempty,oneof=all responders" doc:"with carry_from: whom to re-invite (default all)"`
+	MinGroup      *int         `json:"min_group" validate:"omitnil,min=2,max=1000" doc:"an item rated by fewer panelists shows only its n (default 3)"`
 }
 
 func (roundCreateRequest) openAPIName() string { return "Round" }
@@ -115,7 +124,7 @@ func (roundCreateRequest) openAPIName() string { return "Round" }
 func (r roundCreateRequest) toInput() (rounds.RoundInput, error) {
 	in := rounds.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
 	if r.Scale != nil {
-		in.Scale = &models.RatingScale{Min: r.Scale.Min, Max: r.Scale.Max}
+		in.Scale = &models.RatingScale{Min: *r.Scale.Min, Max: *r.Scale.Max}
 	}
 	if r.Consensus != nil {
 		in.Rule = models.ConsensusRule(*r.Consensus)
@@ -123,7 +132,7 @@ func (r roundCreateRequest) toInput() (rounds.RoundInput, error) {
 	if r.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *r.ClosesAt)
 		if err != nil {
-			return in, models.InvalidField("closes_at", "must be an RFC 3339 time such as 2030-01-31T17:00:00Z")
+			return in, models.InvalidField("closes_at", "%s", err) // the datetime tag has checked it
 		}
 		in.ClosesAt = &t
 	}
@@ -187,7 +196,7 @@ func toRound(v rounds.RoundView) roundResponse {
 }
 
 type stageRatingDTO struct {
-	Key       string `json:"key" required:"true"`
+	Key       string `json:"key" validate:"required"`
 	Relevance *int   `json:"relevance" doc:"a point of the round's scale; null or left out: missing"`
 	Clarity   *int   `json:"clarity" doc:"a point of the round's scale; null or left out: missing"`
 	Comment   string `json:"comment" default:""`
@@ -196,8 +205,8 @@ type stageRatingDTO struct {
 func (stageRatingDTO) openAPIName() string { return "StageRating" }
 
 type transitionRatingDTO struct {
-	From      string `json:"from" required:"true"`
-	To        string `json:"to" required:"true"`
+	From      string `json:"from" validate:"required"`
+	To        string `json:"to" validate:"required"`
 	Agreement *int   `json:"agreement" doc:"a point of the round's scale; null or left out: missing"`
 	Comment   string `json:"comment" default:""`
 }
@@ -205,7 +214,7 @@ type transitionRatingDTO struct {
 func (transitionRatingDTO) openAPIName() string { return "TransitionRating" }
 
 type proposalRequest struct {
-	Kind      string         `json:"kind" enum:"add_stage,remove_stage,rename_stage,merge_stages,split_stage,add_transition,remove_transition,move_to_cluster,other"`
+	Kind      string         `json:"kind" validate:"required,oneof=add_stage remove_stage rename_stage merge_stages split_stage add_transition remove_transition move_to_cluster other"`
 	Target    string         `json:"target"`
 	Payload   map[string]any `json:"payload"`
 	Rationale string         `json:"rationale"`
@@ -214,9 +223,9 @@ type proposalRequest struct {
 // reviewRequest is a panelist's whole review; a rating left out or null
 // is missing, not zero.
 type reviewRequest struct {
-	Stages      []stageRatingDTO      `json:"stages" default:"[]"`
-	Transitions []transitionRatingDTO `json:"transitions" default:"[]"`
-	Proposals   []proposalRequest     `json:"proposals" default:"[]"`
+	Stages      []stageRatingDTO      `json:"stages" validate:"dive" default:"[]"`
+	Transitions []transitionRatingDTO `json:"transitions" validate:"dive" default:"[]"`
+	Proposals   []proposalRequest     `json:"proposals" validate:"dive" default:"[]"`
 }
 
 func (reviewRequest) openAPIName() string { return "Review" }
@@ -291,12 +300,12 @@ func toReview(rv models.Review) reviewResponse {
 }
 
 type decisionRequest struct {
-	Decision string `json:"decision" required:"true" enum:"accepted,rejected,deferred"`
+	Decision string `json:"decision" validate:"required,oneof=accepted rejected deferred"`
 	Note     string `json:"note" default:""`
 }
 
 type reviseRequest struct {
-	Rounds []int64 `json:"rounds" doc:"the closed rounds whose accepted proposals are applied (default: every closed round of the version)"`
+	Rounds []int64 `json:"rounds" validate:"omitnil,min=1" doc:"the closed rounds whose accepted proposals are applied (default: every closed round of the version)"`
 	Notes  string  `json:"notes" default:""`
 }
 

@@ -23,7 +23,7 @@ const (
 )
 
 type signInRequest struct {
-	Token string `json:"token" required:"true" doc:"an API token"`
+	Token string `json:"token" validate:"notblank" doc:"an API token"`
 }
 
 type signInResponse struct {
@@ -67,9 +67,6 @@ func (s *server) signIn(c echo.Context) error {
 	var req signInRequest
 	if err := bindStrict(c, &req); err != nil {
 		return err
-	}
-	if strings.TrimSpace(req.Token) == "" {
-		return models.InvalidField("token", "is required")
 	}
 	// Signing in is guessing a token too: the failed-authentication limit
 	// applies (limit.go).

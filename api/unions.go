@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,6 +214,7 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 			for name := range r.params {
 				params.Required = append(params.Required, name)
 			}
+			slices.Sort(params.Required) // map order is random; the document is not
 		}
 		props := openapi3.Schemas{"params": params.NewRef()}
 		for n, s := range extra {

@@ -75,11 +75,45 @@ func must(err error) {
 	}
 }
 
-// validateInput checks dst (a pointer to a request type) against its
-// tags and names every violation by its path.
+// validateInput checks dst (a pointer to a request type, decoded) against
+// its tags and names every violation by its path, as a *ruleViolation.
 func validateInput(dst any) error {
-	return models.Invalid(fieldErrors(validate.Struct(dst)))
+	if _, ok := dst.(workflowChecked); ok {
+		return nil
+	}
+	if fields := fieldErrors(validate.Struct(dst)); len(fields) > 0 {
+		return &ruleViolation{&models.ValidationError{Fields: fields}}
+	}
+	return nil
 }
+
+// ruleViolation is a ValidationError of the validate tags of a body that
+// decoded completely: a handler that checks the same input further in pure
+// code (stats) may merge both into one answer (mergeRules).
+type ruleViolation struct{ *models.ValidationError }
+
+func (e *ruleViolation) Unwrap() error { return e.ValidationError }
+
+// mergeRules lets a handler go on after a bind whose only failure is a
+// tag violation: it returns those fields, or err for any other failure.
+func mergeRules(err error) ([]models.FieldError, error) {
+	var rv *ruleViolation
+	if errors.As(err, &rv) {
+		return rv.Fields, nil
+	}
+	return nil, err
+}
+
+// workflowChecked marks a request type whose fields the workflow checks,
+// all in one pass with rules that need the database or the other fields,
+// so that one answer names every bad field (a dataset: its name, its
+// codebook's codes and its reverse-keyed items). Its validate tags say the
+// same rules for the document, and the bad-input tests hold the workflow
+// to them (TestValidateTagsEnforced); the validator does not run on it.
+// The elements of the lists the workflow checks as a whole (an import's
+// rows, a team's members, a consensus's resolutions) are reached the same
+// way: their list's tag has no dive.
+type workflowChecked interface{ checkedByWorkflow() }
 
 func fieldErrors(err error) []models.FieldError {
 	if err == nil {
@@ -119,11 +153,15 @@ func violation(fe validator.FieldError) string {
 		k = fe.Type().Elem().Kind()
 	}
 	unit := func(n string) string {
+		plural := "s"
+		if n == "1" {
+			plural = ""
+		}
 		switch k {
 		case reflect.String:
-			return n + " characters"
+			return n + " character" + plural
 		case reflect.Slice, reflect.Array, reflect.Map:
-			return n + " items"
+			return n + " item" + plural
 		}
 		return n
 	}

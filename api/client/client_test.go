@@ -272,7 +272,7 @@ func TestClientScenario(t *testing.T) {
 		t.Fatalf("dataset: %v %s", err, ds.Body)
 	}
 	ev := func(cs string, session, segment int, code string) client.EventRowInput {
-		return client.EventRowInput{Case: cs, Session: &session, Coder: "consensus", Segment: &segment, Code: code}
+		return client.EventRowInput{Case: cs, Session: session, Coder: "consensus", Segment: segment, Code: code}
 	}
 	imp, err := pi.PostDatasetsIdEventsWithResponse(ctx, ds.JSON201.Id, client.EventRowsInput{Rows: []client.EventRowInput{
 		ev("A", 1, 1, "W1"), ev("A", 1, 2, "RS04"), ev("A", 1, 3, "RS02"), ev("B", 1, 1, "W1"), ev("B", 1, 2, "RS02"),

@@ -3,13 +3,10 @@ package comparisons
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow/conformance"
@@ -136,199 +133,185 @@ func (in ComparisonInput) params() (conformance.Params, []models.FieldError) {
 // stored selection ("selected", the default) or all sessions; the events of
 // Coder are used, and a session without that coder's events is left out
 // and listed in the report.
+//
+// It reads as load (comparisonPlan: the versions, the dataset, the
+// selection and the reported outcomes, every input error named) → pure
+// analysis (comparisonRun fed one session at a time, then
+// comparisonRecord) → store.
 func (s *Service) CreateComparison(ctx context.Context, actor models.User, in ComparisonInput) (models.Comparison, error) {
 	if err := canCompare(actor); err != nil {
 		return models.Comparison{}, err
 	}
-	var errs []models.FieldError
-	if in.Sessions == "" {
-		in.Sessions = "selected"
-	}
-	if in.Sessions != "selected" && in.Sessions != "all" {
-		errs = append(errs, models.FieldError{Field: "sessions", Message: `must be "selected" or "all"`})
-	}
-	if in.Coder == "" {
-		in.Coder = "consensus"
-	}
-	p, perrs := in.params()
-	errs = append(errs, perrs...)
-	m, err := s.versions.ModelFor(ctx, actor, in.Model)
-	if errors.Is(err, models.ErrNotFound) {
-		errs = append(errs, models.FieldError{Field: "model", Message: fmt.Sprintf("no model with slug %q", in.Model)})
-	} else if err != nil {
-		return models.Comparison{}, err
-	}
-	var v models.Version
-	if m.ID != 0 {
-		v, err = s.versions.VersionOf(ctx, actor, m, in.Version)
-		if errors.Is(err, models.ErrNotFound) {
-			errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
-		} else if err != nil {
-			return models.Comparison{}, err
-		}
-	}
-	var bv models.Version
-	if in.CompareTo != nil && m.ID != 0 {
-		bv, err = s.versions.VersionOf(ctx, actor, m, *in.CompareTo)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			errs = append(errs, models.FieldError{Field: "compare_to", Message: fmt.Sprintf("%s has no version %d", in.Model, *in.CompareTo)})
-		case err != nil:
-			return models.Comparison{}, err
-		case *in.CompareTo == in.Version:
-			errs = append(errs, models.FieldError{Field: "compare_to", Message: "is the compared version itself; name another version of the model"})
-		}
-	}
-	// Only the dataset's team compares with it; to others it does not
-	// exist. A blind coder compares only their own events.
-	d, dacc, err := s.datasets.DatasetFor(ctx, actor, in.Dataset)
-	if errors.Is(err, models.ErrNotFound) {
-		errs = append(errs, models.FieldError{Field: "dataset", Message: fmt.Sprintf("no dataset %d", in.Dataset)})
-	} else if err != nil {
-		return models.Comparison{}, err
-	} else if dacc.Blind() && in.Coder != dacc.Coder {
-		return models.Comparison{}, datasets.NeedUnblinded(dacc, fmt.Sprintf("the %q events (compare your own: coder %q)", in.Coder, dacc.Coder))
-	}
-	var only []models.SessionKey
-	var selection *int64
-	if d.ID != 0 && in.Sessions == "selected" {
-		sel, err := s.store.LatestSelection(ctx, d.ID)
-		if errors.Is(err, models.ErrNotFound) {
-			errs = append(errs, models.FieldError{Field: "sessions", Message: `the dataset has no stored selection; store one (POST …/selection) or use "all"`})
-		} else if err != nil {
-			return models.Comparison{}, err
-		} else {
-			selection = &sel.ID
-			only = make([]models.SessionKey, 0, len(sel.Selected))
-			for _, x := range sel.Selected {
-				only = append(only, models.SessionKey{Case: x.Case, Session: x.Session})
-			}
-		}
-	}
-	if d.ID != 0 && len(errs) == 0 {
-		if ok, err := s.store.CoderHasEvents(ctx, d.ID, in.Coder); err != nil {
-			return models.Comparison{}, err
-		} else if !ok {
-			errs = append(errs, models.FieldError{Field: "coder", Message: fmt.Sprintf("coder %q has no events in dataset %d", in.Coder, d.ID)})
-		}
-	}
-	if err := models.Invalid(errs); err != nil {
-		return models.Comparison{}, err
-	}
-	analyzer := func(c models.Content, field string) (*conformance.Analyzer, error) {
-		a, err := conformance.NewAnalyzer(ComparisonModel(c), p)
-		var fe conformance.FieldErrors
-		if errors.As(err, &fe) {
-			out := make([]models.FieldError, 0, len(fe))
-			for _, e := range fe {
-				out = append(out, models.FieldError{Field: field, Message: e.Field + ": " + e.Message})
-			}
-			return nil, models.Invalid(out)
-		}
-		return a, err
-	}
-	a, err := analyzer(v.Content, "version")
+	pl, err := s.plan(ctx, actor, in)
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	var b *conformance.Analyzer
-	if in.CompareTo != nil {
-		if b, err = analyzer(bv.Content, "compare_to"); err != nil {
-			return models.Comparison{}, err
-		}
+	run, err := newComparisonRun(pl)
+	if err != nil {
+		return models.Comparison{}, err
 	}
-	// The reported outcome: each session's resolution rating by the chosen
-	// rater, passed to the analysis as a plain value.
-	var ratings map[models.SessionKey]int
-	if p.Outcome == conformance.OutcomeReported {
-		all, err := s.store.AllSessions(ctx, d.ID)
-		if err != nil {
-			return models.Comparison{}, err
-		}
-		ratings = make(map[models.SessionKey]int, len(all))
-		for _, x := range all {
-			for _, r := range x.Reports {
-				if r.Rater == p.OutcomeRater && r.Resolution != nil {
-					ratings[models.SessionKey{Case: x.Case, Session: x.Number}] = *r.Resolution
-				}
-			}
-		}
-	}
-	// The data hash must not depend on the order sessions come in: each
-	// session (a unique case and session number) is hashed alone and the
-	// hashes are combined by XOR, with the count.
-	var data [sha256.Size]byte
-	var nsess int
-	h := sha256.New()
-	var buf []byte
-	missing, err := s.store.EachSessionCodes(ctx, d.ID, in.Coder, only, func(sc models.SessionCodes) error {
-		h.Reset()
-		buf = fmt.Appendf(buf[:0], "%s\x1f%d\x1f%s", sc.Case, sc.Session, strings.Join(sc.Codes, "\x1f"))
-		sess := conformance.Session{Case: sc.Case, Session: sc.Session, Codes: sc.Codes}
-		if ratings != nil {
-			// The rating is data used: it enters the session's hash.
-			if r, ok := ratings[models.SessionKey{Case: sc.Case, Session: sc.Session}]; ok {
-				sess.Reported = &r
-				buf = fmt.Appendf(buf, "\x1e%d", r)
-			} else {
-				buf = append(buf, "\x1e-"...)
-			}
-		}
-		h.Write(buf)
-		var sum [sha256.Size]byte
-		h.Sum(sum[:0])
-		for i := range data {
-			data[i] ^= sum[i]
-		}
-		nsess++
-		a.Add(sess)
-		if b != nil {
-			b.Add(sess)
-		}
+	missing, err := s.store.EachSessionCodes(ctx, pl.dataset.ID, pl.in.Coder, pl.only, func(sc models.SessionCodes) error {
+		run.add(sc)
 		return nil
 	})
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	rep := a.Report()
-	left := make([]conformance.SessionRef, 0, len(missing))
-	for _, k := range missing {
-		left = append(left, conformance.SessionRef{Case: k.Case, Session: k.Session})
-	}
-	rep.SetLeftOut(left)
-	inputs := ComparisonInputs{Model: m.Slug, Version: v.Number, ContentHash: v.ContentHash, Dataset: d.ID, Sessions: in.Sessions,
-		Selection: selection, Coder: in.Coder, DataHash: fmt.Sprintf("xor-sha256:%d:%s", nsess, hex.EncodeToString(data[:])), Params: rep.Params,
-		EngineVersion: ComparisonEngine}
-	if b != nil {
-		base := b.Report()
-		base.SetLeftOut(left)
-		rep.Baseline = conformance.NewBaseline(bv.Number, &rep, &base)
-		inputs.CompareTo, inputs.BaselineContentHash = &bv.Number, bv.ContentHash
-	}
-	ib, err := marshalPlain(inputs)
+	c, err := run.record(missing)
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	rb, err := rep.AppendJSON(make([]byte, 0, 1<<20))
-	if err != nil {
-		return models.Comparison{}, err
-	}
-	sb, err := marshalPlain(rep.Summary)
-	if err != nil {
-		return models.Comparison{}, err
-	}
-	ih := sha256.Sum256(ib)
-	c := models.Comparison{ModelID: m.ID, ModelSlug: m.Slug, VersionNumber: v.Number, DatasetID: d.ID, Sessions: in.Sessions,
-		Coder: in.Coder, Inputs: ib, InputsHash: "sha256:" + hex.EncodeToString(ih[:]), Report: rb, Summary: sb,
-		CreatedBy: actor.ID, CreatedAt: s.now()}
+	c.CreatedBy, c.CreatedAt = actor.ID, s.now()
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateComparison(ctx, &c); err != nil {
 			return err
 		}
 		return s.audit(ctx, actor, "comparison.create", "comparison", strconv.FormatInt(c.ID, 10),
-			fmt.Sprintf("%s/%d vs dataset %d; %s", m.Slug, v.Number, d.ID, c.InputsHash))
+			fmt.Sprintf("%s/%d vs dataset %d; %s", pl.model.Slug, pl.version.Number, pl.dataset.ID, c.InputsHash))
 	})
 	return c, err
+}
+
+// comparisonPlan is what a comparison reads before the sessions: the
+// input with its defaults, the analysis parameters, the model, the
+// version compared (and the baseline with CompareTo), the dataset, the
+// sessions of the stored selection (nil: all) and, for the reported
+// outcome, each session's resolution rating by the chosen rater.
+type comparisonPlan struct {
+	in        ComparisonInput
+	params    conformance.Params
+	model     models.TaskModel
+	version   models.Version
+	baseline  models.Version
+	dataset   models.Dataset
+	only      []models.SessionKey
+	selection *int64
+	ratings   map[models.SessionKey]int
+}
+
+// plan loads and checks everything a comparison needs before the
+// sessions, naming every input error at once.
+func (s *Service) plan(ctx context.Context, actor models.User, in ComparisonInput) (comparisonPlan, error) {
+	pl := comparisonPlan{in: in}
+	var errs []models.FieldError
+	if pl.in.Sessions == "" {
+		pl.in.Sessions = "selected"
+	}
+	if pl.in.Sessions != "selected" && pl.in.Sessions != "all" {
+		errs = append(errs, models.FieldError{Field: "sessions", Message: `must be "selected" or "all"`})
+	}
+	if pl.in.Coder == "" {
+		pl.in.Coder = "consensus"
+	}
+	var perrs []models.FieldError
+	pl.params, perrs = pl.in.params()
+	errs = append(errs, perrs...)
+	verrs, err := s.planVersions(ctx, actor, &pl)
+	if err != nil {
+		return pl, err
+	}
+	errs = append(errs, verrs...)
+	derrs, err := s.planData(ctx, actor, &pl, len(errs) == 0)
+	if err != nil {
+		return pl, err
+	}
+	if err := models.Invalid(append(errs, derrs...)); err != nil {
+		return pl, err
+	}
+	return pl, s.planRatings(ctx, &pl)
+}
+
+// planVersions loads the model, the version compared and the baseline, as
+// actor may see them.
+func (s *Service) planVersions(ctx context.Context, actor models.User, pl *comparisonPlan) ([]models.FieldError, error) {
+	var errs []models.FieldError
+	in := pl.in
+	m, err := s.versions.ModelFor(ctx, actor, in.Model)
+	if errors.Is(err, models.ErrNotFound) {
+		return []models.FieldError{{Field: "model", Message: fmt.Sprintf("no model with slug %q", in.Model)}}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	pl.model = m
+	pl.version, err = s.versions.VersionOf(ctx, actor, m, in.Version)
+	if errors.Is(err, models.ErrNotFound) {
+		errs = append(errs, models.FieldError{Field: "version", Message: fmt.Sprintf("%s has no version %d", in.Model, in.Version)})
+	} else if err != nil {
+		return nil, err
+	}
+	if in.CompareTo != nil {
+		pl.baseline, err = s.versions.VersionOf(ctx, actor, m, *in.CompareTo)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			errs = append(errs, models.FieldError{Field: "compare_to", Message: fmt.Sprintf("%s has no version %d", in.Model, *in.CompareTo)})
+		case err != nil:
+			return nil, err
+		case *in.CompareTo == in.Version:
+			errs = append(errs, models.FieldError{Field: "compare_to", Message: "is the compared version itself; name another version of the model"})
+		}
+	}
+	return errs, nil
+}
+
+// planData loads the dataset and its stored selection and, when nothing
+// else is wrong (checkCoder), checks that the coder has events. Only the
+// dataset's team compares with it; to others it does not exist. A blind
+// coder compares only their own events.
+func (s *Service) planData(ctx context.Context, actor models.User, pl *comparisonPlan, checkCoder bool) ([]models.FieldError, error) {
+	var errs []models.FieldError
+	in := pl.in
+	d, dacc, err := s.datasets.DatasetFor(ctx, actor, in.Dataset)
+	if errors.Is(err, models.ErrNotFound) {
+		return []models.FieldError{{Field: "dataset", Message: fmt.Sprintf("no dataset %d", in.Dataset)}}, nil
+	} else if err != nil {
+		return nil, err
+	} else if dacc.Blind() && in.Coder != dacc.Coder {
+		return nil, datasets.NeedUnblinded(dacc, fmt.Sprintf("the %q events (compare your own: coder %q)", in.Coder, dacc.Coder))
+	}
+	pl.dataset = d
+	if in.Sessions == "selected" {
+		sel, err := s.store.LatestSelection(ctx, d.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			errs = append(errs, models.FieldError{Field: "sessions", Message: `the dataset has no stored selection; store one (POST …/selection) or use "all"`})
+		} else if err != nil {
+			return nil, err
+		} else {
+			pl.selection = &sel.ID
+			pl.only = make([]models.SessionKey, 0, len(sel.Selected))
+			for _, x := range sel.Selected {
+				pl.only = append(pl.only, models.SessionKey{Case: x.Case, Session: x.Session})
+			}
+		}
+	}
+	if checkCoder && len(errs) == 0 {
+		if ok, err := s.store.CoderHasEvents(ctx, d.ID, in.Coder); err != nil {
+			return nil, err
+		} else if !ok {
+			errs = append(errs, models.FieldError{Field: "coder", Message: fmt.Sprintf("coder %q has no events in dataset %d", in.Coder, d.ID)})
+		}
+	}
+	return errs, nil
+}
+
+// planRatings loads, for the reported outcome, each session's resolution
+// rating by the chosen rater (passed to the analysis as a plain value).
+func (s *Service) planRatings(ctx context.Context, pl *comparisonPlan) error {
+	if pl.params.Outcome != conformance.OutcomeReported {
+		return nil
+	}
+	all, err := s.store.AllSessions(ctx, pl.dataset.ID)
+	if err != nil {
+		return err
+	}
+	pl.ratings = make(map[models.SessionKey]int, len(all))
+	for _, x := range all {
+		for _, r := range x.Reports {
+			if r.Rater == pl.params.OutcomeRater && r.Resolution != nil {
+				pl.ratings[models.SessionKey{Case: x.Case, Session: x.Number}] = *r.Resolution
+			}
+		}
+	}
+	return nil
 }
 
 // marshalPlain is JSON without HTML escaping and without a trailing newline.

@@ -401,35 +401,83 @@ func firstPositions(seq []string) map[string]int {
 // are (a cluster's predecessors may go to any member, any member to its
 // successors).
 func makeUnordered(out *models.Content, comparison int64, rep conformance.Report, p SynthesisParams, log []models.ChangeLogEntry) []models.ChangeLogEntry {
-	var process []int // stage indexes in model order
+	u := unordering{out: out, comparison: comparison, rep: rep, p: p}
 	for i, s := range out.Stages {
 		if s.Role == models.RoleProcess {
-			process = append(process, i)
+			u.process = append(u.process, i)
 		}
 	}
-	if len(process) < 2 {
+	if len(u.process) < 2 {
 		return log
 	}
-	seqs, counts := stageVariants(rep)
-	firsts := make([]map[string]int, len(seqs))
-	for v, seq := range seqs {
-		firsts[v] = firstPositions(seq)
+	u.seqs, u.counts = stageVariants(rep)
+	u.firsts = make([]map[string]int, len(u.seqs))
+	for v, seq := range u.seqs {
+		u.firsts[v] = firstPositions(seq)
 	}
-	np := len(process)
-	pair := make([]precedence, np*np) // [x*np+y] for x < y, positions in process
-	for v := range seqs {
-		first, c := firsts[v], counts[v]
+	u.np = len(u.process)
+	u.countPairs()
+	roots, groups := u.groups()
+	u.clusterKeys = map[string]bool{}
+	for _, k := range out.Clusters {
+		u.clusterKeys[k.Key] = true
+	}
+	u.conformity = map[string]any{"sessions": rep.Summary.Sessions, "order_conforming": rep.Summary.OrderConforming}
+	if rep.Summary.Sessions > 0 {
+		u.conformity["share"] = float64(rep.Summary.OrderConforming) / float64(rep.Summary.Sessions)
+	}
+	if rep.Summary.MeanKendallTau != nil {
+		u.conformity["mean_kendall_tau"] = *rep.Summary.MeanKendallTau
+	}
+	for _, r := range roots {
+		if g := groups[r]; len(g) >= 2 {
+			log = u.apply(g, log)
+		}
+	}
+	return log
+}
+
+// unordering is makeUnordered's state: the process stages (indexes in
+// model order; positions below are into process), the stage variants of
+// the report with each one's first positions, and the precedence counts
+// and order-free flags of each pair of positions x < y at [x*np+y].
+type unordering struct {
+	out        *models.Content
+	comparison int64
+	rep        conformance.Report
+	p          SynthesisParams
+
+	process     []int
+	seqs        [][]string
+	counts      []int
+	firsts      []map[string]int
+	np          int
+	pair        []precedence
+	free        []bool
+	clusterKeys map[string]bool
+	conformity  map[string]any
+}
+
+func (u *unordering) key(x int) string { return u.out.Stages[u.process[x]].Key }
+
+// countPairs counts, per pair of process stages, the sessions having both
+// and which came first.
+func (u *unordering) countPairs() {
+	np := u.np
+	u.pair = make([]precedence, np*np)
+	for v := range u.seqs {
+		first, c := u.firsts[v], u.counts[v]
 		for x := 0; x < np; x++ {
-			fa, ok := first[out.Stages[process[x]].Key]
+			fa, ok := first[u.key(x)]
 			if !ok {
 				continue
 			}
 			for y := x + 1; y < np; y++ {
-				fb, ok := first[out.Stages[process[y]].Key]
+				fb, ok := first[u.key(y)]
 				if !ok {
 					continue
 				}
-				pc := &pair[x*np+y]
+				pc := &u.pair[x*np+y]
 				pc.Both += c
 				if fa < fb {
 					pc.AFirst += c
@@ -439,24 +487,28 @@ func makeUnordered(out *models.Content, comparison int64, rep conformance.Report
 			}
 		}
 	}
-	// Connected groups of order-free pairs (union-find on process positions).
+}
+
+// groups joins order-free pairs into connected groups (union-find on
+// process positions): the roots in model order and each root's members.
+func (u *unordering) groups() ([]int, map[int][]int) {
+	np := u.np
 	parent := make([]int, np)
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
-	free := make([]bool, np*np)
+	u.free = make([]bool, np*np)
 	for x := 0; x < np; x++ {
 		for y := x + 1; y < np; y++ {
-			if pair[x*np+y].orderFree(p) {
-				free[x*np+y] = true
+			if u.pair[x*np+y].orderFree(u.p) {
+				u.free[x*np+y] = true
 				if rx, ry := find(x), find(y); rx != ry {
 					parent[max(rx, ry)] = min(rx, ry) // the root is the group's first stage in model order
 				}
@@ -472,120 +524,119 @@ func makeUnordered(out *models.Content, comparison int64, rep conformance.Report
 		}
 		groups[r] = append(groups[r], x)
 	}
-	clusterKeys := map[string]bool{}
-	for _, k := range out.Clusters {
-		clusterKeys[k.Key] = true
-	}
-	conformity := map[string]any{"sessions": rep.Summary.Sessions, "order_conforming": rep.Summary.OrderConforming}
-	if rep.Summary.Sessions > 0 {
-		conformity["share"] = float64(rep.Summary.OrderConforming) / float64(rep.Summary.Sessions)
-	}
-	if rep.Summary.MeanKendallTau != nil {
-		conformity["mean_kendall_tau"] = *rep.Summary.MeanKendallTau
-	}
-	for _, r := range roots {
-		g := groups[r]
-		if len(g) < 2 {
-			continue
-		}
-		var members, existing []string
-		inGroup := map[string]bool{}
-		for _, x := range g {
-			st := out.Stages[process[x]]
-			members = append(members, st.Key)
-			inGroup[st.Key] = true
-			if st.Cluster != "" && !slices.Contains(existing, st.Cluster) {
-				existing = append(existing, st.Cluster)
-			}
-		}
-		var pairs []map[string]any
-		for i, x := range g {
-			for _, y := range g[i+1:] {
-				if !free[x*np+y] {
-					continue
-				}
-				c := pair[x*np+y]
-				pairs = append(pairs, map[string]any{"a": out.Stages[process[x]].Key, "b": out.Stages[process[y]].Key,
-					"sessions": c.Both, "a_first": c.AFirst, "b_first": c.BFirst,
-					"a_first_share": float64(c.AFirst) / float64(c.Both), "b_first_share": float64(c.BFirst) / float64(c.Both)})
-			}
-		}
-		// How often the group's members appear in the model's order: among
-		// the sessions with two or more members, those whose members' first
-		// occurrences follow the model order.
-		withTwo, inOrder := 0, 0
-		for v := range seqs {
-			last, n, ordered := -1, 0, true
-			for _, x := range g {
-				if pos, ok := firsts[v][out.Stages[process[x]].Key]; ok {
-					n++
-					if pos < last {
-						ordered = false
-					}
-					last = pos
-				}
-			}
-			if n >= 2 {
-				withTwo += counts[v]
-				if ordered {
-					inOrder += counts[v]
-				}
-			}
-		}
-		evidence := map[string]any{"comparison": comparison, "members": members, "pairs": pairs,
-			"min_cooccur": p.MinCooccur, "min_reversal_share": p.MinReversalShare,
-			"rule":             "process stages whose first occurrences come in both orders, each order in at least min_reversal_share of the at least min_cooccur sessions having both",
-			"order_conformity": conformity,
-			"group_order":      map[string]any{"sessions_with_two_or_more": withTwo, "in_model_order": inOrder}}
-		var key string
-		switch len(existing) {
-		case 0:
-			for n := 1; ; n++ {
-				key = "any-order-" + strconv.Itoa(n)
-				if !clusterKeys[key] {
-					break
-				}
-			}
-			clusterKeys[key] = true
-			out.Clusters = append(out.Clusters, models.Cluster{Key: key, Name: "Any order (observed in both orders)"})
-			evidence["created"] = true
-		case 1:
-			key = existing[0]
-			evidence["created"] = false
-		default:
-			evidence["applied"] = false
-			evidence["clusters"] = existing
-			evidence["reason"] = "the members already belong to different clusters; merging whole clusters is the PI's decision"
-			log = append(log, models.ChangeLogEntry{Op: "make_unordered", Target: strings.Join(members, "+"), Evidence: evidence})
-			continue
-		}
-		var joined []string
-		for _, x := range g {
-			if out.Stages[process[x]].Cluster != key {
-				joined = append(joined, out.Stages[process[x]].Key)
-			}
-		}
-		if len(joined) == 0 {
-			continue // the model already has them in one cluster
-		}
-		evidence["cluster"], evidence["joined"] = key, joined
-		log = append(log, models.ChangeLogEntry{Op: "make_unordered", Target: key, Evidence: evidence})
-		for _, x := range g {
-			st := &out.Stages[process[x]]
-			if st.Cluster == key {
+	return roots, groups
+}
+
+// evidence is the change log's evidence for group g (members in model
+// order): its order-free pairs, how often its members appear in the
+// model's order, and the rule.
+func (u *unordering) evidence(g []int, members []string) map[string]any {
+	np := u.np
+	var pairs []map[string]any
+	for i, x := range g {
+		for _, y := range g[i+1:] {
+			if !u.free[x*np+y] {
 				continue
 			}
-			st.Cluster = key
-			log = append(log, models.ChangeLogEntry{Op: "move_to_cluster", Target: st.Key, Evidence: map[string]any{
-				"comparison": comparison, "cluster": key, "rule": "a member of an order-free group (make_unordered)"}})
+			c := u.pair[x*np+y]
+			pairs = append(pairs, map[string]any{"a": u.key(x), "b": u.key(y),
+				"sessions": c.Both, "a_first": c.AFirst, "b_first": c.BFirst,
+				"a_first_share": float64(c.AFirst) / float64(c.Both), "b_first_share": float64(c.BFirst) / float64(c.Both)})
 		}
-		for i := range out.Transitions {
-			t := &out.Transitions[i]
-			if t.Kind == models.TransitionHypothesized && t.From != t.To && inGroup[t.From] && inGroup[t.To] {
-				t.Kind = models.TransitionAlternative
-				log = append(log, models.ChangeLogEntry{Op: "demote_transition", Target: t.From + "→" + t.To, Evidence: map[string]any{
-					"comparison": comparison, "cluster": key, "rule": "both stages are in an order-free group: their order is no longer hypothesized"}})
+	}
+	// How often the group's members appear in the model's order: among
+	// the sessions with two or more members, those whose members' first
+	// occurrences follow the model order.
+	withTwo, inOrder := 0, 0
+	for v := range u.seqs {
+		last, n, ordered := -1, 0, true
+		for _, x := range g {
+			if pos, ok := u.firsts[v][u.key(x)]; ok {
+				n++
+				if pos < last {
+					ordered = false
+				}
+				last = pos
 			}
+		}
+		if n >= 2 {
+			withTwo += u.counts[v]
+			if ordered {
+				inOrder += u.counts[v]
+			}
+		}
+	}
+	return map[string]any{"comparison": u.comparison, "members": members, "pairs": pairs,
+		"min_cooccur": u.p.MinCooccur, "min_reversal_share": u.p.MinReversalShare,
+		"rule":             "process stages whose first occurrences come in both orders, each order in at least min_reversal_share of the at least min_cooccur sessions having both",
+		"order_conformity": u.conformity,
+		"group_order":      map[string]any{"sessions_with_two_or_more": withTwo, "in_model_order": inOrder}}
+}
+
+// apply puts group g in one cluster (a new one when none of its members
+// has one, the one they share, or none when they are in different
+// clusters, which is left to the PI) and demotes the hypothesized
+// transitions between its members to alternatives.
+func (u *unordering) apply(g []int, log []models.ChangeLogEntry) []models.ChangeLogEntry {
+	out, comparison := u.out, u.comparison
+	var members, existing []string
+	inGroup := map[string]bool{}
+	for _, x := range g {
+		st := out.Stages[u.process[x]]
+		members = append(members, st.Key)
+		inGroup[st.Key] = true
+		if st.Cluster != "" && !slices.Contains(existing, st.Cluster) {
+			existing = append(existing, st.Cluster)
+		}
+	}
+	evidence := u.evidence(g, members)
+	var key string
+	switch len(existing) {
+	case 0:
+		for n := 1; ; n++ {
+			key = "any-order-" + strconv.Itoa(n)
+			if !u.clusterKeys[key] {
+				break
+			}
+		}
+		u.clusterKeys[key] = true
+		out.Clusters = append(out.Clusters, models.Cluster{Key: key, Name: "Any order (observed in both orders)"})
+		evidence["created"] = true
+	case 1:
+		key = existing[0]
+		evidence["created"] = false
+	default:
+		evidence["applied"] = false
+		evidence["clusters"] = existing
+		evidence["reason"] = "the members already belong to different clusters; merging whole clusters is the PI's decision"
+		return append(log, models.ChangeLogEntry{Op: "make_unordered", Target: strings.Join(members, "+"), Evidence: evidence})
+	}
+	var joined []string
+	for _, x := range g {
+		if out.Stages[u.process[x]].Cluster != key {
+			joined = append(joined, u.key(x))
+		}
+	}
+	if len(joined) == 0 {
+		return log // the model already has them in one cluster
+	}
+	evidence["cluster"], evidence["joined"] = key, joined
+	log = append(log, models.ChangeLogEntry{Op: "make_unordered", Target: key, Evidence: evidence})
+	for _, x := range g {
+		st := &out.Stages[u.process[x]]
+		if st.Cluster == key {
+			continue
+		}
+		st.Cluster = key
+		log = append(log, models.ChangeLogEntry{Op: "move_to_cluster", Target: st.Key, Evidence: map[string]any{
+			"comparison": comparison, "cluster": key, "rule": "a member of an order-free group (make_unordered)"}})
+	}
+	for i := range out.Transitions {
+		t := &out.Transitions[i]
+		if t.Kind == models.TransitionHypothesized && t.From != t.To && inGroup[t.From] && inGroup[t.To] {
+			t.Kind = models.TransitionAlternative
+			log = append(log, models.ChangeLogEntry{Op: "demote_transition", Target: t.From + "→" + t.To, Evidence: map[string]any{
+				"comparison": comparison, "cluster": key, "rule": "both stages are in an order-free group: their order is no longer hypothesized"}})
 		}
 	}
 	return log

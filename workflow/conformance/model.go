@@ -142,19 +142,19 @@ func Compile(m Model) (*DFG, error) {
 	if errs := newChecker(m, false, "model.").run(); len(errs) > 0 {
 		return nil, errs
 	}
-	g := declaredGraph(m) // rule 1
-	g.expandClusters(clusterMembers(m))
-	base := slices.Clone(g.adj) // the graph after rule 2
+	g := declaredGraph(m)               // rule 1
+	g.expandClusters(clusterMembers(m)) // rule 2
+	base := slices.Clone(g.adj)         // the graph after rule 2
 	skippable := make([]bool, g.n)
 	for i, s := range m.Stages {
 		skippable[i] = s.Optional || s.Cluster != ""
 	}
-	g.skipClosure(base, skippable)
-	isStart := startStages(m, base, skippable)
+	g.skipClosure(base, skippable)             // rule 3
+	isStart := startStages(m, base, skippable) // rule 4
 	if isStart == nil {
 		return nil, FieldErrors{{Field: "model.stages", Message: "no start stage: the model has no marker stage and every stage has a predecessor"}}
 	}
-	isEnd := endStages(m, base, skippable)
+	isEnd := endStages(m, base, skippable) // rule 5
 	keys := make([]string, g.n)
 	for i, s := range m.Stages {
 		keys[i] = s.Key

@@ -179,10 +179,6 @@ func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, i
 // checkMembers validates a new member list against the users table and
 // returns the team to store, creator included.
 func (s *Service) checkMembers(ctx context.Context, d models.Dataset, old []models.DatasetMember, in []MemberInput) ([]models.DatasetMember, error) {
-	var errs []models.FieldError
-	bad := func(i int, field, format string, args ...any) {
-		errs = append(errs, models.FieldError{Field: fmt.Sprintf("members[%d].%s", i, field), Message: fmt.Sprintf(format, args...)})
-	}
 	var ids []int64
 	for _, m := range in {
 		if m.User > 0 {
@@ -193,60 +189,25 @@ func (s *Service) checkMembers(ctx context.Context, d models.Dataset, old []mode
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]models.User, len(users))
-	for _, u := range users {
-		byID[u.ID] = u
+	out, errs := planMembers(d, old, in, users)
+	if err := models.Invalid(errs); err != nil {
+		return nil, err
 	}
-	seenUser := map[int64]int{}
-	seenCoder := map[string]int{}
+	return out, nil
+}
+
+// planMembers is the pure part of checkMembers: the new team of d from
+// the members requested (in), the users they name and the team before
+// (old), or every problem named by its field.
+func planMembers(d models.Dataset, old []models.DatasetMember, in []MemberInput, users []models.User) ([]models.DatasetMember, []models.FieldError) {
+	mc := memberCheck{d: d, byID: make(map[int64]models.User, len(users)), seenUser: map[int64]int{}, seenCoder: map[string]int{}}
+	for _, u := range users {
+		mc.byID[u.ID] = u
+	}
 	creatorListed := false
 	var out []models.DatasetMember
 	for i, m := range in {
-		u, known := byID[m.User]
-		switch {
-		case m.User <= 0:
-			bad(i, "user", "is required: a user id")
-		case !known:
-			bad(i, "user", "no user %d", m.User)
-		default:
-			if j, dup := seenUser[m.User]; dup {
-				bad(i, "user", "duplicate of members[%d].user", j)
-			}
-			seenUser[m.User] = i
-		}
-		switch m.Role {
-		case models.MemberPI:
-			if known && u.Role != models.RolePI && m.User != d.OwnerID {
-				bad(i, "role", "user %d is a %s; only PIs join a team as \"pi\"", m.User, u.Role)
-			}
-		case models.MemberCoder:
-			if m.User == d.OwnerID {
-				bad(i, "role", "the dataset's creator stays a PI of its team")
-			} else if known && u.Role != models.RoleCoder {
-				bad(i, "role", "user %d is a %s; only coders join a team as \"coder\"", m.User, u.Role)
-			}
-		case "":
-			bad(i, "role", `is required: "pi" or "coder"`)
-		default:
-			bad(i, "role", `must be "pi" or "coder", not %q`, m.Role)
-		}
-		coder := strings.TrimSpace(m.Coder)
-		switch {
-		case coder != m.Coder:
-			bad(i, "coder", "must not begin or end with spaces")
-		case coder == "" && m.Role == models.MemberCoder:
-			bad(i, "coder", "is required for a coder: the name they code under in the events files")
-		case coder == "":
-		case dataset.CheckLabel(coder) != "":
-			bad(i, "coder", "%s", dataset.CheckLabel(coder))
-		case coder == models.ConsensusCoder && m.Role == models.MemberCoder:
-			bad(i, "coder", "%q is where the consensus step writes; a coder codes under a name of their own", models.ConsensusCoder)
-		default:
-			if j, dup := seenCoder[coder]; dup {
-				bad(i, "coder", "duplicate of members[%d].coder: a coder name belongs to one member", j)
-			}
-			seenCoder[coder] = i
-		}
+		coder := mc.member(i, m)
 		if m.User == d.OwnerID {
 			creatorListed = true
 		}
@@ -258,14 +219,14 @@ func (s *Service) checkMembers(ctx context.Context, d models.Dataset, old []mode
 		if k := slices.IndexFunc(old, func(m models.DatasetMember) bool { return m.UserID == d.OwnerID }); k >= 0 {
 			creator.Coder, creator.AddedAt = old[k].Coder, old[k].AddedAt
 		}
-		if j, dup := seenCoder[creator.Coder]; dup && creator.Coder != "" {
-			errs = append(errs, models.FieldError{Field: fmt.Sprintf("members[%d].coder", j),
+		if j, dup := mc.seenCoder[creator.Coder]; dup && creator.Coder != "" {
+			mc.errs = append(mc.errs, models.FieldError{Field: fmt.Sprintf("members[%d].coder", j),
 				Message: fmt.Sprintf("%q is the coder name of the dataset's creator", creator.Coder)})
 		}
 		out = append([]models.DatasetMember{creator}, out...)
 	}
-	if err := models.Invalid(errs); err != nil {
-		return nil, err
+	if len(mc.errs) > 0 {
+		return nil, mc.errs
 	}
 	// Keep when each member joined.
 	for i := range out {
@@ -273,7 +234,72 @@ func (s *Service) checkMembers(ctx context.Context, d models.Dataset, old []mode
 			out[i].AddedAt = old[k].AddedAt
 		}
 	}
-	return out, nil
+	return out, mc.errs
+}
+
+// memberCheck is planMembers' state: the users named, the first member
+// naming each user and coder name, and the errors so far.
+type memberCheck struct {
+	d         models.Dataset
+	byID      map[int64]models.User
+	seenUser  map[int64]int
+	seenCoder map[string]int
+	errs      []models.FieldError
+}
+
+func (mc *memberCheck) bad(i int, field, format string, args ...any) {
+	mc.errs = append(mc.errs, models.FieldError{Field: fmt.Sprintf("members[%d].%s", i, field), Message: fmt.Sprintf(format, args...)})
+}
+
+// member checks members[i]'s user, role and coder name and returns the
+// coder name.
+func (mc *memberCheck) member(i int, m MemberInput) string {
+	u, known := mc.byID[m.User]
+	switch {
+	case m.User <= 0:
+		mc.bad(i, "user", "is required: a user id")
+	case !known:
+		mc.bad(i, "user", "no user %d", m.User)
+	default:
+		if j, dup := mc.seenUser[m.User]; dup {
+			mc.bad(i, "user", "duplicate of members[%d].user", j)
+		}
+		mc.seenUser[m.User] = i
+	}
+	switch m.Role {
+	case models.MemberPI:
+		if known && u.Role != models.RolePI && m.User != mc.d.OwnerID {
+			mc.bad(i, "role", "user %d is a %s; only PIs join a team as \"pi\"", m.User, u.Role)
+		}
+	case models.MemberCoder:
+		if m.User == mc.d.OwnerID {
+			mc.bad(i, "role", "the dataset's creator stays a PI of its team")
+		} else if known && u.Role != models.RoleCoder {
+			mc.bad(i, "role", "user %d is a %s; only coders join a team as \"coder\"", m.User, u.Role)
+		}
+	case "":
+		mc.bad(i, "role", `is required: "pi" or "coder"`)
+	default:
+		mc.bad(i, "role", `must be "pi" or "coder", not %q`, m.Role)
+	}
+	coder := strings.TrimSpace(m.Coder)
+	switch {
+	case coder != m.Coder:
+		mc.bad(i, "coder", "must not begin or end with spaces")
+	case coder == "" && m.Role == models.MemberCoder:
+		mc.bad(i, "coder", "is required for a coder: the name they code under in the events files")
+	case coder == "":
+	case dataset.CheckLabel(coder) != "":
+		mc.bad(i, "coder", "%s", dataset.CheckLabel(coder))
+	case coder == models.ConsensusCoder && m.Role == models.MemberCoder:
+		mc.bad(i, "coder", "%q is where the consensus step writes; a coder codes under a name of their own", models.ConsensusCoder)
+	default:
+		if j, dup := mc.seenCoder[coder]; dup {
+			mc.bad(i, "coder", "duplicate of members[%d].coder: a coder name belongs to one member", j)
+		}
+		mc.seenCoder[coder] = i
+	}
+	return coder
 }
 
 // Members returns a dataset's team (team PIs and admins; a coder member

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -224,180 +223,70 @@ func (s *Service) CreateRound(ctx context.Context, actor models.User, slug strin
 }
 
 // buildRound validates the input against the version and resolves
-// defaults, panelists and items.
+// defaults, panelists and items: it loads the panelists named and what a
+// carried-on round brings (loadCarry), and planRound decides.
 func (s *Service) buildRound(ctx context.Context, m models.TaskModel, v models.Version, in RoundInput) (models.Round, []int64, error) {
-	var errs []models.FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, models.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	scale := models.RatingScale{Min: 1, Max: 9}
-	if in.Scale != nil {
-		scale = *in.Scale
-	}
-	rule, rerrs := toStatsRule(in.Rule).Resolve(toStatsScale(scale))
-	for _, e := range rerrs {
-		add(e.Field, "%s", e.Message)
-	}
-	if in.ClosesAt != nil && !in.ClosesAt.After(s.now()) {
-		add("closes_at", "must be in the future")
-	}
-	if len(in.Panelists) > MaxPanelists {
-		add("panelists", "at most %d panelists", MaxPanelists)
-	}
-	minGroup := models.DefaultMinGroup
-	if in.MinGroup != nil {
-		minGroup = *in.MinGroup
-		if minGroup < models.LeastMinGroup || minGroup > MaxPanelists {
-			add("min_group", "must be a whole number from %d to %d, not %d", models.LeastMinGroup, MaxPanelists, minGroup)
-		}
-	}
-	// Panelists named in the request.
-	invite := []int64{}
-	seen := map[int64]int{}
+	var named []models.User
 	if len(in.Panelists) > 0 && len(in.Panelists) <= MaxPanelists {
-		users, err := s.store.UsersByIDs(ctx, in.Panelists)
-		if err != nil {
+		var err error
+		if named, err = s.store.UsersByIDs(ctx, in.Panelists); err != nil {
 			return models.Round{}, nil, err
 		}
-		byID := map[int64]models.User{}
-		for _, u := range users {
-			byID[u.ID] = u
-		}
-		for i, id := range in.Panelists {
-			p := fmt.Sprintf("panelists[%d]", i)
-			u, ok := byID[id]
-			switch {
-			case !ok:
-				add(p, "no user has id %d", id)
-			case u.Role != models.RolePanelist:
-				add(p, "user %d has role %s; only panelists are invited", id, u.Role)
-			case seen[id] > 0:
-				add(p, "duplicates panelists[%d]", seen[id]-1)
-			default:
-				seen[id] = i + 1
-				invite = append(invite, id)
-			}
-		}
 	}
-	items := versionItems(v.Content)
-	if in.Items != nil {
-		known := map[string]bool{}
-		for _, it := range items {
-			known[itemID(it)] = true
-		}
-		picked := map[string]int{}
-		var sub []models.ItemRef
-		if len(in.Items) == 0 {
-			add("items", "must name at least one item (or be left out for every item)")
-		}
-		for i, it := range in.Items {
-			p := fmt.Sprintf("items[%d]", i)
-			switch it.Type {
-			case models.ItemStage:
-				it = models.ItemRef{Type: it.Type, Key: it.Key}
-			case models.ItemTransition:
-				it = models.ItemRef{Type: it.Type, From: it.From, To: it.To}
-			default:
-				add(p+".type", "must be stage or transition")
-				continue
-			}
-			id := itemID(it)
-			switch {
-			case !known[id]:
-				add(p, "names no %s of version %d", ItemLabel(it), v.Number)
-			case picked[id] > 0:
-				add(p, "duplicates items[%d]", picked[id]-1)
-			default:
-				picked[id] = i + 1
-			}
-		}
-		for _, it := range items {
-			if picked[itemID(it)] > 0 {
-				sub = append(sub, it)
-			}
-		}
-		items = sub
+	carry, err := s.loadCarry(ctx, m, in)
+	if err != nil {
+		return models.Round{}, nil, err
 	}
-	reinvite := in.Reinvite
-	if reinvite != "" && reinvite != models.ReinviteAll && reinvite != models.ReinviteResponders {
-		add("reinvite", "must be all or responders")
-	}
-	if in.CarryFrom == nil {
-		if reinvite != "" {
-			add("reinvite", "applies only with carry_from")
-		}
-		if in.SkipConsensus {
-			add("skip_consensus", "applies only with carry_from")
-		}
-	} else {
-		if reinvite == "" {
-			reinvite = models.ReinviteAll
-		}
-		prev, err := s.store.RoundByID(ctx, *in.CarryFrom)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			add("carry_from", "no round %d", *in.CarryFrom)
-		case err != nil:
-			return models.Round{}, nil, err
-		case prev.ModelID != m.ID:
-			add("carry_from", "round %d belongs to another model", prev.ID)
-		case prev.Status != models.RoundClosed:
-			add("carry_from", "round %d is %s; carry on from a closed round", prev.ID, prev.Status)
-		default:
-			pans, err := s.store.RoundPanelists(ctx, prev.ID)
-			if err != nil {
-				return models.Round{}, nil, err
-			}
-			users := make([]int64, 0, len(pans))
-			for _, p := range pans {
-				if reinvite == models.ReinviteAll || p.RespondedAt != nil {
-					users = append(users, p.UserID)
-				}
-			}
-			current, err := s.store.UsersByIDs(ctx, users)
-			if err != nil {
-				return models.Round{}, nil, err
-			}
-			for _, u := range current {
-				if u.Role == models.RolePanelist && seen[u.ID] == 0 {
-					seen[u.ID] = -1
-					invite = append(invite, u.ID)
-				}
-			}
-			if in.SkipConsensus {
-				res, err := s.roundStats(ctx, prev)
-				if err != nil {
-					return models.Round{}, nil, err
-				}
-				settled := map[string]bool{}
-				for _, ir := range res {
-					if ir.Measure == DecisiveMeasure(ir.Target) && ir.Consensus.Consensus != stats.ConsensusNone {
-						settled[itemID(ir.Target)] = true
-					}
-				}
-				items = slices.DeleteFunc(items, func(it models.ItemRef) bool { return settled[itemID(it)] })
-			}
-		}
-	}
-	if len(errs) == 0 && len(invite) == 0 {
-		add("panelists", "invite at least one panelist")
-	}
-	if len(errs) == 0 && len(items) == 0 {
-		add("items", "no items are left to rate")
-	}
+	r, invite, errs := planRound(in, m, v, s.now(), named, carry)
 	if err := models.Invalid(errs); err != nil {
 		return models.Round{}, nil, err
 	}
-	slices.Sort(invite)
-	var closes *time.Time
-	if in.ClosesAt != nil {
-		t := in.ClosesAt.UTC().Truncate(time.Microsecond)
-		closes = &t
-	}
-	r := models.Round{ModelID: m.ID, ModelSlug: m.Slug, VersionID: v.ID, VersionNumber: v.Number, Scale: scale,
-		Rule: models.ConsensusRule(rule), Items: items, ClosesAt: closes, CarryFrom: in.CarryFrom,
-		SkipConsensus: in.SkipConsensus, Reinvite: reinvite, MinGroup: minGroup}
 	return r, invite, nil
+}
+
+// loadCarry loads what in.CarryFrom brings to a new round of m: the
+// earlier round, and when it may be carried on from (carryProblem), its
+// panelists who are re-invited and the items that reached consensus there.
+func (s *Service) loadCarry(ctx context.Context, m models.TaskModel, in RoundInput) (*carried, error) {
+	if in.CarryFrom == nil {
+		return nil, nil
+	}
+	prev, err := s.store.RoundByID(ctx, *in.CarryFrom)
+	if errors.Is(err, models.ErrNotFound) {
+		return &carried{id: *in.CarryFrom}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &carried{id: prev.ID, prev: &prev}
+	if carryProblem(prev, m) != "" {
+		return c, nil
+	}
+	pans, err := s.store.RoundPanelists(ctx, prev.ID)
+	if err != nil {
+		return nil, err
+	}
+	reinvite := in.Reinvite
+	if reinvite == "" {
+		reinvite = models.ReinviteAll
+	}
+	ids := make([]int64, 0, len(pans))
+	for _, p := range pans {
+		if reinvite == models.ReinviteAll || p.RespondedAt != nil {
+			ids = append(ids, p.UserID)
+		}
+	}
+	if c.panelists, err = s.store.UsersByIDs(ctx, ids); err != nil {
+		return nil, err
+	}
+	if in.SkipConsensus {
+		res, err := s.roundStats(ctx, prev)
+		if err != nil {
+			return nil, err
+		}
+		c.settled = settledItems(res)
+	}
+	return c, nil
 }
 
 // Round returns round id as actor may see it.
@@ -791,56 +680,33 @@ func (s *Service) Results(ctx context.Context, actor models.User, roundID int64)
 	if r.Status != models.RoundClosed {
 		return RoundResults{}, models.Errf(models.ErrForbidden, "the results of round %d are shown after it closes (it is %s)", roundID, r.Status)
 	}
-	out := RoundResults{Round: r, Rule: toStatsRule(r.Rule)}
-	reviews, err := s.store.ReviewsOf(ctx, r.ID)
-	if err != nil {
-		return out, err
+	in := resultInputs{round: r}
+	if in.reviews, err = s.store.ReviewsOf(ctx, r.ID); err != nil {
+		return RoundResults{}, err
 	}
 	pans, err := s.store.RoundPanelists(ctx, r.ID)
 	if err != nil {
-		return out, err
+		return RoundResults{}, err
 	}
-	out.Invited, out.Responded = len(pans), len(reviews)
-	out.Items = computeItems(r, reviews)
-	scale := toStatsScale(r.Scale)
-	if r.Scale.Min == 1 && r.Scale.Max == 4 {
-		var icvis []float64
-		for _, it := range out.Items {
-			if it.Measure == models.MeasureRelevance && !it.Suppressed && it.Consensus.ICVI != nil {
-				icvis = append(icvis, *it.Consensus.ICVI)
-			}
+	in.invited = len(pans)
+	if in.prev, err = s.previousRound(ctx, r); err != nil {
+		return RoundResults{}, err
+	}
+	if in.prev != nil {
+		if in.prevReviews, err = s.store.ReviewsOf(ctx, in.prev.ID); err != nil {
+			return RoundResults{}, err
 		}
-		if len(icvis) > 0 {
-			ave, ua := stats.SCVI(icvis)
-			out.SCVIAve, out.SCVIUA, out.SCVIItems = &ave, &ua, len(icvis)
-		}
-	}
-	if k, ok := kendall(r, reviews); ok && k.Raters >= r.EffectiveMinGroup() {
-		out.Kendall = &k
-		out.KendallW = &k.W
-	}
-	prev, err := s.previousRound(ctx, r)
-	if err != nil {
-		return out, err
-	}
-	if prev != nil {
-		prevItems, err := s.roundStats(ctx, *prev)
-		if err != nil {
-			return out, err
-		}
-		out.Previous = prev
-		compareRounds(&out, *prev, prevItems, scale, s.versionKeys(ctx, r))
+		in.current = s.versionKeys(ctx, r)
 	}
 	if invited {
 		own, err := s.store.ReviewOf(ctx, r.ID, actor.ID)
 		if err == nil {
-			out.Own = &own
-			attachOwn(out.Items, own)
+			in.own = &own
 		} else if !errors.Is(err, models.ErrNotFound) {
-			return out, err
+			return RoundResults{}, err
 		}
 	}
-	return out, nil
+	return computeResults(in), nil
 }
 
 // previousRound is the round this one carries on from, or else the
@@ -893,153 +759,6 @@ func (s *Service) roundStats(ctx context.Context, r models.Round) ([]ItemResult,
 		return nil, err
 	}
 	return computeItems(r, reviews), nil
-}
-
-// computeItems describes and evaluates every measure of every item of r.
-func computeItems(r models.Round, reviews []models.Review) []ItemResult {
-	scale := toStatsScale(r.Scale)
-	rule := toStatsRule(r.Rule)
-	idx := map[string]int{}
-	var out []ItemResult
-	for _, it := range r.Items {
-		if it.Type == models.ItemStage {
-			idx[itemID(it)+"\x01"+models.MeasureRelevance] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureRelevance})
-			idx[itemID(it)+"\x01"+models.MeasureClarity] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureClarity})
-		} else {
-			idx[itemID(it)+"\x01"+models.MeasureAgreement] = len(out)
-			out = append(out, ItemResult{Target: it, Measure: models.MeasureAgreement})
-		}
-	}
-	put := func(id, measure string, v *int) {
-		if v == nil {
-			return
-		}
-		if i, ok := idx[id+"\x01"+measure]; ok {
-			out[i].Ratings = append(out[i].Ratings, *v)
-		}
-	}
-	for _, rv := range reviews {
-		for _, st := range rv.Stages {
-			id := itemID(models.ItemRef{Type: models.ItemStage, Key: st.Key})
-			put(id, models.MeasureRelevance, st.Relevance)
-			put(id, models.MeasureClarity, st.Clarity)
-		}
-		for _, t := range rv.Transitions {
-			put(itemID(models.ItemRef{Type: models.ItemTransition, From: t.From, To: t.To}), models.MeasureAgreement, t.Agreement)
-		}
-	}
-	min := r.EffectiveMinGroup()
-	for i := range out {
-		if n := len(out[i].Ratings); n < min {
-			out[i] = ItemResult{Target: out[i].Target, Measure: out[i].Measure, Suppressed: true, Desc: stats.Description{N: n},
-				Consensus: stats.ItemConsensus{Consensus: stats.ConsensusNone,
-					Reason: fmt.Sprintf("rated by %d of the at least %d panelists (min_group) whose ratings are shown; statistics withheld", n, min)}}
-			continue
-		}
-		out[i].Desc = stats.Describe(out[i].Ratings, scale)
-		out[i].Consensus = rule.Evaluate(out[i].Ratings, scale)
-	}
-	return out
-}
-
-// kendall is Kendall's W (tie-corrected) over the panelists' stage
-// relevance ratings; panelists who left a stage unrated are left out.
-func kendall(r models.Round, reviews []models.Review) (stats.KendallW, bool) {
-	var keys []string
-	col := map[string]int{}
-	for _, it := range r.Items {
-		if it.Type == models.ItemStage {
-			col[it.Key] = len(keys)
-			keys = append(keys, it.Key)
-		}
-	}
-	if len(keys) < 2 {
-		return stats.KendallW{}, false
-	}
-	var m [][]float64
-	for _, rv := range reviews {
-		row := make([]float64, len(keys))
-		for i := range row {
-			row[i] = math.NaN()
-		}
-		for _, st := range rv.Stages {
-			if j, ok := col[st.Key]; ok && st.Relevance != nil {
-				row[j] = float64(*st.Relevance)
-			}
-		}
-		m = append(m, row)
-	}
-	return stats.KendallWTies(m)
-}
-
-func attachOwn(items []ItemResult, own models.Review) {
-	ratings := map[string]*int{}
-	for _, st := range own.Stages {
-		id := itemID(models.ItemRef{Type: models.ItemStage, Key: st.Key})
-		ratings[id+"\x01"+models.MeasureRelevance] = st.Relevance
-		ratings[id+"\x01"+models.MeasureClarity] = st.Clarity
-	}
-	for _, t := range own.Transitions {
-		ratings[itemID(models.ItemRef{Type: models.ItemTransition, From: t.From, To: t.To})+"\x01"+models.MeasureAgreement] = t.Agreement
-	}
-	for i := range items {
-		items[i].Own = ratings[itemID(items[i].Target)+"\x01"+items[i].Measure]
-	}
-}
-
-// compareRounds fills stability, the change from the previous round and
-// the lists of what reached consensus, was dropped and carried over. An
-// item reached consensus in this round when its decisive measure has
-// consensus (in or out) now and did not in the previous round (or was not
-// rated there); carried over are the items both rounds rate; dropped are
-// the previous round's items this round does not rate.
-func compareRounds(out *RoundResults, prev models.Round, prevItems []ItemResult, scale stats.Scale, current map[string]bool) {
-	prevBy := map[string]int{}
-	for i, it := range prevItems {
-		prevBy[itemID(it.Target)+"\x01"+it.Measure] = i
-	}
-	out.ReachedConsensus, out.Dropped, out.CarriedOver = []models.ItemRef{}, []DroppedItem{}, []models.ItemRef{}
-	prevScale := toStatsScale(prev.Scale)
-	for i := range out.Items {
-		it := &out.Items[i]
-		j, ok := prevBy[itemID(it.Target)+"\x01"+it.Measure]
-		if ok {
-			p := prevItems[j]
-			it.Previous = &p
-			if prevScale == scale && !p.Suppressed && !it.Suppressed {
-				st := stats.Stability(p.Ratings, it.Ratings, scale)
-				it.Stability = &st
-			}
-		}
-		if it.Measure != DecisiveMeasure(it.Target) {
-			continue
-		}
-		if ok {
-			out.CarriedOver = append(out.CarriedOver, it.Target)
-		}
-		if it.Consensus.Consensus != stats.ConsensusNone && (!ok || prevItems[j].Consensus.Consensus == stats.ConsensusNone) {
-			out.ReachedConsensus = append(out.ReachedConsensus, it.Target)
-		}
-	}
-	inThis := map[string]bool{}
-	for _, it := range out.Round.Items {
-		inThis[itemID(it)] = true
-	}
-	for _, it := range prevItems {
-		if it.Measure != DecisiveMeasure(it.Target) || inThis[itemID(it.Target)] {
-			continue
-		}
-		reason := "not_selected"
-		switch {
-		case !current[itemID(it.Target)]:
-			reason = "removed"
-		case it.Consensus.Consensus != stats.ConsensusNone:
-			reason = "consensus"
-		}
-		out.Dropped = append(out.Dropped, DroppedItem{Target: it.Target, Reason: reason})
-	}
 }
 
 // PseudonymousProposal is a proposal with its author as the round's

@@ -244,156 +244,202 @@ func readStageFields(r *payloadReader) models.Stage {
 // with c it also checks the proposal against that version's content.
 // path is the proposal's field path, such as "proposals[1]".
 func parseProposal(path string, pr models.Proposal, c *models.Content) (proposalSpec, []models.FieldError) {
-	var errs []models.FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, models.FieldError{Field: joinField(path, field), Message: fmt.Sprintf(format, args...)})
-	}
-	spec := proposalSpec{kind: pr.Kind, target: strings.TrimSpace(pr.Target)}
-	core.CheckText(&errs, joinField(path, "rationale"), pr.Rationale, true, MaxComment)
-	core.CheckText(&errs, joinField(path, "target"), pr.Target, false, 200)
+	pc := &proposalCheck{path: path, spec: proposalSpec{kind: pr.Kind, target: strings.TrimSpace(pr.Target)}}
+	core.CheckText(&pc.errs, joinField(path, "rationale"), pr.Rationale, true, MaxComment)
+	core.CheckText(&pc.errs, joinField(path, "target"), pr.Target, false, 200)
 	if !slices.Contains(models.ProposalKinds, pr.Kind) {
-		add("kind", "must be one of %s", strings.Join(models.ProposalKinds, ", "))
-		return spec, errs
+		pc.add("kind", "must be one of %s", strings.Join(models.ProposalKinds, ", "))
+		return pc.spec, pc.errs
 	}
-	stages := map[string]models.Stage{}
-	clusters := map[string]bool{}
-	trans := map[[2]string]bool{}
-	codes := map[string]string{}
 	if c != nil {
-		for _, st := range c.Stages {
-			stages[st.Key] = st
-			for _, code := range st.Codes {
-				codes[code] = st.Key
-			}
-		}
-		for _, k := range c.Clusters {
-			clusters[k.Key] = true
-		}
-		for _, t := range c.Transitions {
-			trans[[2]string{t.From, t.To}] = true
-		}
+		pc.index(c)
 	}
-	hasStage := func(field, key string) {
-		if c != nil && key != "" {
-			if _, ok := stages[key]; !ok {
-				add(field, "names no stage of this version: %q", key)
-			}
-		}
+	pc.payload = pr.Payload
+	if pc.payload == nil {
+		pc.payload = map[string]any{}
 	}
-	needTarget := func() {
-		if spec.target == "" {
-			add("target", "is required: the key of the stage this proposal is about")
-			return
-		}
-		hasStage("target", spec.target)
-	}
-	payload := pr.Payload
-	if payload == nil {
-		payload = map[string]any{}
-	}
-	pp := joinField(path, "payload")
-	r := newPayloadReader(payload, pp, &errs)
+	pc.r = newPayloadReader(pc.payload, joinField(path, "payload"), &pc.errs)
 	switch pr.Kind {
 	case models.ProposeAddStage:
-		spec.stage = readStageFields(r)
-		spec.after = r.str("after", false, 64)
-		if spec.target == "" {
-			spec.target = spec.stage.Key
-		} else if spec.target != spec.stage.Key {
-			add("target", "must be empty or the new stage's key %q", spec.stage.Key)
-		}
-		if c != nil {
-			if _, ok := stages[spec.stage.Key]; ok {
-				add("payload.key", "stage %q exists already", spec.stage.Key)
-			}
-			if spec.stage.Cluster != "" && !clusters[spec.stage.Cluster] {
-				add("payload.cluster", "names no cluster of this version: %q", spec.stage.Cluster)
-			}
-			for j, code := range spec.stage.Codes {
-				if other, ok := codes[code]; ok {
-					add(fmt.Sprintf("payload.codes[%d]", j), "code %q already indicates stage %q; a code indicates one stage", code, other)
-				}
-			}
-			hasStage("payload.after", spec.after)
-		}
+		pc.addStage()
 	case models.ProposeRemoveStage:
-		needTarget()
+		pc.needTarget()
 	case models.ProposeRenameStage:
-		needTarget()
-		spec.name = r.str("name", true, 200)
+		pc.needTarget()
+		pc.spec.name = pc.r.str("name", true, 200)
 	case models.ProposeMergeStages:
-		spec.keys = r.strings("keys", true)
-		spec.into = r.str("into", true, 64)
-		if spec.into != "" && !keyRe.MatchString(spec.into) {
-			add("payload.into", "must be a stage key: 1-64 letters, digits, '_', '.' or '-'")
-		}
-		if _, ok := payload["keys"]; ok && len(spec.keys) < 2 {
-			add("payload.keys", "name at least two stages to merge")
-		}
-		seen := map[string]bool{}
-		for j, k := range spec.keys {
-			if seen[k] {
-				add(fmt.Sprintf("payload.keys[%d]", j), "repeats stage %q", k)
-			}
-			seen[k] = true
-			hasStage(fmt.Sprintf("payload.keys[%d]", j), k)
-		}
+		pc.mergeStages()
 	case models.ProposeSplitStage:
-		needTarget()
-		into := r.list("into", true)
-		if _, ok := payload["into"]; ok && len(into) < 2 {
-			add("payload.into", "split into at least two stages")
-		}
-		for j, x := range into {
-			m, ok := x.(map[string]any)
-			if !ok {
-				add(fmt.Sprintf("payload.into[%d]", j), "must be a stage object")
-				continue
-			}
-			spec.split = append(spec.split, readStage(m, fmt.Sprintf("%s.into[%d]", pp, j), &errs))
-		}
+		pc.splitStage()
 	case models.ProposeAddTransition, models.ProposeRemoveTransition:
-		spec.from = r.str("from", true, 64)
-		spec.to = r.str("to", true, 64)
-		hasStage("payload.from", spec.from)
-		hasStage("payload.to", spec.to)
-		if pr.Kind == models.ProposeAddTransition {
-			spec.tkind = r.str("kind", false, 20)
-			spec.note = r.str("note", false, 2000)
-			if spec.tkind == "" {
-				spec.tkind = models.TransitionHypothesized
-			}
-			switch spec.tkind {
-			case models.TransitionHypothesized, models.TransitionAlternative, models.TransitionLoop:
-			default:
-				add("payload.kind", "must be one of hypothesized, alternative, loop")
-			}
-			if spec.from != "" && spec.from == spec.to && spec.tkind != models.TransitionLoop {
-				add("payload.to", "a transition from a stage to itself must have kind loop")
-			}
-			if c != nil && trans[[2]string{spec.from, spec.to}] {
-				add("payload.to", "the transition %s -> %s exists already", spec.from, spec.to)
-			}
-		} else if c != nil && spec.from != "" && spec.to != "" && !trans[[2]string{spec.from, spec.to}] {
-			add("payload.to", "names no transition of this version: %s -> %s", spec.from, spec.to)
-		}
-		if spec.target == "" {
-			spec.target = spec.from + "->" + spec.to
-		}
+		pc.transition(pr.Kind == models.ProposeAddTransition)
 	case models.ProposeMoveToCluster:
-		needTarget()
-		spec.cluster = r.str("cluster", false, 64)
-		if _, ok := payload["cluster"]; !ok {
-			add("payload.cluster", "is required: a cluster key, or \"\" to leave every cluster")
+		pc.needTarget()
+		pc.spec.cluster = pc.r.str("cluster", false, 64)
+		if _, ok := pc.payload["cluster"]; !ok {
+			pc.add("payload.cluster", "is required: a cluster key, or \"\" to leave every cluster")
 		}
-		if c != nil && spec.cluster != "" && !clusters[spec.cluster] {
-			add("payload.cluster", "names no cluster of this version: %q", spec.cluster)
+		if pc.content && pc.spec.cluster != "" && !pc.clusters[pc.spec.cluster] {
+			pc.add("payload.cluster", "names no cluster of this version: %q", pc.spec.cluster)
 		}
 	case models.ProposeOther:
-		spec.text = r.str("text", false, MaxComment)
+		pc.spec.text = pc.r.str("text", false, MaxComment)
 	}
-	r.finish()
-	return spec, errs
+	pc.r.finish()
+	return pc.spec, pc.errs
+}
+
+// proposalCheck is parseProposal's state: the proposal's path, the spec
+// being read, the errors so far and, when a version is given (content),
+// an index of its stages, clusters, transitions and codes.
+type proposalCheck struct {
+	path    string
+	spec    proposalSpec
+	errs    []models.FieldError
+	payload map[string]any
+	r       *payloadReader
+
+	content  bool
+	stages   map[string]models.Stage
+	clusters map[string]bool
+	trans    map[[2]string]bool
+	codes    map[string]string
+}
+
+func (pc *proposalCheck) add(field, format string, args ...any) {
+	pc.errs = append(pc.errs, models.FieldError{Field: joinField(pc.path, field), Message: fmt.Sprintf(format, args...)})
+}
+
+// index records the version's content the proposal is checked against.
+func (pc *proposalCheck) index(c *models.Content) {
+	pc.content = true
+	pc.stages, pc.clusters, pc.trans, pc.codes = map[string]models.Stage{}, map[string]bool{}, map[[2]string]bool{}, map[string]string{}
+	for _, st := range c.Stages {
+		pc.stages[st.Key] = st
+		for _, code := range st.Codes {
+			pc.codes[code] = st.Key
+		}
+	}
+	for _, k := range c.Clusters {
+		pc.clusters[k.Key] = true
+	}
+	for _, t := range c.Transitions {
+		pc.trans[[2]string{t.From, t.To}] = true
+	}
+}
+
+// hasStage requires key, when given, to name a stage of the version.
+func (pc *proposalCheck) hasStage(field, key string) {
+	if pc.content && key != "" {
+		if _, ok := pc.stages[key]; !ok {
+			pc.add(field, "names no stage of this version: %q", key)
+		}
+	}
+}
+
+// needTarget requires the target to be a stage key (of the version).
+func (pc *proposalCheck) needTarget() {
+	if pc.spec.target == "" {
+		pc.add("target", "is required: the key of the stage this proposal is about")
+		return
+	}
+	pc.hasStage("target", pc.spec.target)
+}
+
+func (pc *proposalCheck) addStage() {
+	spec := &pc.spec
+	spec.stage = readStageFields(pc.r)
+	spec.after = pc.r.str("after", false, 64)
+	if spec.target == "" {
+		spec.target = spec.stage.Key
+	} else if spec.target != spec.stage.Key {
+		pc.add("target", "must be empty or the new stage's key %q", spec.stage.Key)
+	}
+	if !pc.content {
+		return
+	}
+	if _, ok := pc.stages[spec.stage.Key]; ok {
+		pc.add("payload.key", "stage %q exists already", spec.stage.Key)
+	}
+	if spec.stage.Cluster != "" && !pc.clusters[spec.stage.Cluster] {
+		pc.add("payload.cluster", "names no cluster of this version: %q", spec.stage.Cluster)
+	}
+	for j, code := range spec.stage.Codes {
+		if other, ok := pc.codes[code]; ok {
+			pc.add(fmt.Sprintf("payload.codes[%d]", j), "code %q already indicates stage %q; a code indicates one stage", code, other)
+		}
+	}
+	pc.hasStage("payload.after", spec.after)
+}
+
+func (pc *proposalCheck) mergeStages() {
+	spec := &pc.spec
+	spec.keys = pc.r.strings("keys", true)
+	spec.into = pc.r.str("into", true, 64)
+	if spec.into != "" && !keyRe.MatchString(spec.into) {
+		pc.add("payload.into", "must be a stage key: 1-64 letters, digits, '_', '.' or '-'")
+	}
+	if _, ok := pc.payload["keys"]; ok && len(spec.keys) < 2 {
+		pc.add("payload.keys", "name at least two stages to merge")
+	}
+	seen := map[string]bool{}
+	for j, k := range spec.keys {
+		if seen[k] {
+			pc.add(fmt.Sprintf("payload.keys[%d]", j), "repeats stage %q", k)
+		}
+		seen[k] = true
+		pc.hasStage(fmt.Sprintf("payload.keys[%d]", j), k)
+	}
+}
+
+func (pc *proposalCheck) splitStage() {
+	pc.needTarget()
+	into := pc.r.list("into", true)
+	if _, ok := pc.payload["into"]; ok && len(into) < 2 {
+		pc.add("payload.into", "split into at least two stages")
+	}
+	pp := joinField(pc.path, "payload")
+	for j, x := range into {
+		m, ok := x.(map[string]any)
+		if !ok {
+			pc.add(fmt.Sprintf("payload.into[%d]", j), "must be a stage object")
+			continue
+		}
+		pc.spec.split = append(pc.spec.split, readStage(m, fmt.Sprintf("%s.into[%d]", pp, j), &pc.errs))
+	}
+}
+
+// transition reads add_transition (add) or remove_transition.
+func (pc *proposalCheck) transition(add bool) {
+	spec := &pc.spec
+	spec.from = pc.r.str("from", true, 64)
+	spec.to = pc.r.str("to", true, 64)
+	pc.hasStage("payload.from", spec.from)
+	pc.hasStage("payload.to", spec.to)
+	exists := pc.trans[[2]string{spec.from, spec.to}]
+	if add {
+		spec.tkind = pc.r.str("kind", false, 20)
+		spec.note = pc.r.str("note", false, 2000)
+		if spec.tkind == "" {
+			spec.tkind = models.TransitionHypothesized
+		}
+		switch spec.tkind {
+		case models.TransitionHypothesized, models.TransitionAlternative, models.TransitionLoop:
+		default:
+			pc.add("payload.kind", "must be one of hypothesized, alternative, loop")
+		}
+		if spec.from != "" && spec.from == spec.to && spec.tkind != models.TransitionLoop {
+			pc.add("payload.to", "a transition from a stage to itself must have kind loop")
+		}
+		if pc.content && exists {
+			pc.add("payload.to", "the transition %s -> %s exists already", spec.from, spec.to)
+		}
+	} else if pc.content && spec.from != "" && spec.to != "" && !exists {
+		pc.add("payload.to", "names no transition of this version: %s -> %s", spec.from, spec.to)
+	}
+	if spec.target == "" {
+		spec.target = spec.from + "->" + spec.to
+	}
 }
 
 // CheckProposals checks a review's proposals against version content c
@@ -457,46 +503,9 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 		if err != nil {
 			return err
 		}
-		var rounds []models.Round
-		if in.Rounds == nil {
-			for _, r := range all {
-				if r.VersionID == v.ID && r.Status == models.RoundClosed {
-					rounds = append(rounds, r)
-				}
-			}
-			if len(rounds) == 0 {
-				return models.InvalidField("rounds", "version %d has no closed panel rounds", n)
-			}
-		} else {
-			byID := map[int64]models.Round{}
-			for _, r := range all {
-				byID[r.ID] = r
-			}
-			seen := map[int64]bool{}
-			if len(in.Rounds) == 0 {
-				errs = append(errs, models.FieldError{Field: "rounds", Message: "name at least one round (or leave rounds out for all closed rounds)"})
-			}
-			for i, id := range in.Rounds {
-				f := fmt.Sprintf("rounds[%d]", i)
-				r, ok := byID[id]
-				switch {
-				case !ok:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("no round %d on model %s", id, slug)})
-				case r.VersionID != v.ID:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d reviewed version %d, not %d", id, r.VersionNumber, n)})
-				case r.Status != models.RoundClosed:
-					errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d is %s; only closed rounds count", id, r.Status)})
-				case seen[id]:
-					errs = append(errs, models.FieldError{Field: f, Message: "repeats a round"})
-				default:
-					seen[id] = true
-					rounds = append(rounds, r)
-				}
-			}
-			if err := models.Invalid(errs); err != nil {
-				return err
-			}
-			slices.SortFunc(rounds, func(a, b models.Round) int { return a.Number - b.Number })
+		rounds, err := pickRounds(all, v, slug, in.Rounds)
+		if err != nil {
+			return err
 		}
 		var accepted []roundProposal
 		ids := make([]int64, 0, len(rounds))
@@ -530,6 +539,56 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 			fmt.Sprintf("from version %d, %d accepted proposals", n, len(accepted)))
 	})
 	return out, err
+}
+
+// pickRounds chooses the rounds Revise takes proposals from among all the
+// model's rounds: every closed round on version v when ids is nil, else
+// the rounds ids names, each of which must be a closed round on v (sorted
+// by number).
+func pickRounds(all []models.Round, v models.Version, slug string, ids []int64) ([]models.Round, error) {
+	var rounds []models.Round
+	var errs []models.FieldError
+	if ids == nil {
+		for _, r := range all {
+			if r.VersionID == v.ID && r.Status == models.RoundClosed {
+				rounds = append(rounds, r)
+			}
+		}
+		if len(rounds) == 0 {
+			return nil, models.InvalidField("rounds", "version %d has no closed panel rounds", v.Number)
+		}
+	} else {
+		byID := map[int64]models.Round{}
+		for _, r := range all {
+			byID[r.ID] = r
+		}
+		seen := map[int64]bool{}
+		if len(ids) == 0 {
+			errs = append(errs, models.FieldError{Field: "rounds", Message: "name at least one round (or leave rounds out for all closed rounds)"})
+		}
+		for i, id := range ids {
+			f := fmt.Sprintf("rounds[%d]", i)
+			r, ok := byID[id]
+			switch {
+			case !ok:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("no round %d on model %s", id, slug)})
+			case r.VersionID != v.ID:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d reviewed version %d, not %d", id, r.VersionNumber, v.Number)})
+			case r.Status != models.RoundClosed:
+				errs = append(errs, models.FieldError{Field: f, Message: fmt.Sprintf("round %d is %s; only closed rounds count", id, r.Status)})
+			case seen[id]:
+				errs = append(errs, models.FieldError{Field: f, Message: "repeats a round"})
+			default:
+				seen[id] = true
+				rounds = append(rounds, r)
+			}
+		}
+		if err := models.Invalid(errs); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(rounds, func(a, b models.Round) int { return a.Number - b.Number })
+	}
+	return rounds, nil
 }
 
 func joinRoundNumbers(rs []models.Round) string {

@@ -57,3 +57,45 @@ func TestApplyProposalsConflicts(t *testing.T) {
 		t.Errorf("content: clusters %v, errors %v", c.Clusters, ValidateContent(c))
 	}
 }
+
+// TestPickRounds: every closed round of the version by default, in number
+// order when named, and each named round that is not a closed round of
+// the version is named.
+func TestPickRounds(t *testing.T) {
+	v := models.Version{ID: 2, Number: 1}
+	all := []models.Round{
+		{ID: 10, Number: 2, VersionID: 2, Status: models.RoundClosed},
+		{ID: 11, Number: 1, VersionID: 2, Status: models.RoundClosed},
+		{ID: 12, Number: 3, VersionID: 2, Status: models.RoundOpen},
+		{ID: 13, Number: 4, VersionID: 3, VersionNumber: 2, Status: models.RoundClosed},
+	}
+	numbers := func(rs []models.Round) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, string(rune('0'+r.Number)))
+		}
+		return strings.Join(out, ",")
+	}
+	if rs, err := pickRounds(all, v, "m", nil); err != nil || numbers(rs) != "2,1" {
+		t.Errorf("default: %s %v", numbers(rs), err)
+	}
+	if rs, err := pickRounds(all, v, "m", []int64{10, 11}); err != nil || numbers(rs) != "1,2" {
+		t.Errorf("named: %s %v", numbers(rs), err)
+	}
+	_, err := pickRounds(all, v, "m", []int64{99, 13, 12, 11, 11})
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range ve.Fields {
+		got = append(got, f.Field+": "+f.Message)
+	}
+	want := "rounds[0]: no round 99 on model m|rounds[1]: round 13 reviewed version 2, not 1|rounds[2]: round 12 is open; only closed rounds count|rounds[4]: repeats a round"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
+	}
+	if _, err := pickRounds(all[2:], v, "m", nil); !errors.As(err, &ve) || ve.Fields[0].Field != "rounds" {
+		t.Errorf("no closed round: %v", err)
+	}
+}
