@@ -62,41 +62,59 @@ func DiffContent(a, b models.Content) Diff {
 	d := Diff{StagesAdded: []models.Stage{}, StagesRemoved: []models.Stage{}, StagesChanged: []StageChange{},
 		TransAdded: []models.Transition{}, TransRemoved: []models.Transition{},
 		ClustersAdded: []models.Cluster{}, ClustersRemoved: []models.Cluster{}, ClustersChanged: []ClusterChange{}}
+	d.diffStages(a.Stages, b.Stages)
+	d.diffTransitions(a.Transitions, b.Transitions)
+	d.diffClusters(a.Clusters, b.Clusters)
+	return d
+}
+
+// diffStages matches stages by key.
+func (d *Diff) diffStages(a, b []models.Stage) {
 	old := map[string]models.Stage{}
-	for _, s := range a.Stages {
+	for _, s := range a {
 		old[s.Key] = s
 	}
 	now := map[string]bool{}
-	for _, s := range b.Stages {
+	for _, s := range b {
 		now[s.Key] = true
 		o, ok := old[s.Key]
 		if !ok {
 			d.StagesAdded = append(d.StagesAdded, s)
 			continue
 		}
-		f := map[string]FieldChange{}
-		cmp := func(name string, x, y any, eq bool) {
-			if !eq {
-				f[name] = FieldChange{From: x, To: y}
-			}
-		}
-		cmp("name", o.Name, s.Name, o.Name == s.Name)
-		cmp("description", o.Description, s.Description, o.Description == s.Description)
-		cmp("actor", o.Actor, s.Actor, o.Actor == s.Actor)
-		cmp("role", o.Role, s.Role, o.Role == s.Role)
-		cmp("optional", o.Optional, s.Optional, o.Optional == s.Optional)
-		cmp("cluster", o.Cluster, s.Cluster, o.Cluster == s.Cluster)
-		oc, nc := sortedCopy(o.Codes), sortedCopy(s.Codes)
-		cmp("codes", oc, nc, slices.Equal(oc, nc))
-		if len(f) > 0 {
+		if f := stageFields(o, s); len(f) > 0 {
 			d.StagesChanged = append(d.StagesChanged, StageChange{Key: s.Key, Fields: f})
 		}
 	}
-	for _, s := range a.Stages {
+	for _, s := range a {
 		if !now[s.Key] {
 			d.StagesRemoved = append(d.StagesRemoved, s)
 		}
 	}
+}
+
+// stageFields lists the fields of a stage that changed (codes as sets).
+func stageFields(o, s models.Stage) map[string]FieldChange {
+	f := map[string]FieldChange{}
+	cmp := func(name string, x, y any, eq bool) {
+		if !eq {
+			f[name] = FieldChange{From: x, To: y}
+		}
+	}
+	cmp("name", o.Name, s.Name, o.Name == s.Name)
+	cmp("description", o.Description, s.Description, o.Description == s.Description)
+	cmp("actor", o.Actor, s.Actor, o.Actor == s.Actor)
+	cmp("role", o.Role, s.Role, o.Role == s.Role)
+	cmp("optional", o.Optional, s.Optional, o.Optional == s.Optional)
+	cmp("cluster", o.Cluster, s.Cluster, o.Cluster == s.Cluster)
+	oc, nc := sortedCopy(o.Codes), sortedCopy(s.Codes)
+	cmp("codes", oc, nc, slices.Equal(oc, nc))
+	return f
+}
+
+// diffTransitions matches transitions by (from, to, kind): a changed kind
+// is one removed and one added.
+func (d *Diff) diffTransitions(a, b []models.Transition) {
 	type tk struct{ from, to, kind string }
 	key := func(t models.Transition) tk {
 		k := t.Kind
@@ -106,26 +124,30 @@ func DiffContent(a, b models.Content) Diff {
 		return tk{t.From, t.To, k}
 	}
 	ot, nt := map[tk]bool{}, map[tk]bool{}
-	for _, t := range a.Transitions {
+	for _, t := range a {
 		ot[key(t)] = true
 	}
-	for _, t := range b.Transitions {
+	for _, t := range b {
 		nt[key(t)] = true
 		if !ot[key(t)] {
 			d.TransAdded = append(d.TransAdded, t)
 		}
 	}
-	for _, t := range a.Transitions {
+	for _, t := range a {
 		if !nt[key(t)] {
 			d.TransRemoved = append(d.TransRemoved, t)
 		}
 	}
+}
+
+// diffClusters matches clusters by key.
+func (d *Diff) diffClusters(a, b []models.Cluster) {
 	oc := map[string]models.Cluster{}
-	for _, c := range a.Clusters {
+	for _, c := range a {
 		oc[c.Key] = c
 	}
 	nc := map[string]bool{}
-	for _, c := range b.Clusters {
+	for _, c := range b {
 		nc[c.Key] = true
 		o, ok := oc[c.Key]
 		switch {
@@ -135,12 +157,11 @@ func DiffContent(a, b models.Content) Diff {
 			d.ClustersChanged = append(d.ClustersChanged, ClusterChange{Key: c.Key, Fields: map[string]FieldChange{"name": {From: o.Name, To: c.Name}}})
 		}
 	}
-	for _, c := range a.Clusters {
+	for _, c := range a {
 		if !nc[c.Key] {
 			d.ClustersRemoved = append(d.ClustersRemoved, c)
 		}
 	}
-	return d
 }
 
 func sortedCopy(xs []string) []string {
