@@ -301,7 +301,7 @@ func toReview(rv models.Review) reviewResponse {
 
 type decisionRequest struct {
 	Decision string `json:"decision" validate:"required,oneof=accepted rejected deferred"`
-	Note     string `json:"note" default:""`
+	Note     string `json:"note" validate:"max=5000" default:""`
 }
 
 type reviseRequest struct {

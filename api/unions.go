@@ -79,7 +79,7 @@ func payloadObject(g *schemaGen, in bool, fields []payloadField) *openapi3.Schem
 	return s
 }
 
-// proposalKinds lists each kind's payload (workflow/revise.go).
+// proposalKinds lists each kind's payload (workflow/versions/revise.go).
 var proposalKinds = []struct {
 	kind, name, doc string
 	fields          []payloadField

@@ -88,6 +88,7 @@ func testValidateTagsEnforced(t *testing.T, f envFactory) {
 		// model team: required, dive min
 		{"team pis missing", "PUT", "/api/v1/models/vt/team", map[string]any{}, "pis"},
 		{"team pi id 0", "PUT", "/api/v1/models/vt/team", map[string]any{"pis": []int{0}}, "pis[0]"},
+		{"team of 201 PIs", "PUT", "/api/v1/models/vt/team", map[string]any{"pis": make([]int, 201)}, "pis"},
 		// versions: required, min items, oneof, notblank, max, dive into codes
 		{"version stages missing", "POST", "/api/v1/models/vt/versions", map[string]any{"notes": "n"}, "stages"},
 		{"version stages empty", "POST", "/api/v1/models/vt/versions", version(func(v map[string]any) { v["stages"] = []any{} }), "stages"},
@@ -127,6 +128,7 @@ func testValidateTagsEnforced(t *testing.T, f envFactory) {
 		{"review stage key", "PUT", round1 + "/review", map[string]any{"stages": []any{map[string]any{"key": "", "relevance": 5}}}, "stages[0].key"},
 		{"review proposal kind", "PUT", round1 + "/review", map[string]any{"proposals": []any{map[string]any{"kind": "rewrite"}}}, "proposals[0].kind"},
 		{"decision", "POST", round1 + "/proposals/1/decision", map[string]any{"decision": "maybe"}, "decision"},
+		{"decision note too long", "POST", round1 + "/proposals/1/decision", map[string]any{"decision": "accepted", "note": long(5001)}, "note"},
 		{"revise no rounds", "POST", "/api/v1/models/vt/versions/1/revise", map[string]any{"rounds": []int{}}, "rounds"},
 		// sign-in: notblank
 		{"sign-in token blank", "POST", "/api/v1/session", map[string]any{"token": " "}, "token"},

@@ -194,11 +194,8 @@ type comparisonPlan struct {
 func (s *Service) plan(ctx context.Context, actor models.User, in ComparisonInput) (comparisonPlan, error) {
 	pl := comparisonPlan{in: in}
 	var errs []models.FieldError
-	if pl.in.Sessions == "" {
+	if pl.in.Sessions == "" { // "selected" or "all": the api request's validate tag
 		pl.in.Sessions = "selected"
-	}
-	if pl.in.Sessions != "selected" && pl.in.Sessions != "all" {
-		errs = append(errs, models.FieldError{Field: "sessions", Message: `must be "selected" or "all"`})
 	}
 	if pl.in.Coder == "" {
 		pl.in.Coder = "consensus"

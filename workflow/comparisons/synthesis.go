@@ -81,30 +81,21 @@ func (in SynthesisInput) resolve(rep conformance.Report) (SynthesisParams, []mod
 		OptionalUnsupported: true, ClusterReversals: true, MinAdjustedResidual: in.MinAdjustedResidual,
 		MakeUnordered: true, MinCooccur: DefaultMinCooccur, MinReversalShare: DefaultMinReversalShare,
 		ProposeStages: true, MinUnmappedShare: DefaultMinUnmappedShare}
+	// The ranges (min_cooccur ≥ 1, 0 < min_reversal_share ≤ 0.5,
+	// 0 < min_unmapped_share ≤ 1, 0 < support_threshold ≤ 1) are the api
+	// request's validate tags; callers pass checked values.
 	var errs []models.FieldError
 	if in.MinCooccur != nil {
 		p.MinCooccur = *in.MinCooccur
-		if p.MinCooccur < 1 {
-			errs = append(errs, models.FieldError{Field: "params.min_cooccur", Message: "must be a whole number of sessions, at least 1"})
-		}
 	}
 	if in.MinReversalShare != nil {
 		p.MinReversalShare = *in.MinReversalShare
-		if !(p.MinReversalShare > 0 && p.MinReversalShare <= 0.5) {
-			errs = append(errs, models.FieldError{Field: "params.min_reversal_share", Message: "must be in (0, 0.5]: each of the two orders must reach it"})
-		}
 	}
 	if in.MinUnmappedShare != nil {
 		p.MinUnmappedShare = *in.MinUnmappedShare
-		if !(p.MinUnmappedShare > 0 && p.MinUnmappedShare <= 1) {
-			errs = append(errs, models.FieldError{Field: "params.min_unmapped_share", Message: "must be in (0, 1]"})
-		}
 	}
 	if in.SupportThreshold != nil {
 		p.SupportThreshold = *in.SupportThreshold
-		if !(p.SupportThreshold > 0 && p.SupportThreshold <= 1) {
-			errs = append(errs, models.FieldError{Field: "params.support_threshold", Message: "must be in (0, 1]"})
-		}
 	}
 	if z := in.MinAdjustedResidual; z != nil && (math.IsNaN(*z) || math.IsInf(*z, 0)) {
 		errs = append(errs, models.FieldError{Field: "params.min_adjusted_residual", Message: "must be a finite number"})

@@ -311,24 +311,17 @@ func TestProposeStageBoundaries(t *testing.T) {
 	}
 }
 
-// TestSynthesisParamsResolve: defaults, and each bad value named.
+// TestSynthesisParamsResolve: defaults, and given values taken. (The
+// ranges are the api request's validate tags: TestValidateTagsEnforced.)
 func TestSynthesisParamsResolve(t *testing.T) {
 	rep := conformance.Report{Params: conformance.Params{SupportThreshold: 0.5}}
 	p, errs := SynthesisInput{}.resolve(rep)
 	if len(errs) > 0 || !p.MakeUnordered || p.MinCooccur != 3 || p.MinReversalShare != 0.25 || !p.ProposeStages || p.MinUnmappedShare != 0.25 {
 		t.Errorf("defaults = %+v %v", p, errs)
 	}
-	zero, big, half := 0, 0.51, 0.5
-	neg := -0.1
-	_, errs = SynthesisInput{MinCooccur: &zero, MinReversalShare: &big, MinUnmappedShare: &neg}.resolve(rep)
-	var fields []string
-	for _, e := range errs {
-		fields = append(fields, e.Field)
-	}
-	if !slices.Equal(fields, []string{"params.min_cooccur", "params.min_reversal_share", "params.min_unmapped_share"}) {
-		t.Errorf("errors = %v", errs)
-	}
-	if _, errs = (SynthesisInput{MinReversalShare: &half}).resolve(rep); len(errs) > 0 {
-		t.Errorf("0.5 rejected: %v", errs)
+	two, half, most, t9 := 2, 0.5, 1.0, 0.9
+	p, errs = SynthesisInput{MinCooccur: &two, MinReversalShare: &half, MinUnmappedShare: &most, SupportThreshold: &t9}.resolve(rep)
+	if len(errs) > 0 || p.MinCooccur != 2 || p.MinReversalShare != 0.5 || p.MinUnmappedShare != 1 || p.SupportThreshold != 0.9 {
+		t.Errorf("given = %+v %v", p, errs)
 	}
 }

@@ -66,7 +66,6 @@ const DemoDatasetName = "Demo: CBT rupture repair"
 // Limits of datasets.
 const (
 	maxDatasetName = 200
-	maxCaseText    = 2000
 )
 
 // canReadDatasets: only admins, PIs and coders work with datasets; which
@@ -545,9 +544,8 @@ func (s *Service) UpsertCases(ctx context.Context, actor models.User, id int64, 
 			}
 			seen[label] = i
 		}
-		core.CheckText(&errs, p+".treatment", c.Treatment, false, maxCaseText)
-		core.CheckText(&errs, p+".therapist", c.Therapist, false, maxCaseText)
-		core.CheckText(&errs, p+".outcome", c.Outcome, false, maxCaseText)
+		// treatment, therapist, outcome: at most 2000 characters, the api
+		// request's validate tags.
 	}
 	if err := models.Invalid(errs); err != nil {
 		return 0, err

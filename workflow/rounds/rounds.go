@@ -830,15 +830,10 @@ func (s *Service) pseudonyms(ctx context.Context, r models.Round) (map[int64]str
 	return Pseudonyms(r, ids), nil
 }
 
-// Decide records the PI's decision on a proposal of a closed round.
+// Decide records the PI's decision on a proposal of a closed round. The
+// decision (accepted, rejected or deferred) and the note's length are the
+// api request's validate tags; callers pass checked values.
 func (s *Service) Decide(ctx context.Context, actor models.User, roundID, proposalID int64, decision, note string) (PseudonymousProposal, error) {
-	var errs []models.FieldError
-	switch decision {
-	case models.DecisionAccepted, models.DecisionRejected, models.DecisionDeferred:
-	default:
-		errs = append(errs, models.FieldError{Field: "decision", Message: "must be accepted, rejected or deferred"})
-	}
-	core.CheckText(&errs, "note", note, false, versions.MaxComment)
 	var out PseudonymousProposal
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		r, err := s.manageRound(ctx, actor, roundID)
@@ -853,9 +848,6 @@ func (s *Service) Decide(ctx context.Context, actor models.User, roundID, propos
 		}
 		p, err := s.store.ProposalByID(ctx, roundID, proposalID)
 		if err != nil {
-			return err
-		}
-		if err := models.Invalid(errs); err != nil {
 			return err
 		}
 		now := s.now()

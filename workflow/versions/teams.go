@@ -55,10 +55,7 @@ func (s *Service) SetModelTeam(ctx context.Context, actor models.User, slug stri
 		if m, err = s.ModelForChange(ctx, actor, slug, "changes its team"); err != nil {
 			return err
 		}
-		var errs []models.FieldError
-		if len(pis) > 200 {
-			return models.InvalidField("pis", "must list at most 200 PIs")
-		}
+		var errs []models.FieldError // at most 200 PIs: the api request's validate tag
 		users, err := s.store.UsersByIDs(ctx, pis)
 		if err != nil {
 			return err
