@@ -354,6 +354,12 @@ func wrk(ctx context.Context, cpu, url, token string, conns int, d time.Duration
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
+	return parseWrk(out)
+}
+
+// parseWrk reads requests per second and the 50th and 99th latency
+// percentiles from wrk --latency's report; non-2xx answers are an error.
+func parseWrk(out []byte) (result, error) {
 	var r result
 	m := rpsRe.FindSubmatch(out)
 	if m == nil {
