@@ -47,7 +47,8 @@ func readFailure(err error) error {
 // bindStrict decodes a JSON body into dst, strictly: the body must be one
 // JSON value with nothing after it, valid UTF-8, without NUL characters;
 // unknown fields, server-owned fields and wrong types are named by path.
-// Syntax errors are ErrMalformed (400); the rest a ValidationError (422).
+// Then dst's validate tags are checked (validate.go). Syntax errors are
+// ErrMalformed (400); the rest a ValidationError (422) naming every field.
 func bindStrict(c echo.Context, dst any) error {
 	if err := jsonContentType(c); err != nil {
 		return err
@@ -72,7 +73,7 @@ func jsonContentType(c echo.Context) error {
 // lifecycle action's note, parameters that all have defaults).
 func bindOptional(c echo.Context, dst any) error {
 	if c.Request().ContentLength == 0 {
-		return nil
+		return validateInput(dst)
 	}
 	return bindStrict(c, dst)
 }
@@ -108,7 +109,7 @@ func decodeStrict(body []byte, dst any) error {
 		// checkShape accepted it, so this is unexpected; still the client's input.
 		return models.InvalidField("", "%s", err.Error())
 	}
-	return nil
+	return validateInput(dst)
 }
 
 func jsonErrorText(err error, body []byte) string {

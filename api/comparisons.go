@@ -13,31 +13,31 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/comparisons"
 	"github.com/stagewise/stagewise/workflow/conformance"
 	"github.com/stagewise/stagewise/workflow/diagram"
 )
 
 type comparisonParamsDTO struct {
-	SupportThreshold *float64 `json:"support_threshold" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1"`
-	Unit             *string  `json:"unit" enum:"session,case" default:"session" doc:"the unit of support"`
-	Lag              *int     `json:"lag" default:"1" doc:"lag of the lag-sequential table, 1-5"`
+	SupportThreshold *float64 `json:"support_threshold" validate:"omitnil,gt=0,lte=1" default:"0.5" doc:"a stage or transition is supported when its share of units reaches it"`
+	Unit             *string  `json:"unit" validate:"omitnil,oneof=session case" default:"session" doc:"the unit of support"`
+	Lag              *int     `json:"lag" validate:"omitnil,min=1,max=5" default:"1" doc:"lag of the lag-sequential table"`
 	AllowRepeats     *bool    `json:"allow_repeats" default:"false" doc:"keep consecutive repeats in the lag table, and list observed self-pairs among the transitions"`
-	Unmapped         *string  `json:"unmapped" enum:"deviation,ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
-	Outcome          *string  `json:"outcome" enum:"resolution_stage,reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
-	OutcomeMin       *int     `json:"outcome_min" doc:"outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4"`
-	OutcomeRater     *string  `json:"outcome_rater" enum:"patient,therapist" doc:"outcome reported only: whose rating; default patient"`
+	Unmapped         *string  `json:"unmapped" validate:"omitnil,oneof=deviation ignore" default:"deviation" doc:"what an event whose code indicates no stage does to the alignment"`
+	Outcome          *string  `json:"outcome" validate:"omitnil,oneof=resolution_stage reported" default:"resolution_stage" doc:"report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min"`
+	OutcomeMin       *int     `json:"outcome_min" validate:"omitnil,min=1,max=5" doc:"outcome reported only: the lowest resolution rating that counts as resolved; default 4"`
+	OutcomeRater     *string  `json:"outcome_rater" validate:"omitnil,oneof=patient therapist" doc:"outcome reported only: whose rating; default patient"`
 }
 
 func (comparisonParamsDTO) openAPIName() string { return "ComparisonParams" }
 
 type comparisonRequest struct {
-	Model     string              `json:"model" required:"true" doc:"the model's slug"`
-	Version   int                 `json:"version" required:"true" doc:"the version number"`
-	Dataset   int64               `json:"dataset" required:"true" doc:"the dataset id"`
-	Sessions  string              `json:"sessions" enum:"selected,all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
+	Model     string              `json:"model" validate:"required" doc:"the model's slug"`
+	Version   int                 `json:"version" validate:"required,min=1" doc:"the version number"`
+	Dataset   int64               `json:"dataset" validate:"required,min=1" doc:"the dataset id"`
+	Sessions  string              `json:"sessions" validate:"omitempty,oneof=selected all" default:"selected" doc:"selected: the dataset's latest stored selection (none stored: 422)"`
 	Coder     string              `json:"coder" default:"consensus" doc:"whose events are used; a session without them is left out and counted"`
-	CompareTo *int                `json:"compare_to" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
+	CompareTo *int                `json:"compare_to" validate:"omitnil,min=1" doc:"another version of the same model, compared on the same sessions and parameters: report.baseline"`
 	Params    comparisonParamsDTO `json:"params"`
 }
 
@@ -91,17 +91,17 @@ func writeComparison(c echo.Context, status int, cmp models.Comparison, conditio
 }
 
 type synthesisParamsDTO struct {
-	SupportThreshold    *float64 `json:"support_threshold" doc:"decides supported (default: the comparison's)"`
+	SupportThreshold    *float64 `json:"support_threshold" validate:"omitnil,gt=0,lte=1" doc:"decides supported (default: the comparison's)"`
 	MinAdjustedResidual *float64 `json:"min_adjusted_residual" doc:"also require an added transition's lag-1 adjusted residual to reach this (e.g. 1.96); default off"`
 	AddObserved         *bool    `json:"add_observed" default:"true" doc:"add supported observed transitions the model does not allow, as alternative"`
 	DemoteUnsupported   *bool    `json:"demote_unsupported" default:"true" doc:"turn unsupported hypothesized transitions into alternative"`
 	OptionalUnsupported *bool    `json:"optional_unsupported" default:"true" doc:"mark unsupported stages optional"`
 	ClusterReversals    *bool    `json:"cluster_reversals" default:"true" doc:"put two process stages observed with support in both orders into one cluster"`
 	MakeUnordered       *bool    `json:"make_unordered" default:"true" doc:"group process stages observed in both orders (order-free) into one any-order cluster"`
-	MinCooccur          *int     `json:"min_cooccur" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
-	MinReversalShare    *float64 `json:"min_reversal_share" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
+	MinCooccur          *int     `json:"min_cooccur" validate:"omitnil,min=1" default:"3" doc:"sessions in which both stages of a pair must occur for make_unordered"`
+	MinReversalShare    *float64 `json:"min_reversal_share" validate:"omitnil,gt=0,lte=0.5" default:"0.25" doc:"share of co-occurring sessions each order must hold for make_unordered"`
 	ProposeStages       *bool    `json:"propose_stages" default:"true" doc:"note frequent unmapped codes as propose_stage entries (not applied)"`
-	MinUnmappedShare    *float64 `json:"min_unmapped_share" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
+	MinUnmappedShare    *float64 `json:"min_unmapped_share" validate:"omitnil,gt=0,lte=1" default:"0.25" doc:"share of sessions an unmapped code must occur in for propose_stage"`
 }
 
 type synthesisRequest struct {
@@ -140,20 +140,7 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	var errs []models.FieldError
-	if req.Model == "" {
-		errs = append(errs, models.FieldError{Field: "model", Message: "is required: the model's slug"})
-	}
-	if req.Version < 1 {
-		errs = append(errs, models.FieldError{Field: "version", Message: "is required: a version number"})
-	}
-	if req.Dataset < 1 {
-		errs = append(errs, models.FieldError{Field: "dataset", Message: "is required: a dataset id"})
-	}
-	if err := models.Invalid(errs); err != nil {
-		return err
-	}
-	cmp, err := s.Service.CreateComparison(c.Request().Context(), u, workflow.ComparisonInput{
+	cmp, err := s.Service.Comparisons.CreateComparison(c.Request().Context(), u, comparisons.ComparisonInput{
 		Model: req.Model, Version: req.Version, Dataset: req.Dataset, Sessions: req.Sessions, Coder: req.Coder,
 		SupportThreshold: req.Params.SupportThreshold, Unit: req.Params.Unit, Lag: req.Params.Lag, AllowRepeats: req.Params.AllowRepeats,
 		Unmapped: req.Params.Unmapped, Outcome: req.Params.Outcome, OutcomeMin: req.Params.OutcomeMin, OutcomeRater: req.Params.OutcomeRater,
@@ -171,7 +158,7 @@ func (s *server) listComparisons(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.Service.ListComparisons(c.Request().Context(), u, p)
+	cs, err := s.Service.Comparisons.ListComparisons(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
@@ -185,7 +172,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cmp, err := s.Service.Comparison(c.Request().Context(), u, id)
+	cmp, err := s.Service.Comparisons.Comparison(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -193,7 +180,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	case "", "json":
 		return writeComparison(c, http.StatusOK, cmp, true)
 	case "csv":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -204,7 +191,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-sessions.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "validation.csv":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -215,11 +202,11 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="comparison-`+c.Param("id")+`-validation.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	case "svg":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
-		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		v, err := s.Service.Versions.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
 		if err != nil {
 			return err
 		}
@@ -241,7 +228,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
 	case "index.svg":
-		rep, err := workflow.ComparisonReport(cmp)
+		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
 		}
@@ -249,7 +236,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 		// The legend names the stages when the caller may read the
 		// version; a dataset-team member who may not (a draft) gets the
 		// stage keys the report already holds, in model order.
-		v, err := s.Service.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
+		v, err := s.Service.Versions.Version(c.Request().Context(), u, cmp.ModelSlug, cmp.VersionNumber)
 		switch {
 		case err == nil:
 			for _, st := range v.Content.Stages {
@@ -280,7 +267,7 @@ func (s *server) synthesize(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	v, err := s.Service.Synthesize(c.Request().Context(), u, id, workflow.SynthesisInput{
+	v, err := s.Service.Comparisons.Synthesize(c.Request().Context(), u, id, comparisons.SynthesisInput{
 		SupportThreshold: req.Params.SupportThreshold, MinAdjustedResidual: req.Params.MinAdjustedResidual,
 		AddObserved: req.Params.AddObserved, DemoteUnsupported: req.Params.DemoteUnsupported,
 		OptionalUnsupported: req.Params.OptionalUnsupported, ClusterReversals: req.Params.ClusterReversals, Notes: req.Notes,

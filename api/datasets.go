@@ -3,11 +3,13 @@ package api
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +17,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
 	"github.com/stagewise/stagewise/workflow/dataset"
+	"github.com/stagewise/stagewise/workflow/datasets"
 	"github.com/stagewise/stagewise/workflow/sheet"
 	"github.com/stagewise/stagewise/workflow/stats"
 )
@@ -88,18 +90,23 @@ func (s *server) datasetRoutes() []route {
 // ---- request and response types ----
 
 type codeDTO struct {
-	Code   string `json:"code" required:"true"`
-	Family string `json:"family" required:"true"`
+	Code   string `json:"code" validate:"required"`
+	Family string `json:"family" validate:"required"`
 	Label  string `json:"label" default:""`
 }
 
 // datasetCreateRequest: codebook is "3rs-2015" or a list of codeDTO;
 // reverse_keyed (WAI-12 item numbers scored 8 − x) defaults to [4, 10].
 type datasetCreateRequest struct {
-	Name         string `json:"name" required:"true"`
-	Codebook     any    `json:"codebook" required:"true" schema:"codebook" doc:"\"3rs-2015\" (the built-in 3RS codebook) or a list of {code, family, label}"`
-	ReverseKeyed *[]int `json:"reverse_keyed" default:"[4,10]" doc:"WAI-12 item numbers scored 8 − x"`
+	Name         string `json:"name" validate:"notblank,max=200"`
+	Codebook     any    `json:"codebook" validate:"required" schema:"codebook" doc:"\"3rs-2015\" (the built-in 3RS codebook) or a list of {code, family, label}"`
+	ReverseKeyed *[]int `json:"reverse_keyed" validate:"omitnil,dive,min=1,max=12" default:"[4,10]" doc:"WAI-12 item numbers scored 8 − x"`
 }
+
+// The workflow checks a new dataset's name, codebook and reverse-keyed
+// items in one pass (validate.go, workflowChecked); codebook's presence is
+// checked by createDataset, as it is a union.
+func (datasetCreateRequest) checkedByWorkflow() {}
 
 type coderDTO struct {
 	Coder  string `json:"coder"`
@@ -118,13 +125,13 @@ type memberDTO struct {
 
 // teamMemberDTO is one member of a PUT …/members body.
 type teamMemberDTO struct {
-	User  int64  `json:"user" required:"true" doc:"the user's id: a PI for role pi, a coder for role coder"`
-	Role  string `json:"role" required:"true" enum:"pi,coder"`
+	User  int64  `json:"user" validate:"required,min=1" doc:"the user's id: a PI for role pi, a coder for role coder"`
+	Role  string `json:"role" validate:"required,oneof=pi coder"`
 	Coder string `json:"coder" doc:"the name the member codes under in events files; required for coders, optional for PIs; unique in the team; a coder may not use \"consensus\""`
 }
 
 type membersRequest struct {
-	Members []teamMemberDTO `json:"members" required:"true" doc:"the whole team; the creator stays a PI when left out"`
+	Members []teamMemberDTO `json:"members" validate:"required" doc:"the whole team; the creator stays a PI when left out"`
 }
 
 type membersResponse struct {
@@ -169,7 +176,7 @@ func toMembers(d models.Dataset, ms []models.DatasetMember) []memberDTO {
 	return out
 }
 
-func toDataset(d workflow.DatasetInfo) datasetResponse {
+func toDataset(d datasets.DatasetInfo) datasetResponse {
 	r := datasetResponse{ID: d.ID, Name: d.Name, Owner: ownerResponse{ID: d.OwnerID, Name: d.OwnerName}, CodebookName: d.CodebookName,
 		Codebook: make([]codeDTO, len(d.Codebook)), ReverseKeyed: append([]int{}, d.ReverseKeyed...),
 		Cases: d.Stats.Cases, Sessions: d.Stats.Sessions, Reports: d.Stats.Reports, Events: d.Stats.Events,
@@ -189,14 +196,14 @@ func toDataset(d workflow.DatasetInfo) datasetResponse {
 }
 
 type caseDTO struct {
-	Label     string `json:"label" required:"true"`
-	Treatment string `json:"treatment" default:""`
-	Therapist string `json:"therapist" default:""`
-	Outcome   string `json:"outcome" default:""`
+	Label     string `json:"label" validate:"required,max=100" doc:"unique in the dataset, on one line, without leading or trailing spaces"`
+	Treatment string `json:"treatment" validate:"max=2000" default:""`
+	Therapist string `json:"therapist" validate:"max=2000" default:""`
+	Outcome   string `json:"outcome" validate:"max=2000" default:""`
 }
 
 type casesRequest struct {
-	Rows []caseDTO `json:"rows" required:"true"`
+	Rows []caseDTO `json:"rows" validate:"required,min=1,dive"`
 }
 
 func (casesRequest) openAPIName() string { return "Cases" }
@@ -222,22 +229,22 @@ func toCase(c models.Case) caseResponse {
 // sessionRowDTO is one row of a JSON sessions import: the CSV columns, with
 // rupture as true or false.
 type sessionRowDTO struct {
-	Case       string `json:"case" required:"true" doc:"the case label"`
-	Session    *int   `json:"session" required:"true"`
-	Rater      string `json:"rater" required:"true" enum:"patient,therapist"`
-	WAI1       *int   `json:"wai1" required:"true" doc:"1-7"`
-	WAI2       *int   `json:"wai2" required:"true"`
-	WAI3       *int   `json:"wai3" required:"true"`
-	WAI4       *int   `json:"wai4" required:"true"`
-	WAI5       *int   `json:"wai5" required:"true"`
-	WAI6       *int   `json:"wai6" required:"true"`
-	WAI7       *int   `json:"wai7" required:"true"`
-	WAI8       *int   `json:"wai8" required:"true"`
-	WAI9       *int   `json:"wai9" required:"true"`
-	WAI10      *int   `json:"wai10" required:"true"`
-	WAI11      *int   `json:"wai11" required:"true"`
-	WAI12      *int   `json:"wai12" required:"true"`
-	Rupture    *bool  `json:"rupture" required:"true"`
+	Case       string `json:"case" validate:"required" doc:"the case label"`
+	Session    *int   `json:"session" validate:"required"`
+	Rater      string `json:"rater" validate:"required,oneof=patient therapist"`
+	WAI1       *int   `json:"wai1" validate:"required" doc:"1-7"`
+	WAI2       *int   `json:"wai2" validate:"required"`
+	WAI3       *int   `json:"wai3" validate:"required"`
+	WAI4       *int   `json:"wai4" validate:"required"`
+	WAI5       *int   `json:"wai5" validate:"required"`
+	WAI6       *int   `json:"wai6" validate:"required"`
+	WAI7       *int   `json:"wai7" validate:"required"`
+	WAI8       *int   `json:"wai8" validate:"required"`
+	WAI9       *int   `json:"wai9" validate:"required"`
+	WAI10      *int   `json:"wai10" validate:"required"`
+	WAI11      *int   `json:"wai11" validate:"required"`
+	WAI12      *int   `json:"wai12" validate:"required"`
+	Rupture    *bool  `json:"rupture" validate:"required"`
 	Intensity  *int   `json:"intensity"`
 	Resolution *int   `json:"resolution"`
 }
@@ -245,32 +252,32 @@ type sessionRowDTO struct {
 func (sessionRowDTO) openAPIName() string { return "SessionRow" }
 
 type sessionRowsRequest struct {
-	Rows []sessionRowDTO `json:"rows" required:"true"`
+	Rows []sessionRowDTO `json:"rows" validate:"required" doc:"checked by the rules of a CSV sessions file"`
 }
 
 func (sessionRowsRequest) openAPIName() string { return "SessionRows" }
 
-func (r sessionRowDTO) toInput() workflow.SessionRowInput {
-	return workflow.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
+func (r sessionRowDTO) toInput() datasets.SessionRowInput {
+	return datasets.SessionRowInput{Case: r.Case, Session: r.Session, Rater: r.Rater,
 		WAI:     [12]*int{r.WAI1, r.WAI2, r.WAI3, r.WAI4, r.WAI5, r.WAI6, r.WAI7, r.WAI8, r.WAI9, r.WAI10, r.WAI11, r.WAI12},
 		Rupture: r.Rupture, Intensity: r.Intensity, Resolution: r.Resolution}
 }
 
 // eventRowDTO is one row of a JSON events import: the CSV columns.
 type eventRowDTO struct {
-	Case     string   `json:"case" required:"true" doc:"the case label"`
-	Session  *int     `json:"session" required:"true"`
-	Coder    string   `json:"coder" required:"true"`
-	Segment  *int     `json:"segment" required:"true"`
+	Case     string   `json:"case" validate:"required" doc:"the case label"`
+	Session  *int     `json:"session" validate:"required"`
+	Coder    string   `json:"coder" validate:"required"`
+	Segment  *int     `json:"segment" validate:"required"`
 	Onset    *float64 `json:"onset" doc:"seconds from the session's start"`
-	Code     string   `json:"code" required:"true" doc:"a code of the dataset's codebook"`
+	Code     string   `json:"code" validate:"required" doc:"a code of the dataset's codebook"`
 	Salience *int     `json:"salience"`
 }
 
 func (eventRowDTO) openAPIName() string { return "EventRow" }
 
 type eventRowsRequest struct {
-	Rows []eventRowDTO `json:"rows" required:"true"`
+	Rows []eventRowDTO `json:"rows" validate:"required" doc:"checked by the rules of a CSV events file"`
 }
 
 func (eventRowsRequest) openAPIName() string { return "EventRows" }
@@ -308,7 +315,7 @@ type sessionResponse struct {
 	Reports []reportDTO `json:"reports"`
 }
 
-func toSession(x workflow.ScoredSession) sessionResponse {
+func toSession(x datasets.ScoredSession) sessionResponse {
 	r := sessionResponse{ID: x.ID, Case: x.Case, Session: x.Number, Reports: make([]reportDTO, len(x.Reports))}
 	for i, rep := range x.Reports {
 		r.Reports[i] = reportDTO{Rater: rep.Rater, WAI: rep.WAI[:], Rupture: rep.Rupture, Intensity: rep.Intensity, Resolution: rep.Resolution,
@@ -334,7 +341,7 @@ func toEvent(e models.Event) eventResponse {
 }
 
 type selectionRequest struct {
-	Rule   string         `json:"rule" enum:"rise_after_rupture,v_shape"`
+	Rule   string         `json:"rule" validate:"omitempty,oneof=rise_after_rupture v_shape"`
 	Params map[string]any `json:"params"`
 }
 
@@ -402,7 +409,7 @@ func toSessionRefs(ks []dataset.SessionRef) []jointSessionDTO {
 	return out
 }
 
-func toDisagreements(r workflow.DisagreementReport) disagreementsResponse {
+func toDisagreements(r datasets.DisagreementReport) disagreementsResponse {
 	out := disagreementsResponse{Coders: r.Coders[:], Sessions: toSessionRefs(r.Sessions), SessionsOnlyA: r.OnlyA, SessionsOnlyB: r.OnlyB,
 		Segments: r.Segments, Agreed: r.Agreed, Items: make([]disagreementDTO, len(r.Disagreements))}
 	for i, d := range r.Disagreements {
@@ -414,15 +421,15 @@ func toDisagreements(r workflow.DisagreementReport) disagreementsResponse {
 
 // resolutionDTO resolves one disagreement: codes [] means no code.
 type resolutionDTO struct {
-	Case    string   `json:"case" required:"true"`
-	Session int      `json:"session" required:"true" min:"1"`
-	Segment int      `json:"segment" required:"true" min:"1"`
-	Codes   []string `json:"codes" required:"true" doc:"the agreed codes of the segment, in the order to store them; [] for none"`
+	Case    string   `json:"case" validate:"required"`
+	Session int      `json:"session" validate:"required,min=1"`
+	Segment int      `json:"segment" validate:"required,min=1"`
+	Codes   []string `json:"codes" validate:"required" doc:"the agreed codes of the segment, in the order to store them; [] for none"`
 }
 
 type consensusCodingRequest struct {
-	Coders      []string        `json:"coders" required:"true" doc:"the two coders whose work is merged; agreed segments are copied from the first"`
-	Resolutions []resolutionDTO `json:"resolutions" required:"true" doc:"one per disagreement (GET …/disagreements), no more"`
+	Coders      []string        `json:"coders" validate:"required" doc:"the two coders whose work is merged; agreed segments are copied from the first"`
+	Resolutions []resolutionDTO `json:"resolutions" validate:"required" doc:"one per disagreement (GET …/disagreements), no more"`
 }
 
 type consensusCodingResponse struct {
@@ -453,7 +460,7 @@ type agreementDTO struct {
 	Note              string   `json:"note,omitempty"`
 }
 
-func toAgreement(a workflow.Agreement) agreementDTO {
+func toAgreement(a datasets.Agreement) agreementDTO {
 	return agreementDTO{Units: a.Units, Both: a.Both, OnlyA: a.OnlyA, OnlyB: a.OnlyB, Neither: a.Neither,
 		PercentAgreement: a.PercentAgreement, CohenKappa: a.CohenKappa, KrippendorffAlpha: a.KrippendorffAlpha, ICC: a.ICC, Note: a.JoinNotes()}
 }
@@ -477,7 +484,7 @@ const reliabilityDefinitions = "Units are the (session, segment) pairs either co
 	"Overall pools the family presence values of every unit and computes icc on per-session numbers of all events. " +
 	"only_a and only_b refer to the first and second coder named. A null value is undefined for the data; note says why."
 
-func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
+func toReliability(r datasets.ReliabilityReport) reliabilityResponse {
 	out := reliabilityResponse{Coders: r.Coders[:], Units: r.Units, Sessions: r.Sessions, SessionsOnlyA: r.SessionsOnlyA, SessionsOnlyB: r.SessionsOnlyB,
 		Definitions: reliabilityDefinitions, Overall: toAgreement(r.Overall),
 		Families: make([]agreementDTO, 0, len(r.Families)), Codes: make([]agreementDTO, 0, len(r.Codes))}
@@ -495,13 +502,13 @@ func toReliability(r workflow.ReliabilityReport) reliabilityResponse {
 }
 
 type statsRequest struct {
-	Method     string       `json:"method" required:"true" enum:"percent_agreement,cohen_kappa,fleiss_kappa,krippendorff_alpha,icc,kendall_w"`
-	Missing    string       `json:"missing" enum:"irr,pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
+	Method     string       `json:"method" validate:"required,oneof=percent_agreement cohen_kappa fleiss_kappa krippendorff_alpha icc kendall_w"`
+	Missing    string       `json:"missing" validate:"omitempty,oneof=irr pairwise" default:"irr" doc:"irr: units every rater rated (Kendall's W: items every rater ranked), as R irr; pairwise: percent agreement over units with two or more ratings, W over raters who ranked every item"`
 	Level      string       `json:"level" doc:"krippendorff_alpha: nominal (default), ordinal, interval or ratio"`
 	Weights    string       `json:"weights" doc:"cohen_kappa: unweighted (default), linear (or equal) or quadratic (or squared)"`
 	Model      string       `json:"model" doc:"icc: 1,1, 2,1 (default) or 3,1"`
 	Categories []float64    `json:"categories" doc:"the possible ratings (cohen_kappa: weights use them; default: the values seen)"`
-	Data       [][]*float64 `json:"data" required:"true" doc:"one row per rater, one column per unit; null is a missing rating"`
+	Data       [][]*float64 `json:"data" validate:"required" doc:"one row per rater, one column per unit; null is a missing rating"`
 }
 
 func (statsRequest) openAPIName() string { return "ReliabilityStats" }
@@ -526,18 +533,19 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	in := workflow.NewDataset{Name: req.Name}
+	in := datasets.NewDataset{Name: req.Name}
 	if req.ReverseKeyed != nil {
 		in.ReverseKeyed = append([]int{}, *req.ReverseKeyed...)
 	}
+	// codebook is a union: a built-in codebook's name, or a list of codes.
 	switch cb := req.Codebook.(type) {
 	case nil:
-		return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+		return models.InvalidField("codebook", "is required")
 	case string:
-		in.Builtin = cb
 		if cb == "" {
-			return models.InvalidField("codebook", "is required: \"3rs-2015\" or a list of {code, family, label}")
+			return models.InvalidField("codebook", "is required")
 		}
+		in.Builtin = cb
 	case []any:
 		var errs []models.FieldError
 		checkShape(cb, reflect.TypeOf([]codeDTO{}), "codebook", &errs)
@@ -560,11 +568,11 @@ func (s *server) createDataset(c echo.Context, u models.User) error {
 		return models.InvalidField("codebook", "must be \"3rs-2015\" or a list of {code, family, label}")
 	}
 	ctx := c.Request().Context()
-	d, err := s.Service.CreateDataset(ctx, u, in)
+	d, err := s.Service.Datasets.CreateDataset(ctx, u, in)
 	if err != nil {
 		return err
 	}
-	info, err := s.Service.Dataset(ctx, u, d.ID)
+	info, err := s.Service.Datasets.Dataset(ctx, u, d.ID)
 	if err != nil {
 		return err
 	}
@@ -578,11 +586,11 @@ func (s *server) listMembers(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	ms, err := s.Service.Members(ctx, u, id)
+	ms, err := s.Service.Datasets.Members(ctx, u, id)
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Dataset(ctx, u, id)
+	d, err := s.Service.Datasets.Dataset(ctx, u, id)
 	if err != nil {
 		return err
 	}
@@ -598,14 +606,14 @@ func (s *server) putMembers(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	var in []workflow.MemberInput // nil: the field is missing
+	var in []datasets.MemberInput // nil: the field is missing
 	if req.Members != nil {
-		in = make([]workflow.MemberInput, len(req.Members))
+		in = make([]datasets.MemberInput, len(req.Members))
 	}
 	for i, m := range req.Members {
-		in[i] = workflow.MemberInput(m)
+		in[i] = datasets.MemberInput(m)
 	}
-	d, err := s.Service.SetMembers(c.Request().Context(), u, id, in)
+	d, err := s.Service.Datasets.SetMembers(c.Request().Context(), u, id, in)
 	if err != nil {
 		return err
 	}
@@ -617,7 +625,7 @@ func (s *server) unblind(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Unblind(c.Request().Context(), u, id)
+	d, err := s.Service.Datasets.Unblind(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -629,11 +637,11 @@ func (s *server) listDatasets(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ds, err := s.Service.ListDatasets(c.Request().Context(), u, p)
+	ds, err := s.Service.Datasets.ListDatasets(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ds, p, toDataset, func(d workflow.DatasetInfo) int64 { return d.ID }))
+	return respond(c, http.StatusOK, pageList(ds, p, toDataset, func(d datasets.DatasetInfo) int64 { return d.ID }))
 }
 
 func (s *server) getDataset(c echo.Context, u models.User) error {
@@ -641,7 +649,7 @@ func (s *server) getDataset(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Service.Dataset(c.Request().Context(), u, id)
+	d, err := s.Service.Datasets.Dataset(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -661,7 +669,7 @@ func (s *server) upsertCases(c echo.Context, u models.User) error {
 	for i, r := range req.Rows {
 		cs[i] = models.Case{Label: r.Label, Treatment: r.Treatment, Therapist: r.Therapist, Outcome: r.Outcome}
 	}
-	created, err := s.Service.UpsertCases(c.Request().Context(), u, id, cs)
+	created, err := s.Service.Datasets.UpsertCases(c.Request().Context(), u, id, cs)
 	if err != nil {
 		return err
 	}
@@ -677,7 +685,7 @@ func (s *server) listCases(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.Service.ListCases(c.Request().Context(), u, id, p)
+	cs, err := s.Service.Datasets.ListCases(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err
 	}
@@ -746,17 +754,19 @@ func (s *server) importSessions(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportSessions(ctx, u, id, r) },
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) {
+		return s.Service.Datasets.ImportSessions(ctx, u, id, r)
+	},
 		func() (models.ImportCounts, error) {
 			var req sessionRowsRequest
 			if err := bindStrict(c, &req); err != nil {
 				return models.ImportCounts{}, err
 			}
-			rows := make([]workflow.SessionRowInput, len(req.Rows))
+			rows := make([]datasets.SessionRowInput, len(req.Rows))
 			for i, r := range req.Rows {
 				rows[i] = r.toInput()
 			}
-			return s.Service.ImportSessionRows(ctx, u, id, rows)
+			return s.Service.Datasets.ImportSessionRows(ctx, u, id, rows)
 		})
 }
 
@@ -766,17 +776,17 @@ func (s *server) importEvents(c echo.Context, u models.User) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.ImportEvents(ctx, u, id, r) },
+	return runImport(c, func(r io.Reader) (models.ImportCounts, error) { return s.Service.Datasets.ImportEvents(ctx, u, id, r) },
 		func() (models.ImportCounts, error) {
 			var req eventRowsRequest
 			if err := bindStrict(c, &req); err != nil {
 				return models.ImportCounts{}, err
 			}
-			rows := make([]workflow.EventRowInput, len(req.Rows))
+			rows := make([]datasets.EventRowInput, len(req.Rows))
 			for i, r := range req.Rows {
-				rows[i] = workflow.EventRowInput(r)
+				rows[i] = datasets.EventRowInput(r)
 			}
-			return s.Service.ImportEventRows(ctx, u, id, rows)
+			return s.Service.Datasets.ImportEventRows(ctx, u, id, rows)
 		})
 }
 
@@ -858,7 +868,7 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 	}
 	ctx := c.Request().Context()
 	if asCSV {
-		ss, err := s.Service.AllSessions(ctx, u, id)
+		ss, err := s.Service.Datasets.AllSessions(ctx, u, id)
 		if err != nil {
 			return err
 		}
@@ -886,11 +896,11 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ss, err := s.Service.ListSessions(ctx, u, id, p)
+	ss, err := s.Service.Datasets.ListSessions(ctx, u, id, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ss, p, toSession, func(x workflow.ScoredSession) int64 { return x.ID }))
+	return respond(c, http.StatusOK, pageList(ss, p, toSession, func(x datasets.ScoredSession) int64 { return x.ID }))
 }
 
 func (s *server) listEvents(c echo.Context, u models.User) error {
@@ -907,7 +917,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 	if asCSV {
 		x := &csvExport{c: c, name: fmt.Sprintf("dataset-%d-events.csv", id), header: []string{"case", "session", "coder", "segment", "onset", "code", "salience"}}
 		rec := make([]string, 7)
-		err := s.Service.EachEvent(ctx, u, id, f, func(e models.Event) error {
+		err := s.Service.Datasets.EachEvent(ctx, u, id, f, func(e models.Event) error {
 			rec[0], rec[1], rec[2], rec[3] = e.Case, strconv.Itoa(e.Session), e.Coder, strconv.Itoa(e.Segment)
 			rec[4] = ""
 			if e.Onset != nil {
@@ -927,7 +937,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	es, err := s.Service.ListEvents(ctx, u, id, f, p)
+	es, err := s.Service.Datasets.ListEvents(ctx, u, id, f, p)
 	if err != nil {
 		return err
 	}
@@ -943,7 +953,7 @@ func (s *server) createSelection(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	sel, err := s.Service.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
+	sel, err := s.Service.Datasets.CreateSelection(c.Request().Context(), u, id, req.Rule, req.Params)
 	if err != nil {
 		return err
 	}
@@ -955,7 +965,7 @@ func (s *server) getSelection(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	sel, err := s.Service.LatestSelection(c.Request().Context(), u, id)
+	sel, err := s.Service.Datasets.LatestSelection(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -978,7 +988,7 @@ func (s *server) disagreements(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Disagreements(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Disagreements(c.Request().Context(), u, id, coderPair(c))
 	if err != nil {
 		return err
 	}
@@ -994,11 +1004,11 @@ func (s *server) consensus(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	in := workflow.ConsensusInput{Coders: req.Coders, Resolutions: make([]dataset.Resolution, len(req.Resolutions))}
+	in := datasets.ConsensusInput{Coders: req.Coders, Resolutions: make([]dataset.Resolution, len(req.Resolutions))}
 	for i, r := range req.Resolutions {
 		in.Resolutions[i] = dataset.Resolution{SegmentRef: dataset.SegmentRef{Case: r.Case, Session: r.Session, Segment: r.Segment}, Codes: r.Codes}
 	}
-	r, err := s.Service.Consensus(c.Request().Context(), u, id, in)
+	r, err := s.Service.Datasets.Consensus(c.Request().Context(), u, id, in)
 	if err != nil {
 		return err
 	}
@@ -1011,7 +1021,7 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Reliability(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Reliability(c.Request().Context(), u, id, coderPair(c))
 	if err != nil {
 		return err
 	}
@@ -1020,21 +1030,27 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 
 func (s *server) statsReliability(c echo.Context, _ models.User) error {
 	var req statsRequest
-	if err := bindMatrix(c, &req, maxRaters, maxUnits); err != nil {
+	errs, err := mergeRules(bindMatrix(c, &req, maxRaters, maxUnits))
+	if err != nil {
 		return err
 	}
-	sr := stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights, Model: req.Model, Categories: req.Categories,
-		Data: stats.MatrixFromNullable(req.Data)}
-	if fes := sr.Validate(); len(fes) > 0 {
-		errs := make([]models.FieldError, len(fes))
-		for i, fe := range fes {
-			errs[i] = models.FieldError{Field: fe.Field, Message: fe.Message}
+	// The calculator is stateless: with tag violations it still runs, for
+	// its own checks of the matrix, and one answer names each field once.
+	res, err := s.Service.Datasets.Calculate(stats.Request{Method: req.Method, Missing: req.Missing, Level: req.Level, Weights: req.Weights,
+		Model: req.Model, Categories: req.Categories, Data: stats.MatrixFromNullable(req.Data)})
+	if len(errs) > 0 {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Fields {
+				if !slices.ContainsFunc(errs, func(e models.FieldError) bool { return e.Field == fe.Field }) {
+					errs = append(errs, fe)
+				}
+			}
 		}
 		return models.Invalid(errs)
 	}
-	res := stats.Compute(sr)
-	if res.Details == nil {
-		res.Details = map[string]any{}
+	if err != nil {
+		return err
 	}
 	return respond(c, http.StatusOK, statsResponse{Method: res.Method, Value: res.Value, NUnits: res.NUnits, NRaters: res.NRaters, Details: res.Details})
 }

@@ -33,7 +33,7 @@ func benchEnv(b *testing.B) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := workflow.New(st, log)
-	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
+	if _, err := svc.Users.EnsureAdmin(ctx, adminToken); err != nil {
 		b.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: sharedRenderer, EngineVersion: "bench"})

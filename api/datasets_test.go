@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/datasets"
 	"github.com/stagewise/stagewise/workflow/stats"
 )
 
@@ -766,7 +766,7 @@ func TestDatasetDemo(t *testing.T) {
 		t.Fatalf("datasets: %+v", l)
 	}
 	d := l.Items[0]
-	if d.Name != workflow.DemoDatasetName || d.Cases != 6 || d.Sessions != 84 || d.Reports != 168 || len(d.Coders) != 2 {
+	if d.Name != datasets.DemoDatasetName || d.Cases != 6 || d.Sessions != 84 || d.Reports != 168 || len(d.Coders) != 2 {
 		t.Errorf("demo dataset: %+v", d)
 	}
 	ds := "/api/v1/datasets/" + strconv.FormatInt(d.ID, 10)

@@ -4,7 +4,8 @@ import (
 	"time"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // Request and response types of the HTTP contract (api.md), with named
@@ -12,9 +13,9 @@ import (
 // separate types; server-owned fields appear only in responses.
 
 type userCreateRequest struct {
-	Name  string `json:"name" required:"true" doc:"1-200 characters"`
-	Email string `json:"email" required:"true" format:"email"`
-	Role  string `json:"role" required:"true" enum:"admin,pi,panelist,coder,client" doc:"admins create any role; PIs create panelist, coder and client"`
+	Name  string `json:"name" validate:"notblank,max=200"`
+	Email string `json:"email" validate:"required,email,max=254"`
+	Role  string `json:"role" validate:"required,oneof=admin pi panelist coder client" doc:"admins create any role; PIs create panelist, coder and client"`
 }
 
 type userResponse struct {
@@ -41,7 +42,7 @@ func toUser(u models.User, token string) userResponse {
 	return userResponse{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt, Token: token}
 }
 
-func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
+func toCreatedUser(u models.User, cred users.Credentials) userResponse {
 	out := toUser(u, cred.Token)
 	if cred.Invitation != nil {
 		out.Invitation = &invitationResponse{Code: cred.Invitation.Code, ExpiresAt: cred.Invitation.ExpiresAt}
@@ -50,11 +51,11 @@ func toCreatedUser(u models.User, cred workflow.Credentials) userResponse {
 }
 
 type modelCreateRequest struct {
-	Slug       string `json:"slug" required:"true" doc:"lower-case letters, digits and hyphens, at most 80 characters; unique"`
-	Title      string `json:"title" required:"true"`
-	Marker     string `json:"marker" required:"true" doc:"the client marker that opens the task"`
-	Resolution string `json:"resolution" required:"true" doc:"what resolution of the task looks like"`
-	Context    string `json:"context" default:"" doc:"the treatment context"`
+	Slug       string `json:"slug" validate:"required,max=80,slug" doc:"unique"`
+	Title      string `json:"title" validate:"notblank,max=300"`
+	Marker     string `json:"marker" validate:"notblank,max=2000" doc:"the client marker that opens the task"`
+	Resolution string `json:"resolution" validate:"notblank,max=2000" doc:"what resolution of the task looks like"`
+	Context    string `json:"context" default:"" validate:"max=5000" doc:"the treatment context"`
 }
 
 type ownerResponse struct {
@@ -84,7 +85,7 @@ type teamMemberResponse struct {
 
 // teamRequest replaces a model's co-investigators.
 type teamRequest struct {
-	PIs []int64 `json:"pis"`
+	PIs []int64 `json:"pis" validate:"required,max=200,dive,min=1" doc:"the user ids of the PIs on the team (the creator stays in any case)"`
 }
 
 func toModel(m models.TaskModel) modelResponse {
@@ -97,42 +98,42 @@ func toModel(m models.TaskModel) modelResponse {
 }
 
 type stageDTO struct {
-	Key         string   `json:"key" required:"true" doc:"1-64 letters, digits, '_', '.' or '-'; unique in the version"`
-	Name        string   `json:"name" required:"true"`
-	Description string   `json:"description" default:""`
-	Actor       string   `json:"actor" required:"true" enum:"patient,therapist,dyad"`
-	Role        string   `json:"role" required:"true" enum:"marker,process,resolution"`
+	Key         string   `json:"key" validate:"required,max=64" doc:"letters, digits, '_', '.' or '-', starting with a letter or digit; unique in the version"`
+	Name        string   `json:"name" validate:"notblank,max=200"`
+	Description string   `json:"description" validate:"max=5000" default:""`
+	Actor       string   `json:"actor" validate:"required,oneof=patient therapist dyad"`
+	Role        string   `json:"role" validate:"required,oneof=marker process resolution"`
 	Optional    bool     `json:"optional" default:"false"`
 	Cluster     string   `json:"cluster" default:"" doc:"the key of a cluster of this version, or empty"`
-	Codes       []string `json:"codes" required:"true" doc:"the indicator codes of the stage (at least one); a code indicates one stage"`
+	Codes       []string `json:"codes" validate:"required,min=1,max=100,dive,required,max=32" doc:"the indicator codes of the stage, printable characters without spaces; a code indicates one stage"`
 }
 
 type transitionDTO struct {
-	From string `json:"from" required:"true" doc:"a stage key"`
-	To   string `json:"to" required:"true" doc:"a stage key"`
-	Kind string `json:"kind" enum:"hypothesized,alternative,loop" default:"hypothesized"`
-	Note string `json:"note" default:""`
+	From string `json:"from" validate:"required" doc:"a stage key"`
+	To   string `json:"to" validate:"required" doc:"a stage key"`
+	Kind string `json:"kind" validate:"omitempty,oneof=hypothesized alternative loop" default:"hypothesized"`
+	Note string `json:"note" validate:"max=2000" default:""`
 }
 
 type clusterDTO struct {
-	Key  string `json:"key" required:"true"`
-	Name string `json:"name" required:"true"`
+	Key  string `json:"key" validate:"required,max=64"`
+	Name string `json:"name" validate:"notblank,max=200"`
 }
 
 // versionRequest creates a draft or replaces a draft's content.
 type versionRequest struct {
 	Parent      *int            `json:"parent" doc:"the version number this one derives from"`
-	Kind        string          `json:"kind" enum:"rational,rational_empirical" default:"rational"`
+	Kind        string          `json:"kind" validate:"omitempty,oneof=rational rational_empirical" default:"rational"`
 	Notes       string          `json:"notes" default:""`
-	Stages      []stageDTO      `json:"stages" required:"true" doc:"at least one marker and one resolution stage"`
-	Transitions []transitionDTO `json:"transitions" default:"[]"`
-	Clusters    []clusterDTO    `json:"clusters" default:"[]"`
+	Stages      []stageDTO      `json:"stages" validate:"required,min=1,max=200,dive" doc:"at least one marker and one resolution stage"`
+	Transitions []transitionDTO `json:"transitions" validate:"max=2000,dive" default:"[]"`
+	Clusters    []clusterDTO    `json:"clusters" validate:"max=50,dive" default:"[]"`
 }
 
 func (versionRequest) openAPIName() string { return "Version" }
 
-func (r versionRequest) toInput() workflow.VersionInput {
-	in := workflow.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
+func (r versionRequest) toInput() versions.VersionInput {
+	in := versions.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
 	for _, s := range r.Stages {
 		in.Content.Stages = append(in.Content.Stages, models.Stage(s))
 	}
@@ -273,8 +274,8 @@ type diffResponse struct {
 	Clusters    diffClustersDTO    `json:"clusters"`
 }
 
-func toDiff(d workflow.Diff) diffResponse {
-	fields := func(f map[string]workflow.FieldChange) map[string]fieldChangeDTO {
+func toDiff(d versions.Diff) diffResponse {
+	fields := func(f map[string]versions.FieldChange) map[string]fieldChangeDTO {
 		out := map[string]fieldChangeDTO{}
 		for k, v := range f {
 			out[k] = fieldChangeDTO(v)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // FuzzVersionRequest feeds arbitrary bodies to the strict binder and the
@@ -28,14 +28,14 @@ func FuzzVersionRequest(f *testing.F) {
 			return
 		}
 		in := req.toInput()
-		errs := workflow.ValidateContent(in.Content)
+		errs := versions.ValidateContent(in.Content)
 		for _, e := range errs {
 			if e.Field == "" || e.Message == "" {
 				t.Fatalf("field error without a path or message: %+v", e)
 			}
 		}
 		if len(errs) == 0 {
-			if workflow.ContentHash(in.Content) != workflow.ContentHash(workflow.NormalizeContent(in.Content)) {
+			if versions.ContentHash(in.Content) != versions.ContentHash(versions.NormalizeContent(in.Content)) {
 				t.Fatalf("content hash is not stable under normalization")
 			}
 		}

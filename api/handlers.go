@@ -11,8 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
 	"github.com/stagewise/stagewise/workflow/diagram"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 func (s *server) healthz(c echo.Context) error {
@@ -92,7 +93,7 @@ func (s *server) createUser(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	nu, cred, err := s.Service.CreateUser(c.Request().Context(), u, workflow.NewUser{Name: req.Name, Email: req.Email, Role: models.Role(req.Role)})
+	nu, cred, err := s.Service.Users.CreateUser(c.Request().Context(), u, users.NewUser{Name: req.Name, Email: req.Email, Role: models.Role(req.Role)})
 	if err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func (s *server) listUsers(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	us, err := s.Service.ListUsers(c.Request().Context(), u, p)
+	us, err := s.Service.Users.ListUsers(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func (s *server) createModel(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	m, err := s.Service.CreateModel(c.Request().Context(), u, workflow.NewModel(req))
+	m, err := s.Service.Versions.CreateModel(c.Request().Context(), u, versions.NewModel(req))
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func (s *server) listModels(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.Service.ListModels(c.Request().Context(), u, p)
+	ms, err := s.Service.Versions.ListModels(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (s *server) listModels(c echo.Context, u models.User) error {
 }
 
 func (s *server) getModel(c echo.Context, u models.User) error {
-	m, err := s.Service.Model(c.Request().Context(), u, c.Param("slug"))
+	m, err := s.Service.Versions.Model(c.Request().Context(), u, c.Param("slug"))
 	if err != nil {
 		return err
 	}
@@ -162,10 +163,7 @@ func (s *server) setModelTeam(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	if req.PIs == nil {
-		return models.InvalidField("pis", "is required: the user ids of the PIs on the team (the creator stays in any case)")
-	}
-	m, err := s.Service.SetModelTeam(c.Request().Context(), u, c.Param("slug"), req.PIs)
+	m, err := s.Service.Versions.SetModelTeam(c.Request().Context(), u, c.Param("slug"), req.PIs)
 	if err != nil {
 		return err
 	}
@@ -177,7 +175,7 @@ func (s *server) createVersion(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	v, err := s.Service.CreateVersion(c.Request().Context(), u, c.Param("slug"), req.toInput())
+	v, err := s.Service.Versions.CreateVersion(c.Request().Context(), u, c.Param("slug"), req.toInput())
 	if err != nil {
 		return err
 	}
@@ -203,7 +201,7 @@ func (s *server) listVersions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	vs, err := s.Service.ListVersions(c.Request().Context(), u, c.Param("slug"), p)
+	vs, err := s.Service.Versions.ListVersions(c.Request().Context(), u, c.Param("slug"), p)
 	if err != nil {
 		return err
 	}
@@ -222,18 +220,18 @@ func versionNumber(c echo.Context) (int, error) {
 
 func (s *server) loadVersion(c echo.Context, u models.User) (models.Version, error) {
 	if c.Param("n") == "latest" {
-		return s.Service.LatestVersion(c.Request().Context(), c.Param("slug"))
+		return s.Service.Versions.LatestVersion(c.Request().Context(), c.Param("slug"))
 	}
 	n, err := versionNumber(c)
 	if err != nil {
 		return models.Version{}, err
 	}
-	return s.Service.Version(c.Request().Context(), u, c.Param("slug"), n)
+	return s.Service.Versions.Version(c.Request().Context(), u, c.Param("slug"), n)
 }
 
 func (s *server) getVersion(c echo.Context, u models.User) error {
 	if c.Param("n") == "latest" {
-		return s.getLatest(c)
+		return s.getLatest(c, u)
 	}
 	v, err := s.loadVersion(c, u)
 	if err != nil {
@@ -251,7 +249,7 @@ func (s *server) replaceVersion(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	var check workflow.Precondition
+	var check versions.Precondition
 	if im := c.Request().Header.Get("If-Match"); im != "" {
 		check = func(cur models.Version) error {
 			b, err := marshal(toVersion(cur))
@@ -264,7 +262,7 @@ func (s *server) replaceVersion(c echo.Context, u models.User) error {
 			return nil
 		}
 	}
-	v, err := s.Service.ReplaceDraft(c.Request().Context(), u, c.Param("slug"), n, req.toInput(), check)
+	v, err := s.Service.Versions.ReplaceDraft(c.Request().Context(), u, c.Param("slug"), n, req.toInput(), check)
 	if err != nil {
 		return err
 	}
@@ -281,7 +279,7 @@ func (s *server) versionAction(name string) func(c echo.Context, u models.User) 
 		if err := bindOptional(c, &req); err != nil {
 			return err
 		}
-		v, err := s.Service.Transition(c.Request().Context(), u, c.Param("slug"), n, workflow.Action(name), req.Note)
+		v, err := s.Service.Versions.Transition(c.Request().Context(), u, c.Param("slug"), n, versions.Action(name), req.Note)
 		if err != nil {
 			return err
 		}
@@ -298,7 +296,7 @@ func (s *server) diffVersions(c echo.Context, u models.User) error {
 	if err != nil || from < 1 {
 		return models.InvalidField("from", "must be the number of the version to compare with")
 	}
-	d, err := s.Service.DiffVersions(c.Request().Context(), u, c.Param("slug"), from, to.Number)
+	d, err := s.Service.Versions.DiffVersions(c.Request().Context(), u, c.Param("slug"), from, to.Number)
 	if err != nil {
 		return err
 	}
@@ -385,15 +383,18 @@ func (s *server) verifyAudit(c echo.Context, u models.User) error {
 }
 
 // getLatest serves the newest approved version, from the cache when fresh.
-// Latest is the same for every role (approved versions are visible to all).
-func (s *server) getLatest(c echo.Context) error {
+// Latest is the same for every role (approved versions are visible to all),
+// so the cache holds one body per model; a check of u against the model
+// (a team or session rule) belongs before the cache lookup, and must be as
+// cheap as the rest of this path (TestLatestPathAllocations).
+func (s *server) getLatest(c echo.Context, u models.User) error {
 	slug := c.Param("slug")
 	now := s.Service.Now()
 	gen := s.Service.Generation() // read before the database, so a concurrent change is never cached as current
 	if e, ok := s.latest.get(slug, gen, s.Service.CacheTTL(), now); ok {
 		return writeCached(c, e)
 	}
-	v, err := s.Service.LatestVersion(c.Request().Context(), slug)
+	v, err := s.Service.Versions.LatestVersion(c.Request().Context(), slug)
 	if err != nil {
 		return err
 	}
@@ -401,8 +402,7 @@ func (s *server) getLatest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	etag := etagOf(b)
-	e := cachedBody{body: b, etag: etag, at: now, gen: gen, etagHeader: []string{etag}}
+	e := newCachedBody(b, now, gen)
 	s.latest.put(slug, e)
 	return writeCached(c, e)
 }

@@ -96,7 +96,7 @@ func newEnvWith(t *testing.T, cfg store.Config) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := workflow.New(st, log)
-	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
+	if _, err := svc.Users.EnsureAdmin(ctx, adminToken); err != nil {
 		t.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: sharedRenderer, EngineVersion: "test"})

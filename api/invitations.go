@@ -45,7 +45,7 @@ func (s *server) claimInvitation(c echo.Context) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	u, token, err := s.Service.ClaimInvitation(c.Request().Context(), req.Code)
+	u, token, err := s.Service.Users.ClaimInvitation(c.Request().Context(), req.Code)
 	if err != nil {
 		if isNotFound(err) {
 			s.limiter.fail(c)
@@ -60,7 +60,7 @@ func (s *server) issueInvitation(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	target, inv, err := s.Service.IssueInvitation(c.Request().Context(), u, id)
+	target, inv, err := s.Service.Users.IssueInvitation(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *server) issueInvitation(c echo.Context, u models.User) error {
 }
 
 func (s *server) rotateToken(c echo.Context, u models.User) error {
-	token, err := s.Service.RotateToken(c.Request().Context(), u)
+	token, err := s.Service.Users.RotateToken(c.Request().Context(), u)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *server) rotateToken(c echo.Context, u models.User) error {
 }
 
 func (s *server) endToken(c echo.Context, u models.User) error {
-	if err := s.Service.EndToken(c.Request().Context(), u); err != nil {
+	if err := s.Service.Users.EndToken(c.Request().Context(), u); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/datasets"
 )
 
 // Failed-authentication limit (api.md "Abuse"): each client address has a
@@ -66,14 +67,15 @@ func refill(b *bucket, now time.Time) {
 }
 
 // check answers 429 when the request's address has no failures left.
+// An address without failures has no bucket, and its request costs one
+// map lookup: the clock is read only for an address that has one.
 func (l *authLimiter) check(c echo.Context) error {
 	addr := clientAddr(c)
-	now := l.now()
 	l.mu.Lock()
 	b, ok := l.buckets[addr]
 	var wait time.Duration
 	if ok {
-		refill(b, now)
+		refill(b, l.now())
 		if b.tokens < 1 {
 			rate := float64(authFailBurst) / authFailWindow.Seconds()
 			wait = time.Duration((1 - b.tokens) / rate * float64(time.Second))
@@ -138,9 +140,10 @@ func isUnauthorized(err error) bool { return errors.Is(err, models.ErrUnauthoriz
 // matrix of at most maxRaters rows and maxUnits columns. A larger one is
 // 413 naming data, found while the body streams in, so the server stops
 // reading at the first row too many or the first unit too many.
+// The limits are the calculator's (datasets.MaxRaters, datasets.MaxUnits).
 const (
-	maxRaters = 100
-	maxUnits  = 10000
+	maxRaters = datasets.MaxRaters
+	maxUnits  = datasets.MaxUnits
 )
 
 // tooLargeError is a 413 that names the field that is too large.

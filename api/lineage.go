@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 type lineageVersionResponse struct {
@@ -25,7 +25,7 @@ type lineageResponse struct {
 	Versions []lineageVersionResponse `json:"versions" doc:"the versions the caller may see (the same as the versions list), in number order"`
 }
 
-func toLineage(es []workflow.LineageEntry) lineageResponse {
+func toLineage(es []versions.LineageEntry) lineageResponse {
 	out := lineageResponse{Versions: make([]lineageVersionResponse, 0, len(es))}
 	for _, e := range es {
 		prov := provenanceDTO{Rounds: e.Provenance.Rounds, Comparison: e.Provenance.Comparison}
@@ -46,7 +46,7 @@ func (s *server) lineageRoutes() []route {
 }
 
 func (s *server) lineage(c echo.Context, u models.User) error {
-	es, err := s.Service.Lineage(c.Request().Context(), u, c.Param("slug"))
+	es, err := s.Service.Versions.Lineage(c.Request().Context(), u, c.Param("slug"))
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func TestRequestLogging(t *testing.T) {
 	// The caller's handler is plain JSON: the server adds the request id.
 	log := slog.New(slog.NewJSONHandler(&sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := workflow.New(st, log)
-	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
+	if _, err := svc.Users.EnsureAdmin(ctx, adminToken); err != nil {
 		t.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: sharedRenderer, EngineVersion: "test"})

@@ -41,17 +41,30 @@ package api
 //     has omitempty; a pointer without omitempty is nullable. Response
 //     objects are open (additionalProperties is not false): clients must
 //     ignore fields they do not know, so adding a field is not a break.
-//   - Requests: a field is optional unless tagged `required:"true"`; a
-//     pointer is nullable (null means "left out"). Request objects are
-//     closed (additionalProperties: false), because the server rejects
-//     unknown fields.
-//   - Field tags: doc:"…" (description), default:"…" (the default, as the
-//     server applies it: default:"50", default:"true", default:"[]"; it is
-//     written into the description as "Default: …", not as the default
-//     keyword, because openapi-typescript types a property with a default
-//     as required),
-//     enum:"a,b,c", format:"…" (time.Time is date-time by itself), min:"…",
-//     max:"…" (numeric bounds), schema:"name" (use customSchema's name).
+//   - Requests: the rules of a request field are its validate tag
+//     (validate.go), which the server checks after decoding; the document
+//     states the same tag, so the two cannot drift
+//     (TestValidateTagsMatchDocument): required (and notblank) puts the
+//     field in the object's required list (a required string also gets
+//     minLength 1); oneof is the enum; min/max (gte/lte, and gt/lt as
+//     exclusive bounds) are minLength/maxLength for a string,
+//     minItems/maxItems for a slice, minimum/maximum for a number; email
+//     and datetime (RFC 3339 only) are formats; slug is a pattern; rules
+//     after dive apply to the items. A rule the reflector cannot state
+//     (parseRules) fails the build of the document: teach it first. A
+//     field is optional unless required; a pointer is nullable (null means
+//     "left out") unless required. Request objects are closed
+//     (additionalProperties: false), because the server rejects unknown
+//     fields.
+//   - Other field tags: doc:"…" (description), default:"…" (the default,
+//     as the server applies it: default:"50", default:"true",
+//     default:"[]"; it is written into the description as "Default: …",
+//     not as the default keyword, because openapi-typescript types a
+//     property with a default as required), enum:"a,b,c" (response fields
+//     only; a request field says oneof in its validate tag), schema:"name"
+//     (use customSchema's name). time.Time is date-time by itself. The
+//     tags required, format, min and max are retired (an error): say it in
+//     the validate tag.
 //   - An enum whose value list is a key of namedEnums is a named component
 //     (VersionStatus, Actor, …), so generated clients share one type; add a
 //     list there when two fields share it.
@@ -545,7 +558,7 @@ func (g *schemaGen) object(t reflect.Type, in bool) *openapi3.Schema {
 		omitempty := strings.Contains(opts, "omitempty")
 		fs := g.field(f, in)
 		s.Properties[name] = fs
-		if in && f.Tag.Get("required") == "true" || !in && !omitempty {
+		if in && g.rulesOf(f).required || !in && !omitempty {
 			s.Required = append(s.Required, name)
 		}
 	}
@@ -557,6 +570,11 @@ func (g *schemaGen) object(t reflect.Type, in bool) *openapi3.Schema {
 
 // field is one struct field's schema with the field's tags applied.
 func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
+	for _, retired := range []string{"required", "format", "min", "max"} {
+		if _, ok := f.Tag.Lookup(retired); ok {
+			g.fail("field %s: the %s tag is retired; say it in the validate tag", f.Name, retired)
+		}
+	}
 	var ref *openapi3.SchemaRef
 	if c := f.Tag.Get("schema"); c != "" {
 		var ok bool
@@ -567,14 +585,22 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	} else {
 		ref = g.ref(f.Type, in)
 	}
+	rules := g.rulesOf(f)
 	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-	nullable := f.Type.Kind() == reflect.Pointer && (in || !strings.Contains(opts, "omitempty"))
-	doc, def, enum, format := f.Tag.Get("doc"), f.Tag.Get("default"), f.Tag.Get("enum"), f.Tag.Get("format")
+	nullable := f.Type.Kind() == reflect.Pointer && (in && !rules.required || !in && !strings.Contains(opts, "omitempty"))
+	doc, def, enum := f.Tag.Get("doc"), f.Tag.Get("default"), f.Tag.Get("enum")
+	if len(rules.oneof) > 0 {
+		if enum != "" {
+			g.fail("field %s: both enum and oneof; keep oneof", f.Name)
+		}
+		enum = strings.Join(rules.oneof, ",")
+	}
 	if name, ok := namedEnums[enum]; ok && ref.Value.Type.Is(openapi3.TypeString) {
 		ref, enum = g.enumRef(name, enum), ""
 	}
-	lo, hi := f.Tag.Get("min"), f.Tag.Get("max")
-	if !nullable && doc == "" && def == "" && enum == "" && format == "" && lo == "" && hi == "" {
+	// Requests carry the validate rules; responses only their enums.
+	constrain := in && rules.statesMore()
+	if !nullable && doc == "" && def == "" && enum == "" && !constrain {
 		return ref
 	}
 	var s *openapi3.Schema
@@ -588,9 +614,6 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	}
 	s.Description = doc
 	s.Nullable = nullable
-	if format != "" {
-		s.Format = format
-	}
 	target := s
 	if s.Type.Is(openapi3.TypeArray) && s.Items != nil && enum != "" {
 		items := *s.Items.Value
@@ -606,21 +629,184 @@ func (g *schemaGen) field(f reflect.StructField, in bool) *openapi3.SchemaRef {
 	if def != "" {
 		s.Description = withDefault(s.Description, def)
 	}
-	if lo != "" {
-		v, err := strconv.ParseFloat(lo, 64)
-		if err != nil {
-			g.fail("field %s: min %q", f.Name, lo)
-		}
-		s.Min = &v
-	}
-	if hi != "" {
-		v, err := strconv.ParseFloat(hi, 64)
-		if err != nil {
-			g.fail("field %s: max %q", f.Name, hi)
-		}
-		s.Max = &v
+	if constrain {
+		g.constrain(s, rules, f.Type, f.Name)
 	}
 	return s.NewRef()
+}
+
+// rules are the parts of a validate tag (validate.go) that the document
+// states: required and oneof as such, the bounds as minLength/maxLength,
+// minItems/maxItems or minimum/maximum by the value's kind, email and
+// datetime as formats, slug as a pattern; elem holds the rules after dive.
+type rules struct {
+	required         bool
+	oneof            []string
+	min, max         *float64
+	exclMin, exclMax bool
+	format, pattern  string
+	elem             *rules
+}
+
+// statesMore says whether r needs more than the required list and the
+// enum: bounds, a format, a pattern, item rules, or the minLength of a
+// required free string.
+func (r *rules) statesMore() bool {
+	return r.min != nil || r.max != nil || r.format != "" || r.pattern != "" ||
+		r.required && len(r.oneof) == 0 || r.elem != nil && r.elem.constrains()
+}
+
+func (r *rules) constrains() bool {
+	return r.required || len(r.oneof) > 0 || r.min != nil || r.max != nil || r.format != "" || r.pattern != "" ||
+		r.elem != nil && r.elem.constrains()
+}
+
+// rulesOf parses f's validate tag; a rule the document cannot state is an
+// error, so a tag never checks more than the document says.
+func (g *schemaGen) rulesOf(f reflect.StructField) *rules {
+	r, err := parseRules(f.Tag.Get("validate"))
+	if err != nil {
+		g.fail("field %s: %v", f.Name, err)
+		return &rules{}
+	}
+	return r
+}
+
+func parseRules(tag string) (*rules, error) {
+	r := &rules{}
+	if tag == "" {
+		return r, nil
+	}
+	parts := strings.Split(tag, ",")
+	for i, part := range parts {
+		name, param, _ := strings.Cut(part, "=")
+		num := func() (*float64, error) {
+			v, err := strconv.ParseFloat(param, 64)
+			if err != nil {
+				return nil, fmt.Errorf("validate %s: %q is not a number", name, param)
+			}
+			return &v, nil
+		}
+		var err error
+		switch name {
+		case "omitempty", "omitnil":
+		case "required", "notblank":
+			r.required = true
+		case "oneof":
+			r.oneof = strings.Fields(param)
+		case "min", "gte":
+			r.min, err = num()
+		case "max", "lte":
+			r.max, err = num()
+		case "gt":
+			r.min, err = num()
+			r.exclMin = true
+		case "lt":
+			r.max, err = num()
+			r.exclMax = true
+		case "email":
+			r.format = "email"
+		case "datetime":
+			if param != rfc3339 {
+				return nil, fmt.Errorf("validate datetime: only the RFC 3339 layout %s is documented", rfc3339)
+			}
+			r.format = "date-time"
+		case "slug":
+			r.pattern = slugPattern
+		case "dive":
+			elem, err := parseRules(strings.Join(parts[i+1:], ","))
+			if err != nil {
+				return nil, err
+			}
+			r.elem = elem
+			return r, nil
+		default:
+			return nil, fmt.Errorf("validate rule %q: teach the OpenAPI reflector (parseRules) to state it first", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// constrain states r on s, the schema of a value of Go type t.
+func (g *schemaGen) constrain(s *openapi3.Schema, r *rules, t reflect.Type, field string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if r.min != nil {
+			s.MinLength = uint64(*r.min)
+		}
+		if r.required && len(r.oneof) == 0 && s.MinLength == 0 {
+			s.MinLength = 1 // required is not empty
+		}
+		if r.max != nil {
+			s.MaxLength = ptr(uint64(*r.max))
+		}
+	case reflect.Slice, reflect.Array:
+		if r.min != nil {
+			s.MinItems = uint64(*r.min)
+		}
+		if r.max != nil {
+			s.MaxItems = ptr(uint64(*r.max))
+		}
+	case reflect.Map:
+		if r.min != nil {
+			s.MinProps = uint64(*r.min)
+		}
+		if r.max != nil {
+			s.MaxProps = ptr(uint64(*r.max))
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		s.Min, s.Max = r.min, r.max
+		if r.exclMin {
+			s.ExclusiveMin = openapi3.ExclusiveBound{Bool: ptr(true)}
+		}
+		if r.exclMax {
+			s.ExclusiveMax = openapi3.ExclusiveBound{Bool: ptr(true)}
+		}
+	default:
+		if r.min != nil || r.max != nil {
+			g.fail("field %s: bounds on a %v", field, t)
+		}
+	}
+	if r.format != "" {
+		s.Format = r.format
+	}
+	if r.pattern != "" {
+		s.Pattern = r.pattern
+	}
+	if r.elem == nil || !r.elem.constrains() {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		s.Items = g.constrainElem(s.Items, r.elem, t.Elem(), field)
+	case reflect.Map:
+		s.AdditionalProperties.Schema = g.constrainElem(s.AdditionalProperties.Schema, r.elem, t.Elem(), field)
+	default:
+		g.fail("field %s: dive on a %v", field, t)
+	}
+}
+
+func (g *schemaGen) constrainElem(ref *openapi3.SchemaRef, r *rules, t reflect.Type, field string) *openapi3.SchemaRef {
+	if ref == nil || ref.Ref != "" {
+		g.fail("field %s: element rules on a named schema; put them on its fields", field)
+		return ref
+	}
+	cp := *ref.Value
+	if r.required {
+		cp.Nullable = false
+	}
+	if len(r.oneof) > 0 {
+		cp.Enum = toAny(r.oneof)
+	}
+	g.constrain(&cp, r, t, field)
+	return cp.NewRef()
 }
 
 // withDefault states a default in a description.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stagewise/stagewise/models/store"
 	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/comparisons"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/comparison-report.golden.json (a deliberate change of the report format)")
@@ -28,9 +29,9 @@ const goldenReport = "testdata/comparison-report.golden.json"
 // bytes, and those bytes are exactly what comparisonWire's types describe.
 func TestReportGolden(t *testing.T) {
 	t.Parallel()
-	if workflow.ComparisonEngine != reportFormat {
+	if comparisons.ComparisonEngine != reportFormat {
 		t.Fatalf("the engine version is %s but the wire types describe %s: a new report format needs report_wire.go, reportFormat and the golden file updated together",
-			workflow.ComparisonEngine, reportFormat)
+			comparisons.ComparisonEngine, reportFormat)
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "golden.db")})
@@ -44,7 +45,7 @@ func TestReportGolden(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := workflow.New(st, log)
 	const admin = "golden-admin-token-0123456789"
-	if _, err := svc.EnsureAdmin(ctx, admin); err != nil {
+	if _, err := svc.Users.EnsureAdmin(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
 	e, err := New(Deps{Log: log, Service: svc, Health: st, EngineVersion: "test"})

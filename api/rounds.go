@@ -9,8 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/rounds"
 	"github.com/stagewise/stagewise/workflow/sheet"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // Expert-panel rounds (api.md, "Expert-panel rounds"). Rounds are
@@ -25,7 +26,7 @@ func (s *server) roundRoutes() []route {
 	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: roundPath + "/" + name, summary: summary, tag: tag, auth: true,
-			h: s.roundAction(workflow.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
+			h: s.roundAction(rounds.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
 	}
 	return []route{
 		{method: http.MethodPost, path: versionPath + "/rounds", summary: "Create a draft panel round on a version in review (the model's PI or an admin)", tag: tag, auth: true,
@@ -55,14 +56,23 @@ func (s *server) roundRoutes() []route {
 }
 
 type scaleDTO struct {
-	Min int `json:"min" required:"true"`
-	Max int `json:"max" required:"true"`
+	Min int `json:"min"`
+	Max int `json:"max"`
 }
+
+// scaleRequest is a scale in a request: both ends must be given (0 is a
+// valid end, so they are pointers).
+type scaleRequest struct {
+	Min *int `json:"min" validate:"required"`
+	Max *int `json:"max" validate:"required"`
+}
+
+func (scaleRequest) openAPIName() string { return "Scale" }
 
 // consensusDTO is a consensus rule with its parameters; in responses every
 // parameter of the rule is present (defaults resolved).
 type consensusDTO struct {
-	Name      string   `json:"rule" enum:"percent_agree,median_iqr,grade,cvi,rand_ucla" default:"percent_agree"`
+	Name      string   `json:"rule" validate:"omitempty,oneof=percent_agree median_iqr grade cvi rand_ucla" default:"percent_agree"`
 	AgreeMin  *float64 `json:"agree_min,omitempty" doc:"percent_agree: the lowest rating that agrees (default ⌈max − (max − min)/3⌉)"`
 	Threshold *float64 `json:"threshold,omitempty" doc:"percent_agree: share of agreeing ratings for consensus (default 0.8); cvi: the I-CVI threshold (default 0.78)"`
 	MedianMin *float64 `json:"median_min,omitempty" doc:"median_iqr: the lowest median (default as agree_min)"`
@@ -80,7 +90,7 @@ func (consensusDTO) openAPIDescription() string {
 }
 
 type itemRefDTO struct {
-	Type string `json:"type" required:"true" enum:"stage,transition"`
+	Type string `json:"type" validate:"required,oneof=stage transition"`
 	Key  string `json:"key,omitempty" doc:"the stage key (type stage)"`
 	From string `json:"from,omitempty" doc:"the transition's from stage (type transition)"`
 	To   string `json:"to,omitempty" doc:"the transition's to stage (type transition)"`
@@ -97,24 +107,24 @@ func toItemRefs(its []models.ItemRef) []itemRefDTO {
 }
 
 type roundCreateRequest struct {
-	Panelists []int64       `json:"panelists" doc:"user ids of panelists to invite; at least one unless carry_from re-invites some"`
-	Scale     *scaleDTO     `json:"scale" doc:"the rating scale (default 1-9)"`
+	Panelists []int64       `json:"panelists" validate:"max=1000" doc:"user ids of panelists to invite; at least one unless carry_from re-invites some"`
+	Scale     *scaleRequest `json:"scale" doc:"the rating scale (default 1-9)"`
 	Consensus *consensusDTO `json:"consensus" doc:"the consensus rule (default percent_agree with its default parameters)"`
 	// ClosesAt is an RFC 3339 time in the future.
-	ClosesAt      *string      `json:"closes_at" format:"date-time" doc:"when the round stops taking reviews (RFC 3339, in the future); null: until closed"`
-	Items         []itemRefDTO `json:"items" doc:"the stages and transitions to rate (default: every stage and transition of the version); at least one when given"`
+	ClosesAt      *string      `json:"closes_at" validate:"omitnil,datetime=2006-01-02T15:04:05Z07:00" doc:"when the round stops taking reviews (RFC 3339, in the future); null: until closed"`
+	Items         []itemRefDTO `json:"items" validate:"omitnil,min=1,dive" doc:"the stages and transitions to rate (default: every stage and transition of the version)"`
 	CarryFrom     *int64       `json:"carry_from" doc:"an earlier closed round of the model whose panelists are re-invited"`
 	SkipConsensus bool         `json:"skip_consensus" default:"false" doc:"with carry_from: leave out the items that reached consensus (in or out) there"`
-	Reinvite      string       `json:"reinvite" enum:"all,responders" doc:"with carry_from: whom to re-invite (default all)"`
-	MinGroup      *int         `json:"min_group" doc:"an item rated by fewer panelists shows only its n (default 3, at least 2)"`
+	Reinvite      string       `json:"reinvite" validate:"omitempty,oneof=all responders" doc:"with carry_from: whom to re-invite (default all)"`
+	MinGroup      *int         `json:"min_group" validate:"omitnil,min=2,max=1000" doc:"an item rated by fewer panelists shows only its n (default 3)"`
 }
 
 func (roundCreateRequest) openAPIName() string { return "Round" }
 
-func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
-	in := workflow.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
+func (r roundCreateRequest) toInput() (rounds.RoundInput, error) {
+	in := rounds.RoundInput{Panelists: r.Panelists, CarryFrom: r.CarryFrom, SkipConsensus: r.SkipConsensus, Reinvite: r.Reinvite, MinGroup: r.MinGroup}
 	if r.Scale != nil {
-		in.Scale = &models.RatingScale{Min: r.Scale.Min, Max: r.Scale.Max}
+		in.Scale = &models.RatingScale{Min: *r.Scale.Min, Max: *r.Scale.Max}
 	}
 	if r.Consensus != nil {
 		in.Rule = models.ConsensusRule(*r.Consensus)
@@ -122,7 +132,7 @@ func (r roundCreateRequest) toInput() (workflow.RoundInput, error) {
 	if r.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *r.ClosesAt)
 		if err != nil {
-			return in, models.InvalidField("closes_at", "must be an RFC 3339 time such as 2030-01-31T17:00:00Z")
+			return in, models.InvalidField("closes_at", "%s", err) // the datetime tag has checked it
 		}
 		in.ClosesAt = &t
 	}
@@ -169,7 +179,7 @@ type roundResponse struct {
 	ClosedAt        *time.Time `json:"closed_at"`
 }
 
-func toRound(v workflow.RoundView) roundResponse {
+func toRound(v rounds.RoundView) roundResponse {
 	r := v.Round
 	out := roundResponse{ID: r.ID, Model: r.ModelSlug, Version: r.VersionNumber, Number: r.Number, Status: string(r.Status),
 		Scale: scaleDTO{Min: r.Scale.Min, Max: r.Scale.Max}, Consensus: consensusDTO(r.Rule), ClosesAt: r.ClosesAt,
@@ -186,7 +196,7 @@ func toRound(v workflow.RoundView) roundResponse {
 }
 
 type stageRatingDTO struct {
-	Key       string `json:"key" required:"true"`
+	Key       string `json:"key" validate:"required"`
 	Relevance *int   `json:"relevance" doc:"a point of the round's scale; null or left out: missing"`
 	Clarity   *int   `json:"clarity" doc:"a point of the round's scale; null or left out: missing"`
 	Comment   string `json:"comment" default:""`
@@ -195,8 +205,8 @@ type stageRatingDTO struct {
 func (stageRatingDTO) openAPIName() string { return "StageRating" }
 
 type transitionRatingDTO struct {
-	From      string `json:"from" required:"true"`
-	To        string `json:"to" required:"true"`
+	From      string `json:"from" validate:"required"`
+	To        string `json:"to" validate:"required"`
 	Agreement *int   `json:"agreement" doc:"a point of the round's scale; null or left out: missing"`
 	Comment   string `json:"comment" default:""`
 }
@@ -204,7 +214,7 @@ type transitionRatingDTO struct {
 func (transitionRatingDTO) openAPIName() string { return "TransitionRating" }
 
 type proposalRequest struct {
-	Kind      string         `json:"kind" enum:"add_stage,remove_stage,rename_stage,merge_stages,split_stage,add_transition,remove_transition,move_to_cluster,other"`
+	Kind      string         `json:"kind" validate:"required,oneof=add_stage remove_stage rename_stage merge_stages split_stage add_transition remove_transition move_to_cluster other"`
 	Target    string         `json:"target"`
 	Payload   map[string]any `json:"payload"`
 	Rationale string         `json:"rationale"`
@@ -213,9 +223,9 @@ type proposalRequest struct {
 // reviewRequest is a panelist's whole review; a rating left out or null
 // is missing, not zero.
 type reviewRequest struct {
-	Stages      []stageRatingDTO      `json:"stages" default:"[]"`
-	Transitions []transitionRatingDTO `json:"transitions" default:"[]"`
-	Proposals   []proposalRequest     `json:"proposals" default:"[]"`
+	Stages      []stageRatingDTO      `json:"stages" validate:"dive" default:"[]"`
+	Transitions []transitionRatingDTO `json:"transitions" validate:"dive" default:"[]"`
+	Proposals   []proposalRequest     `json:"proposals" validate:"dive" default:"[]"`
 }
 
 func (reviewRequest) openAPIName() string { return "Review" }
@@ -260,7 +270,7 @@ func toProposal(p models.Proposal, author string) proposalResponse {
 		payload = map[string]any{}
 	}
 	return proposalResponse{ID: p.ID, Round: p.RoundID, Author: author, Kind: p.Kind, Target: p.Target, Payload: payload,
-		Rationale: p.Rationale, Mechanical: workflow.Mechanical(p.Kind), Decision: d, DecisionNote: p.DecisionNote, DecidedAt: p.DecidedAt}
+		Rationale: p.Rationale, Mechanical: versions.Mechanical(p.Kind), Decision: d, DecisionNote: p.DecisionNote, DecidedAt: p.DecidedAt}
 }
 
 type reviewResponse struct {
@@ -290,12 +300,12 @@ func toReview(rv models.Review) reviewResponse {
 }
 
 type decisionRequest struct {
-	Decision string `json:"decision" required:"true" enum:"accepted,rejected,deferred"`
-	Note     string `json:"note" default:""`
+	Decision string `json:"decision" validate:"required,oneof=accepted rejected deferred"`
+	Note     string `json:"note" validate:"max=5000" default:""`
 }
 
 type reviseRequest struct {
-	Rounds []int64 `json:"rounds" doc:"the closed rounds whose accepted proposals are applied (default: every closed round of the version)"`
+	Rounds []int64 `json:"rounds" validate:"omitnil,min=1" doc:"the closed rounds whose accepted proposals are applied (default: every closed round of the version)"`
 	Notes  string  `json:"notes" default:""`
 }
 
@@ -393,7 +403,7 @@ const quantileMethod = "R type 7 (Hyndman & Fan 1996): h = (n - 1)p, linear inte
 
 func num(v float64) *float64 { return &v }
 
-func toResultItem(it workflow.ItemResult) resultItemDTO {
+func toResultItem(it rounds.ItemResult) resultItemDTO {
 	d := it.Desc
 	out := resultItemDTO{Target: itemRefDTO(it.Target), Measure: it.Measure, N: d.N, Consensus: it.Consensus.Consensus, Reason: it.Consensus.Reason, Own: it.Own}
 	if p := it.Previous; p != nil {
@@ -428,7 +438,7 @@ func toResultItem(it workflow.ItemResult) resultItemDTO {
 	return out
 }
 
-func toResults(r workflow.RoundResults) resultsResponse {
+func toResults(r rounds.RoundResults) resultsResponse {
 	out := resultsResponse{Round: r.Round.ID, RoundNumber: r.Round.Number, Status: string(r.Round.Status),
 		Scale: scaleDTO{Min: r.Round.Scale.Min, Max: r.Round.Scale.Max}, Rule: consensusDTO(models.ConsensusRule(r.Rule)), QuantileMethod: quantileMethod,
 		Invited: r.Invited, Responded: r.Responded, Items: make([]resultItemDTO, len(r.Items)),
@@ -461,7 +471,7 @@ func toResults(r workflow.RoundResults) resultsResponse {
 
 // resultsCSV is one row per item and measure: aggregate statistics only,
 // with one count column per scale point.
-func resultsCSV(r workflow.RoundResults) ([]byte, error) {
+func resultsCSV(r rounds.RoundResults) ([]byte, error) {
 	var buf bytes.Buffer
 	w := sheet.NewWriter(&buf)
 	header := []string{"round", "round_number", "type", "key", "from", "to", "measure", "n", "suppressed", "median", "q1", "q3", "iqr", "mean", "sd",
@@ -510,11 +520,11 @@ func (s *server) createRound(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.CreateRound(c.Request().Context(), u, c.Param("slug"), n, in)
+	r, err := s.Service.Rounds.CreateRound(c.Request().Context(), u, c.Param("slug"), n, in)
 	if err != nil {
 		return err
 	}
-	v, err := s.Service.Round(c.Request().Context(), u, r.ID)
+	v, err := s.Service.Rounds.Round(c.Request().Context(), u, r.ID)
 	if err != nil {
 		return err
 	}
@@ -531,11 +541,11 @@ func (s *server) listRounds(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.Service.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
+	rs, err := s.Service.Rounds.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return int64(v.Round.Number) }))
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v rounds.RoundView) int64 { return int64(v.Round.Number) }))
 }
 
 func (s *server) myRounds(c echo.Context, u models.User) error {
@@ -543,11 +553,11 @@ func (s *server) myRounds(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.Service.MyRounds(c.Request().Context(), u, p)
+	rs, err := s.Service.Rounds.MyRounds(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v workflow.RoundView) int64 { return v.Round.ID }))
+	return respond(c, http.StatusOK, pageList(rs, p, toRound, func(v rounds.RoundView) int64 { return v.Round.ID }))
 }
 
 func (s *server) getRound(c echo.Context, u models.User) error {
@@ -555,14 +565,14 @@ func (s *server) getRound(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.Service.Round(c.Request().Context(), u, id)
+	v, err := s.Service.Rounds.Round(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
 	return respond(c, http.StatusOK, toRound(v))
 }
 
-func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u models.User) error {
+func (s *server) roundAction(action rounds.RoundAction) func(c echo.Context, u models.User) error {
 	return func(c echo.Context, u models.User) error {
 		id, err := idParam(c, "id", "round")
 		if err != nil {
@@ -572,7 +582,7 @@ func (s *server) roundAction(action workflow.RoundAction) func(c echo.Context, u
 		if err := bindOptional(c, &req); err != nil {
 			return err
 		}
-		v, err := s.Service.TransitionRound(c.Request().Context(), u, id, action, req.Note)
+		v, err := s.Service.Rounds.TransitionRound(c.Request().Context(), u, id, action, req.Note)
 		if err != nil {
 			return err
 		}
@@ -589,7 +599,7 @@ func (s *server) putReview(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	rv, err := s.Service.SubmitReview(c.Request().Context(), u, id, req.toReview())
+	rv, err := s.Service.Rounds.SubmitReview(c.Request().Context(), u, id, req.toReview())
 	if err != nil {
 		return err
 	}
@@ -601,7 +611,7 @@ func (s *server) getReview(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	rv, err := s.Service.MyReview(c.Request().Context(), u, id)
+	rv, err := s.Service.Rounds.MyReview(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -617,7 +627,7 @@ func (s *server) roundResults(c echo.Context, u models.User) error {
 	if format != "" && format != "json" && format != "csv" {
 		return models.InvalidField("format", "must be json or csv")
 	}
-	r, err := s.Service.Results(c.Request().Context(), u, id)
+	r, err := s.Service.Rounds.Results(c.Request().Context(), u, id)
 	if err != nil {
 		return err
 	}
@@ -641,12 +651,12 @@ func (s *server) listProposals(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.Service.Proposals(c.Request().Context(), u, id, p)
+	ps, err := s.Service.Rounds.Proposals(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, pageList(ps, p, func(x workflow.PseudonymousProposal) proposalResponse { return toProposal(x.Proposal, x.Author) },
-		func(x workflow.PseudonymousProposal) int64 { return x.ID }))
+	return respond(c, http.StatusOK, pageList(ps, p, func(x rounds.PseudonymousProposal) proposalResponse { return toProposal(x.Proposal, x.Author) },
+		func(x rounds.PseudonymousProposal) int64 { return x.ID }))
 }
 
 func (s *server) decideProposal(c echo.Context, u models.User) error {
@@ -662,7 +672,7 @@ func (s *server) decideProposal(c echo.Context, u models.User) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Service.Decide(c.Request().Context(), u, id, pid, req.Decision, req.Note)
+	p, err := s.Service.Rounds.Decide(c.Request().Context(), u, id, pid, req.Decision, req.Note)
 	if err != nil {
 		return err
 	}
@@ -678,7 +688,7 @@ func (s *server) reviseVersion(c echo.Context, u models.User) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	v, err := s.Service.Revise(c.Request().Context(), u, c.Param("slug"), n, workflow.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
+	v, err := s.Service.Versions.Revise(c.Request().Context(), u, c.Param("slug"), n, versions.ReviseInput{Rounds: req.Rounds, Notes: req.Notes})
 	if err != nil {
 		return err
 	}

@@ -1039,7 +1039,7 @@ func TestMyRounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := ev.svc.ResetToken(context.Background(), u)
+	tok, err := ev.svc.Users.ResetToken(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}

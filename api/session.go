@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/users"
 )
 
 // The web UI signs in once with a token (or from an invitation) and then
@@ -23,7 +23,7 @@ const (
 )
 
 type signInRequest struct {
-	Token string `json:"token" required:"true" doc:"an API token"`
+	Token string `json:"token" validate:"notblank" doc:"an API token"`
 }
 
 type signInResponse struct {
@@ -60,7 +60,7 @@ func (s *server) setSessionCookie(c echo.Context, value string, maxAge int) {
 
 func toSignIn(u models.User, sid string) signInResponse {
 	user := toUser(u, "")
-	return signInResponse{SignedIn: true, User: &user, CSRFToken: workflow.SessionCSRF(sid), IdleSeconds: int(workflow.SessionIdle / time.Second)}
+	return signInResponse{SignedIn: true, User: &user, CSRFToken: users.SessionCSRF(sid), IdleSeconds: int(users.SessionIdle / time.Second)}
 }
 
 func (s *server) signIn(c echo.Context) error {
@@ -68,15 +68,12 @@ func (s *server) signIn(c echo.Context) error {
 	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Token) == "" {
-		return models.InvalidField("token", "is required")
-	}
 	// Signing in is guessing a token too: the failed-authentication limit
 	// applies (limit.go).
 	if err := s.limiter.check(c); err != nil {
 		return err
 	}
-	u, sid, err := s.Service.SignIn(c.Request().Context(), strings.TrimSpace(req.Token))
+	u, sid, err := s.Service.Users.SignIn(c.Request().Context(), strings.TrimSpace(req.Token))
 	if err != nil {
 		if isUnauthorized(err) {
 			s.limiter.fail(c)
@@ -85,7 +82,7 @@ func (s *server) signIn(c echo.Context) error {
 	}
 	// The session lives until it idles out; the cookie until the browser
 	// closes or the session's longest life has passed.
-	s.setSessionCookie(c, sid, int(workflow.SessionMax/time.Second))
+	s.setSessionCookie(c, sid, int(users.SessionMax/time.Second))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return respond(c, http.StatusCreated, toSignIn(u, sid))
 }
@@ -96,7 +93,7 @@ func (s *server) getSession(c echo.Context) error {
 	if err != nil || ck.Value == "" {
 		return respond(c, http.StatusOK, signInResponse{})
 	}
-	u, err := s.Service.SessionUser(c.Request().Context(), ck.Value)
+	u, err := s.Service.Users.SessionUser(c.Request().Context(), ck.Value)
 	if errors.Is(err, models.ErrUnauthorized) {
 		s.setSessionCookie(c, "", -1)
 		return respond(c, http.StatusOK, signInResponse{})
@@ -115,7 +112,7 @@ func (s *server) signOut(c echo.Context) error {
 	if err := checkCSRF(c, ck.Value); err != nil {
 		return err
 	}
-	if err := s.Service.SignOut(c.Request().Context(), ck.Value); err != nil {
+	if err := s.Service.Users.SignOut(c.Request().Context(), ck.Value); err != nil {
 		return err
 	}
 	s.setSessionCookie(c, "", -1)
@@ -130,7 +127,7 @@ func checkCSRF(c echo.Context, sid string) error {
 		return nil
 	}
 	got := c.Request().Header.Get(csrfHeader)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(workflow.SessionCSRF(sid))) != 1 {
+	if subtle.ConstantTimeCompare([]byte(got), []byte(users.SessionCSRF(sid))) != 1 {
 		return models.Errf(models.ErrForbidden, "a state change made with a session cookie needs the session's CSRF token in the %s header", csrfHeader)
 	}
 	return nil
@@ -143,7 +140,7 @@ func (s *server) sessionUser(c echo.Context) (models.User, bool, error) {
 	if err != nil || ck.Value == "" {
 		return models.User{}, false, nil
 	}
-	u, err := s.Service.SessionUser(c.Request().Context(), ck.Value)
+	u, err := s.Service.Users.SessionUser(c.Request().Context(), ck.Value)
 	if err != nil {
 		return models.User{}, true, err
 	}

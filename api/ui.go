@@ -2,7 +2,6 @@ package api
 
 import (
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -29,7 +28,11 @@ func uiAssets(fsys fs.FS) (map[string]uiFile, error) {
 		if err != nil {
 			return err
 		}
-		ct := mime.TypeByExtension(path.Ext(p))
+		// A fixed table rather than mime.TypeByExtension: that loads the
+		// host's /etc/mime.types, about 11,000 objects that would stay on
+		// the heap for every garbage collection to mark, and that differ
+		// from host to host.
+		var ct string
 		switch path.Ext(p) {
 		case ".js":
 			ct = "text/javascript; charset=utf-8"
@@ -37,8 +40,13 @@ func uiAssets(fsys fs.FS) (map[string]uiFile, error) {
 			ct = "text/html; charset=utf-8"
 		case ".css":
 			ct = "text/css; charset=utf-8"
-		}
-		if ct == "" {
+		case ".png":
+			ct = "image/png"
+		case ".svg":
+			ct = "image/svg+xml"
+		case ".json":
+			ct = "application/json"
+		default:
 			ct = http.DetectContentType(b)
 		}
 		files[p] = uiFile{body: b, etag: etagOf(b), ctype: ct}

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +79,7 @@ func payloadObject(g *schemaGen, in bool, fields []payloadField) *openapi3.Schem
 	return s
 }
 
-// proposalKinds lists each kind's payload (workflow/revise.go).
+// proposalKinds lists each kind's payload (workflow/versions/revise.go).
 var proposalKinds = []struct {
 	kind, name, doc string
 	fields          []payloadField
@@ -213,6 +214,7 @@ func selectionUnion(g *schemaGen, in bool, prefix string, extra openapi3.Schemas
 			for name := range r.params {
 				params.Required = append(params.Required, name)
 			}
+			slices.Sort(params.Required) // map order is random; the document is not
 		}
 		props := openapi3.Schemas{"params": params.NewRef()}
 		for n, s := range extra {

@@ -7,55 +7,14 @@ import (
 	"slices"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/comparisons"
+	"github.com/stagewise/stagewise/workflow/datasets"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // DemoSlug is the slug of the demonstration model.
-const DemoSlug = "renegotiating-tasks-goals"
-
-// DemoModel is version 1 of the demonstration model: six stages from
-// marker to re-engagement, after the rupture-repair task of Muran et al.
-// (2023), with 3RS-2015 codes as indicators. As a rational model it
-// hypothesizes one sequence of repair strategies (explore, validate, give
-// a rationale, renegotiate); inviting exploration may lead straight to
-// renegotiation, and renegotiation may loop back to exploration. The demo
-// data then show the strategies in varying orders, and the synthesis turns
-// them into one "any order" cluster, as the study found.
-func DemoModel() (NewModel, VersionInput) {
-	m := NewModel{
-		Slug:       DemoSlug,
-		Title:      "Renegotiating tasks or goals as rupture repair",
-		Marker:     "A withdrawal or confrontation rupture marker (3RS) during a CBT session",
-		Resolution: "The patient re-engages in a renegotiated task or goal",
-		Context:    "Cognitive-behavioural therapy for personality disorder; after Muran et al. (2023), Psychotherapy Research 33(1):16-29.",
-	}
-	in := VersionInput{Kind: models.KindRational, Notes: "Rational model drafted with the expert panel (demonstration data).",
-		Content: models.Content{
-			Stages: []models.Stage{
-				{Key: "marker", Name: "Rupture marker", Description: "The patient withdraws from or confronts the therapist or the work.", Actor: models.ActorPatient, Role: models.RoleMarker,
-					Codes: []string{"W1", "W2", "W3", "W4", "W5", "W6", "W7", "C1", "C2", "C3", "C4", "C5", "C6", "C7"}},
-				{Key: "explore", Name: "Invite exploration", Description: "The therapist invites the patient to discuss thoughts and feelings about the therapist or the therapy.", Actor: models.ActorTherapist, Role: models.RoleProcess,
-					Codes: []string{"RS04"}},
-				{Key: "validate", Name: "Validate the defensive posture", Description: "The therapist validates the patient's defensive stance.", Actor: models.ActorTherapist, Role: models.RoleProcess,
-					Codes: []string{"RS09"}},
-				{Key: "rationale", Name: "Rationale or clarification", Description: "The therapist illustrates the task, gives a rationale or clarifies a misunderstanding.", Actor: models.ActorTherapist, Role: models.RoleProcess,
-					Codes: []string{"RS01", "RS03"}},
-				{Key: "renegotiate", Name: "Renegotiate the task or goal", Description: "The therapist changes the task or goal together with the patient.", Actor: models.ActorDyad, Role: models.RoleProcess,
-					Codes: []string{"RS02"}},
-				{Key: "reengage", Name: "Re-engagement", Description: "The patient re-engages in the (renegotiated) work.", Actor: models.ActorPatient, Role: models.RoleResolution,
-					Codes: []string{"RS10"}},
-			},
-			Transitions: []models.Transition{
-				{From: "marker", To: "explore", Kind: models.TransitionHypothesized},
-				{From: "explore", To: "validate", Kind: models.TransitionHypothesized},
-				{From: "validate", To: "rationale", Kind: models.TransitionHypothesized},
-				{From: "rationale", To: "renegotiate", Kind: models.TransitionHypothesized},
-				{From: "renegotiate", To: "reengage", Kind: models.TransitionHypothesized},
-				{From: "explore", To: "renegotiate", Kind: models.TransitionAlternative, Note: "Some therapists move straight to renegotiation."},
-				{From: "renegotiate", To: "explore", Kind: models.TransitionLoop, Note: "A renegotiation that fails reopens exploration."},
-			},
-		}}
-	return m, in
-}
+const DemoSlug = versions.DemoSlug
 
 // DemoResult says what SeedDemo made.
 type DemoResult struct {
@@ -90,18 +49,18 @@ type DemoInvitation struct {
 // tokens each time, for the start-up banner.
 func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	var out DemoResult
-	pi, _, err := s.EnsureUser(ctx, models.User{}, NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
+	pi, _, err := s.Users.EnsureUser(ctx, models.User{}, users.NewUser{Name: "Demo PI", Email: "pi@demo.stagewise.invalid", Role: models.RolePI})
 	if err != nil {
 		return out, err
 	}
-	client, _, err := s.EnsureUser(ctx, models.User{}, NewUser{Name: "Demo API client", Email: "client@demo.stagewise.invalid", Role: models.RoleClient})
+	client, _, err := s.Users.EnsureUser(ctx, models.User{}, users.NewUser{Name: "Demo API client", Email: "client@demo.stagewise.invalid", Role: models.RoleClient})
 	if err != nil {
 		return out, err
 	}
 	out.PI, out.Client = pi, client
-	nm, in := DemoModel()
+	nm, in := versions.DemoModel()
 	if _, err := s.store.ModelBySlug(ctx, nm.Slug); errors.Is(err, models.ErrNotFound) {
-		if _, err := s.CreateModel(ctx, pi, nm); err != nil && !errors.Is(err, models.ErrConflict) {
+		if _, err := s.Versions.CreateModel(ctx, pi, nm); err != nil && !errors.Is(err, models.ErrConflict) {
 			return out, err
 		}
 	} else if err != nil {
@@ -113,33 +72,33 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 	}
 	v1, err := s.store.VersionByNumber(ctx, m, 1)
 	if errors.Is(err, models.ErrNotFound) {
-		if v1, err = s.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
+		if v1, err = s.Versions.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
 			return out, err
 		}
 	} else if err != nil {
 		return out, err
 	}
 	if v1.Status == models.StatusDraft {
-		if v1, err = s.Transition(ctx, pi, nm.Slug, 1, ActionSubmit, "ready for the panel"); err != nil {
+		if v1, err = s.Versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionSubmit, "ready for the panel"); err != nil {
 			return out, err
 		}
 	}
 	// The panel reviews version 1 while it is in review; then the PI approves it.
-	if err := s.seedDemoPanel(ctx, pi, m); err != nil {
+	if err := s.Rounds.SeedDemoPanel(ctx, pi, m); err != nil {
 		return out, fmt.Errorf("demo panel: %w", err)
 	}
 	if v1.Status == models.StatusInReview {
-		if _, err = s.Transition(ctx, pi, nm.Slug, 1, ActionApprove, "approved after two panel rounds"); err != nil {
+		if _, err = s.Versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionApprove, "approved after two panel rounds"); err != nil {
 			return out, err
 		}
 	}
-	if err := s.seedDemoDataset(ctx, pi); err != nil {
+	if err := s.Datasets.SeedDemoDataset(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo dataset: %w", err)
 	}
 	if err := s.seedDemoCoder(ctx, pi); err != nil {
 		return out, fmt.Errorf("demo coder: %w", err)
 	}
-	cmp, err := s.seedDemoComparison(ctx, pi, m, 1, nil)
+	cmp, err := s.Comparisons.SeedDemoComparison(ctx, pi, m, 1, nil)
 	if err != nil {
 		return out, fmt.Errorf("demo comparison: %w", err)
 	}
@@ -147,13 +106,13 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 		return out, fmt.Errorf("demo synthesis: %w", err)
 	}
 	baseline := 1
-	if _, err := s.seedDemoComparison(ctx, pi, m, 2, &baseline); err != nil {
+	if _, err := s.Comparisons.SeedDemoComparison(ctx, pi, m, 2, &baseline); err != nil {
 		return out, fmt.Errorf("demo validation comparison: %w", err)
 	}
-	if out.PIToken, err = s.ResetToken(ctx, pi); err != nil {
+	if out.PIToken, err = s.Users.ResetToken(ctx, pi); err != nil {
 		return out, err
 	}
-	if out.ClientToken, err = s.ResetToken(ctx, client); err != nil {
+	if out.ClientToken, err = s.Users.ResetToken(ctx, client); err != nil {
 		return out, err
 	}
 	if out.Invitations, err = s.demoInvitations(ctx, pi); err != nil {
@@ -166,16 +125,16 @@ func (s *Service) SeedDemo(ctx context.Context) (DemoResult, error) {
 // demo PI created (replacing an unclaimed one; a claimed one's token keeps
 // working until the new invitation is claimed).
 func (s *Service) demoInvitations(ctx context.Context, pi models.User) ([]DemoInvitation, error) {
-	users, err := s.store.UsersCreatedBy(ctx, pi.ID)
+	created, err := s.store.UsersCreatedBy(ctx, pi.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []DemoInvitation
-	for _, u := range users {
-		if !invited(u.Role) {
+	for _, u := range created {
+		if !users.Invited(u.Role) {
 			continue
 		}
-		_, inv, err := s.IssueInvitation(ctx, models.User{Role: models.RoleAdmin}, u.ID)
+		_, inv, err := s.Users.IssueInvitation(ctx, models.User{Role: models.RoleAdmin}, u.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -188,26 +147,26 @@ func (s *Service) demoInvitations(ctx context.Context, pi models.User) ([]DemoIn
 // sessions as "coder2", and makes them a coder of the demo dataset's team,
 // so the demo shows a coder's own, blind view until the PI unblinds.
 func (s *Service) seedDemoCoder(ctx context.Context, pi models.User) error {
-	coder, _, err := s.EnsureUser(ctx, pi, NewUser{Name: "Demo coder", Email: "coder2@demo.stagewise.invalid", Role: models.RoleCoder})
+	coder, _, err := s.Users.EnsureUser(ctx, pi, users.NewUser{Name: "Demo coder", Email: "coder2@demo.stagewise.invalid", Role: models.RoleCoder})
 	if err != nil {
 		return err
 	}
-	d, err := s.store.DatasetByName(ctx, DemoDatasetName)
+	d, err := s.store.DatasetByName(ctx, datasets.DemoDatasetName)
 	if err != nil {
 		return err
 	}
-	members, err := s.Members(ctx, pi, d.ID)
+	members, err := s.Datasets.Members(ctx, pi, d.ID)
 	if err != nil {
 		return err
 	}
-	in := make([]MemberInput, 0, len(members)+1)
+	in := make([]datasets.MemberInput, 0, len(members)+1)
 	for _, m := range members {
 		if m.UserID == coder.ID {
 			return nil // already on the team
 		}
-		in = append(in, MemberInput{User: m.UserID, Role: m.Role, Coder: m.Coder})
+		in = append(in, datasets.MemberInput{User: m.UserID, Role: m.Role, Coder: m.Coder})
 	}
-	_, err = s.SetMembers(ctx, pi, d.ID, append(in, MemberInput{User: coder.ID, Role: models.MemberCoder, Coder: "coder2"}))
+	_, err = s.Datasets.SetMembers(ctx, pi, d.ID, append(in, datasets.MemberInput{User: coder.ID, Role: models.MemberCoder, Coder: "coder2"}))
 	return err
 }
 
@@ -225,7 +184,7 @@ var demoAcknowledge = models.Stage{Key: "acknowledge", Name: "Acknowledge own co
 func (s *Service) seedDemoSynthesis(ctx context.Context, pi models.User, m models.TaskModel, comparison int64) error {
 	v2, err := s.store.VersionByNumber(ctx, m, 2)
 	if errors.Is(err, models.ErrNotFound) {
-		if v2, err = s.Synthesize(ctx, pi, comparison, SynthesisInput{}); err != nil {
+		if v2, err = s.Comparisons.Synthesize(ctx, pi, comparison, comparisons.SynthesisInput{}); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -238,20 +197,20 @@ func (s *Service) seedDemoSynthesis(ctx context.Context, pi models.User, m model
 		content, edited := demoEdit(v2)
 		if edited {
 			parent := 1
-			in := VersionInput{Parent: &parent, Kind: models.KindRationalEmpirical, Content: content,
+			in := versions.VersionInput{Parent: &parent, Kind: models.KindRationalEmpirical, Content: content,
 				Notes: "The PI added the stage proposed for RS05 to the any-order cluster of repair strategies.\n\n" + v2.Notes}
-			if v2, err = s.ReplaceDraft(ctx, pi, m.Slug, 2, in, nil); err != nil {
+			if v2, err = s.Versions.ReplaceDraft(ctx, pi, m.Slug, 2, in, nil); err != nil {
 				return err
 			}
 		}
 	}
 	if v2.Status == models.StatusDraft {
-		if v2, err = s.Transition(ctx, pi, m.Slug, 2, ActionSubmit, "synthesis reviewed and edited"); err != nil {
+		if v2, err = s.Versions.Transition(ctx, pi, m.Slug, 2, versions.ActionSubmit, "synthesis reviewed and edited"); err != nil {
 			return err
 		}
 	}
 	if v2.Status == models.StatusInReview {
-		if _, err = s.Transition(ctx, pi, m.Slug, 2, ActionApprove, "rational-empirical model: repair strategies combine in any order"); err != nil {
+		if _, err = s.Versions.Transition(ctx, pi, m.Slug, 2, versions.ActionApprove, "rational-empirical model: repair strategies combine in any order"); err != nil {
 			return err
 		}
 	}
@@ -278,7 +237,7 @@ func demoEdit(v models.Version) (models.Content, bool) {
 	if cluster == "" || !proposed {
 		return v.Content, false
 	}
-	c := NormalizeContent(v.Content)
+	c := versions.NormalizeContent(v.Content)
 	st := demoAcknowledge
 	st.Cluster = cluster
 	at := slices.IndexFunc(c.Stages, func(s models.Stage) bool { return s.Role == models.RoleResolution })

@@ -54,7 +54,7 @@ func TestDemoPanel(t *testing.T) {
 	}
 	want := map[int]string{1: "none", 2: "in"}
 	for _, r := range rounds {
-		res, err := svc.Results(ctx, demo.PI, r.ID)
+		res, err := svc.Rounds.Results(ctx, demo.PI, r.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,138 +1,101 @@
-// Package workflow holds Stagewise's rules: who may do what, the version
-// lifecycle, validation of model content, and the audit trail. It talks to
-// storage through the Store interface it declares, receives a
-// context.Context, and knows nothing of HTTP.
+// Package workflow composes Stagewise's rules from one service per area:
+//
+//	core         what every area shares: transactions, the audit trail, the clock, caches, tokens
+//	users        users, invitations, tokens, web sessions, authentication
+//	versions     models, versions, model teams and the one visibility rule, content, diff, lineage, revise
+//	rounds       expert-panel rounds, reviews, results, proposals and decisions
+//	datasets     coded sessions: datasets, teams and blind coding, imports, selection, reliability, consensus
+//	comparisons  comparisons of a version with coded sessions, and synthesis
+//
+// Each area declares the small store interface it needs and reaches
+// another area only through that area's exported methods (core ← users ←
+// versions ← rounds; core ← datasets; versions, datasets ← comparisons).
+// The union Store below is what models/store implements. Everything here
+// receives a context.Context and knows nothing of HTTP.
 package workflow
 
 import (
 	"context"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/comparisons"
+	"github.com/stagewise/stagewise/workflow/core"
+	"github.com/stagewise/stagewise/workflow/datasets"
+	"github.com/stagewise/stagewise/workflow/rounds"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
-// Store is the persistence the workflow needs. Calls made with the context
+// Store is the persistence of every area. Calls made with the context
 // that InTx hands to its function run in that write transaction; other
 // calls read from a read pool.
 type Store interface {
-	RoundStore
-	DatasetStore
-	ComparisonStore
-	InvitationStore
-	TeamStore
-	SessionStore
+	users.Store
+	versions.Store
+	rounds.Store
+	datasets.Store
+	comparisons.Store
 
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-
-	CreateUser(ctx context.Context, u *models.User, tokenHash string, createdBy *int64) error
-	UserByTokenHash(ctx context.Context, hash string) (models.User, error)
-	UserByID(ctx context.Context, id int64) (models.User, error)
-	UserByEmail(ctx context.Context, email string) (models.User, error)
-	UsersByIDs(ctx context.Context, ids []int64) ([]models.User, error)
-	ListUsers(ctx context.Context, p models.Page) ([]models.User, error)
-	SetUserToken(ctx context.Context, id int64, tokenHash string) error
-
-	CreateModel(ctx context.Context, m *models.TaskModel) error
-	ModelBySlug(ctx context.Context, slug string) (models.TaskModel, error)
-	ListModels(ctx context.Context, scope models.ModelScope, p models.Page) ([]models.TaskModel, error)
-	LockModel(ctx context.Context, id int64, now time.Time) error
-
-	MaxVersionNumber(ctx context.Context, modelID int64) (int, error)
-	CreateVersion(ctx context.Context, v *models.Version) error
-	UpdateVersion(ctx context.Context, v models.Version) error
-	VersionByNumber(ctx context.Context, m models.TaskModel, n int) (models.Version, error)
-	LatestApproved(ctx context.Context, m models.TaskModel) (models.Version, error)
-	ListVersions(ctx context.Context, m models.TaskModel, scope models.VersionScope, p models.Page) ([]models.Version, error)
-	HasVisibleVersion(ctx context.Context, modelID, versionID int64, scope models.VersionScope) (bool, error)
-
-	AppendAudit(ctx context.Context, e *models.AuditEntry) error
 	AuditAfter(ctx context.Context, after int64, limit int) ([]models.AuditEntry, error)
 	AuditAfterFor(ctx context.Context, pi, after int64, limit int) ([]models.AuditEntry, error)
+	UsersCreatedBy(ctx context.Context, creatorID int64) ([]models.User, error)
 }
 
-// Service carries the rules. It is safe for concurrent use and keeps no
-// state of its own beyond its dependencies, so several processes may serve
-// one database.
+// Service is the rules, one field per area. It is safe for concurrent use
+// and keeps no state of its own beyond its dependencies and caches, so
+// several processes may serve one database.
 type Service struct {
+	core  *core.Core
 	store Store
-	log   *slog.Logger
-	clock atomic.Pointer[func() time.Time]
-	ttl   time.Duration
-	auth  authCache
-	gen   generation
-	check *checker
-	// inviteTTL is how long new invitations last (0: the default).
-	inviteTTL time.Duration
 
-	// batch group-commits panel reviews (see batch.go).
-	batchOnce sync.Once
-	batch     *reviewBatcher
+	Users       *users.Service
+	Versions    *versions.Service
+	Rounds      *rounds.Service
+	Datasets    *datasets.Service
+	Comparisons *comparisons.Service
 }
 
-// New builds a Service.
+// New builds the services of every area on one store and logger.
 func New(store Store, log *slog.Logger) *Service {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	s := &Service{store: store, log: models.Logger(log), check: newChecker()}
-	s.SetClock(nil)
-	s.SetCacheTTL(DefaultCacheTTL)
+	c := core.New(store, log)
+	s := &Service{core: c, store: store}
+	s.Users = users.New(c, store)
+	s.Versions = versions.New(c, store)
+	s.Rounds = rounds.New(c, store, s.Users, s.Versions)
+	s.Datasets = datasets.New(c, store)
+	s.Comparisons = comparisons.New(c, store, s.Versions, s.Datasets)
 	return s
 }
 
-// SetClock replaces the clock the rules read (deadlines, timestamps, cache
-// ages); nil restores the system clock. It exists for tests, which move
-// time forward instead of sleeping, and is safe to call while serving.
-func (s *Service) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.clock.Store(&now)
+// SetClock replaces the clock every area reads (deadlines, timestamps,
+// cache ages); nil restores the system clock. It exists for tests, which
+// move time forward instead of sleeping, and is safe to call while
+// serving.
+func (s *Service) SetClock(now func() time.Time) { s.core.SetClock(now) }
+
+// Now is the services' clock, in UTC to the microsecond.
+func (s *Service) Now() time.Time { return s.core.Now() }
+
+// DefaultCacheTTL bounds how stale a cached token or version may be when
+// another process changed it.
+const DefaultCacheTTL = core.DefaultCacheTTL
+
+// Generation is the count of changes this process has made; response
+// caches compare it to drop their entries at once after a local change.
+func (s *Service) Generation() uint64 { return s.core.Generation() }
+
+// CacheTTL is how long a cached answer may be served.
+func (s *Service) CacheTTL() time.Duration { return s.core.CacheTTL() }
+
+// SetCacheTTL changes the cache lifetime; 0 turns caching off.
+func (s *Service) SetCacheTTL(d time.Duration) {
+	s.core.SetCacheTTL(d)
+	s.Users.SetCacheTTL(d)
 }
 
-// Now is the service's clock, in UTC to the microsecond (what both
-// databases store).
-func (s *Service) Now() time.Time {
-	return (*s.clock.Load())().UTC().Truncate(time.Microsecond)
-}
-
-// now is Now for the rules.
-func (s *Service) now() time.Time { return s.Now() }
-
-// audit appends one entry inside the caller's transaction. Every state
-// change passes here, so it also drops this process's cached answers.
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	name := "system"
-	if actor.ID != 0 {
-		name = "user:" + itoa(actor.ID)
-	}
-	return s.auditAs(ctx, name, action, entity, id, detail)
-}
-
-// auditAs appends an entry under a given actor name. A panelist's review
-// is recorded as by "panelist": the trail that PIs read names no panel
-// member (the round view says who has responded; nothing ties a person to
-// an answer).
-func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail string) error {
-	s.gen.bump()
-	if err := s.store.AppendAudit(ctx, &models.AuditEntry{At: s.now(), Actor: name, Action: action, Entity: entity, EntityID: id, Detail: detail}); err != nil {
-		return err
-	}
-	// One line per state change under the request's id (models.LogHandler);
-	// the request's own line says whether its transaction committed.
-	s.log.LogAttrs(ctx, slog.LevelInfo, "change", slog.String("action", action), slog.String("entity", entity),
-		slog.String("id", id), slog.String("actor", name))
-	return nil
-}
-
-// inTx runs fn in a write transaction and, after it ends, drops this
-// process's cached answers (bumping the generation before the commit alone
-// would let a concurrent reader cache the old state under the new number).
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	err := s.store.InTx(ctx, fn)
-	s.gen.bump()
-	return err
-}
+// StopBatching drains the panel-review queue and waits for its writer
+// (see rounds.Service.StopBatching); call it on shutdown after the HTTP
+// server has stopped and before the store closes.
+func (s *Service) StopBatching() { s.Rounds.StopBatching() }

@@ -1297,6 +1297,7 @@ type Case struct {
 
 // CaseInput defines model for CaseInput.
 type CaseInput struct {
+	// Label unique in the dataset, on one line, without leading or trailing spaces
 	Label     string  `json:"label"`
 	Outcome   *string `json:"outcome,omitempty"`
 	Therapist *string `json:"therapist,omitempty"`
@@ -1469,19 +1470,19 @@ type ComparisonParamsInput struct {
 	// AllowRepeats keep consecutive repeats in the lag table, and list observed self-pairs among the transitions. Default: false.
 	AllowRepeats *bool `json:"allow_repeats,omitempty"`
 
-	// Lag lag of the lag-sequential table, 1-5. Default: 1.
+	// Lag lag of the lag-sequential table. Default: 1.
 	Lag *int `json:"lag,omitempty"`
 
 	// Outcome report.validation's resolved sessions: ending in a resolution stage, or the session report's resolution rating at or above outcome_min. Default: resolution_stage.
 	Outcome *ComparisonParamsInputOutcome `json:"outcome,omitempty"`
 
-	// OutcomeMin outcome reported only: the lowest resolution rating (1-5) that counts as resolved; default 4
+	// OutcomeMin outcome reported only: the lowest resolution rating that counts as resolved; default 4
 	OutcomeMin *int `json:"outcome_min,omitempty"`
 
 	// OutcomeRater outcome reported only: whose rating; default patient
 	OutcomeRater *Rater `json:"outcome_rater,omitempty"`
 
-	// SupportThreshold a stage or transition is supported when its share of units reaches it; 0 < t ≤ 1. Default: 0.5.
+	// SupportThreshold a stage or transition is supported when its share of units reaches it. Default: 0.5.
 	SupportThreshold *float32 `json:"support_threshold,omitempty"`
 
 	// Unit the unit of support. Default: session.
@@ -1754,12 +1755,13 @@ type EventRowInput struct {
 	// Onset seconds from the session's start
 	Onset    *float32 `json:"onset,omitempty"`
 	Salience *int     `json:"salience,omitempty"`
-	Segment  *int     `json:"segment"`
-	Session  *int     `json:"session"`
+	Segment  int      `json:"segment"`
+	Session  int      `json:"session"`
 }
 
 // EventRowsInput defines model for EventRowsInput.
 type EventRowsInput struct {
+	// Rows checked by the rules of a CSV events file
 	Rows []EventRowInput `json:"rows"`
 }
 
@@ -1957,7 +1959,7 @@ type ModelCreateInput struct {
 	// Resolution what resolution of the task looks like
 	Resolution string `json:"resolution"`
 
-	// Slug lower-case letters, digits and hyphens, at most 80 characters; unique
+	// Slug unique
 	Slug  string `json:"slug"`
 	Title string `json:"title"`
 }
@@ -2730,10 +2732,10 @@ type RoundInput struct {
 	// Consensus the consensus rule (default percent_agree with its default parameters)
 	Consensus *ConsensusInput `json:"consensus,omitempty"`
 
-	// Items the stages and transitions to rate (default: every stage and transition of the version); at least one when given
+	// Items the stages and transitions to rate (default: every stage and transition of the version)
 	Items *[]ItemRefInput `json:"items,omitempty"`
 
-	// MinGroup an item rated by fewer panelists shows only its n (default 3, at least 2)
+	// MinGroup an item rated by fewer panelists shows only its n (default 3)
 	MinGroup *int `json:"min_group,omitempty"`
 
 	// Panelists user ids of panelists to invite; at least one unless carry_from re-invites some
@@ -2889,26 +2891,27 @@ type SessionRowInput struct {
 	Intensity  *int   `json:"intensity,omitempty"`
 	Rater      Rater  `json:"rater"`
 	Resolution *int   `json:"resolution,omitempty"`
-	Rupture    *bool  `json:"rupture"`
-	Session    *int   `json:"session"`
+	Rupture    bool   `json:"rupture"`
+	Session    int    `json:"session"`
 
 	// Wai1 1-7
-	Wai1  *int `json:"wai1"`
-	Wai10 *int `json:"wai10"`
-	Wai11 *int `json:"wai11"`
-	Wai12 *int `json:"wai12"`
-	Wai2  *int `json:"wai2"`
-	Wai3  *int `json:"wai3"`
-	Wai4  *int `json:"wai4"`
-	Wai5  *int `json:"wai5"`
-	Wai6  *int `json:"wai6"`
-	Wai7  *int `json:"wai7"`
-	Wai8  *int `json:"wai8"`
-	Wai9  *int `json:"wai9"`
+	Wai1  int `json:"wai1"`
+	Wai10 int `json:"wai10"`
+	Wai11 int `json:"wai11"`
+	Wai12 int `json:"wai12"`
+	Wai2  int `json:"wai2"`
+	Wai3  int `json:"wai3"`
+	Wai4  int `json:"wai4"`
+	Wai5  int `json:"wai5"`
+	Wai6  int `json:"wai6"`
+	Wai7  int `json:"wai7"`
+	Wai8  int `json:"wai8"`
+	Wai9  int `json:"wai9"`
 }
 
 // SessionRowsInput defines model for SessionRowsInput.
 type SessionRowsInput struct {
+	// Rows checked by the rules of a CSV sessions file
 	Rows []SessionRowInput `json:"rows"`
 }
 
@@ -2997,11 +3000,11 @@ type Stage struct {
 	// Cluster the key of a cluster of this version, or empty
 	Cluster string `json:"cluster"`
 
-	// Codes the indicator codes of the stage (at least one); a code indicates one stage
+	// Codes the indicator codes of the stage, printable characters without spaces; a code indicates one stage
 	Codes       []string `json:"codes"`
 	Description string   `json:"description"`
 
-	// Key 1-64 letters, digits, '_', '.' or '-'; unique in the version
+	// Key letters, digits, '_', '.' or '-', starting with a letter or digit; unique in the version
 	Key  string `json:"key"`
 	Name string `json:"name"`
 
@@ -3023,11 +3026,11 @@ type StageInput struct {
 	// Cluster the key of a cluster of this version, or empty
 	Cluster *string `json:"cluster,omitempty"`
 
-	// Codes the indicator codes of the stage (at least one); a code indicates one stage
+	// Codes the indicator codes of the stage, printable characters without spaces; a code indicates one stage
 	Codes       []string `json:"codes"`
 	Description *string  `json:"description,omitempty"`
 
-	// Key 1-64 letters, digits, '_', '.' or '-'; unique in the version
+	// Key letters, digits, '_', '.' or '-', starting with a letter or digit; unique in the version
 	Key  string `json:"key"`
 	Name string `json:"name"`
 
@@ -3109,7 +3112,8 @@ type SynthesisParamsInput struct {
 
 // TeamInput defines model for TeamInput.
 type TeamInput struct {
-	Pis *[]int64 `json:"pis,omitempty"`
+	// Pis the user ids of the PIs on the team (the creator stays in any case)
+	Pis []int64 `json:"pis"`
 }
 
 // TeamMember defines model for TeamMember.
@@ -3200,9 +3204,7 @@ type User struct {
 // UserCreateInput defines model for UserCreateInput.
 type UserCreateInput struct {
 	Email openapi_types.Email `json:"email"`
-
-	// Name 1-200 characters
-	Name string `json:"name"`
+	Name  string              `json:"name"`
 
 	// Role admins create any role; PIs create panelist, coder and client
 	Role UserRole `json:"role"`

@@ -43,7 +43,7 @@ func serve(t *testing.T) string {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := workflow.New(st, log)
-	if _, err := svc.EnsureAdmin(ctx, adminToken); err != nil {
+	if _, err := svc.Users.EnsureAdmin(ctx, adminToken); err != nil {
 		t.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Log: log, Service: svc, Health: st, Renderer: &diagram.Renderer{}, EngineVersion: "test"})
@@ -272,7 +272,7 @@ func TestClientScenario(t *testing.T) {
 		t.Fatalf("dataset: %v %s", err, ds.Body)
 	}
 	ev := func(cs string, session, segment int, code string) client.EventRowInput {
-		return client.EventRowInput{Case: cs, Session: &session, Coder: "consensus", Segment: &segment, Code: code}
+		return client.EventRowInput{Case: cs, Session: session, Coder: "consensus", Segment: segment, Code: code}
 	}
 	imp, err := pi.PostDatasetsIdEventsWithResponse(ctx, ds.JSON201.Id, client.EventRowsInput{Rows: []client.EventRowInput{
 		ev("A", 1, 1, "W1"), ev("A", 1, 2, "RS04"), ev("A", 1, 3, "RS02"), ev("B", 1, 1, "W1"), ev("B", 1, 2, "RS02"),

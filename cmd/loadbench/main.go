@@ -3,7 +3,10 @@
 // same bytes, in the same run, with the servers pinned to one core and the
 // load generator to another. It prints requests per second, latency
 // percentiles and the ratio. It uses wrk when it is on PATH (Debian package
-// wrk) and a built-in Go generator otherwise.
+// wrk) and a built-in Go generator otherwise. With --before, an earlier
+// build is measured in the same rounds, for before and after figures that
+// the host's load hits alike; the host's load average is printed with the
+// figures.
 //
 //	go build -o stagewise ./cmd/stagewise && go run ./cmd/loadbench --bin ./stagewise
 package main
@@ -50,6 +53,7 @@ func run(args []string) error {
 	serverCPU := fs.String("server-cpu", "0", "taskset CPU list for the servers")
 	loadCPU := fs.String("load-cpu", "1", "taskset CPU list for the load generator")
 	builtin := fs.Bool("builtin", false, "use the built-in Go generator even when wrk is available")
+	before := fs.String("before", "", "an earlier stagewise binary to measure in the same rounds (before and after figures)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,25 +65,12 @@ func run(args []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	p1, p2 := freePort(), freePort()
-	sw := exec.CommandContext(ctx, "taskset", "-c", *serverCPU, *bin, "serve", "--demo", "--db", filepath.Join(dir, "bench.db"),
-		"--addr", "127.0.0.1:"+p1, "--log-level", "error")
-	out, err := sw.StdoutPipe()
+	sw, err := startStagewise(ctx, *bin, *serverCPU, filepath.Join(dir, "bench.db"))
 	if err != nil {
 		return err
 	}
-	sw.Stderr = os.Stderr
-	if err := sw.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", *bin, err)
-	}
-	defer sw.Process.Kill()
-	token, err := clientToken(out)
-	if err != nil {
-		return err
-	}
-	go io.Copy(io.Discard, out)
-	url1 := "http://127.0.0.1:" + p1 + "/api/v1/models/renegotiating-tasks-goals/versions/latest"
-	body, etag, err := fetch(url1, token)
+	defer sw.stop()
+	body, etag, err := fetch(sw.url, sw.token)
 	if err != nil {
 		return err
 	}
@@ -91,15 +82,27 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	p2 := freePort()
 	mini := exec.CommandContext(ctx, "taskset", "-c", *serverCPU, self, "minimal", "--addr", "127.0.0.1:"+p2, "--body", bodyFile, "--etag", etag)
 	mini.Stderr = os.Stderr
 	if err := mini.Start(); err != nil {
 		return err
 	}
 	defer mini.Process.Kill()
-	url2 := "http://127.0.0.1:" + p2 + "/api/v1/models/renegotiating-tasks-goals/versions/latest"
-	if _, _, err := fetchRetry(url2, token); err != nil {
+	base := &target{name: "minimal", url: "http://127.0.0.1:" + p2 + "/api/v1/models/renegotiating-tasks-goals/versions/latest",
+		token: sw.token, pid: mini.Process.Pid} // taskset execs: the servers' own pids
+	if _, _, err := fetchRetry(base.url, base.token); err != nil {
 		return err
+	}
+	// An earlier build measured in the same rounds: drift and the host's
+	// load then hit the before and after figures alike.
+	var prev *target
+	if *before != "" {
+		if prev, err = startStagewise(ctx, *before, *serverCPU, filepath.Join(dir, "before.db")); err != nil {
+			return err
+		}
+		defer prev.stop()
+		prev.name = "before"
 	}
 	useWrk := !*builtin
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -109,69 +112,128 @@ func run(args []string) error {
 	if useWrk {
 		tool = "wrk"
 	}
-	fmt.Printf("body %d bytes; %d connections; %s per run; servers on CPU %s, %s on CPU %s\n",
-		len(body), *conns, *duration, *serverCPU, tool, *loadCPU)
-	pids := map[string]int{url1: sw.Process.Pid, url2: mini.Process.Pid} // taskset execs: the servers' own pids
-	measure := func(url string, d time.Duration) (result, error) {
-		before := cpuTime(pids[url])
+	fmt.Printf("body %d bytes; %d connections; %s per run; servers on CPU %s, %s on CPU %s; host load %s\n",
+		len(body), *conns, *duration, *serverCPU, tool, *loadCPU, loadAvg())
+	measure := func(t *target, d time.Duration) (result, error) {
+		before := cpuTime(t.pid)
 		var r result
 		var err error
 		if useWrk {
-			r, err = wrk(ctx, *loadCPU, url, token, *conns, d)
+			r, err = wrk(ctx, *loadCPU, t.url, t.token, *conns, d)
 		} else {
-			r, err = generate(url, token, *conns, d)
+			r, err = generate(t.url, t.token, *conns, d)
 		}
-		if after := cpuTime(pids[url]); err == nil && after > before && r.rps > 0 {
+		if after := cpuTime(t.pid); err == nil && after > before && r.rps > 0 {
 			r.cpuUS = float64(after-before) * 1e6 / clockTicks / (r.rps * d.Seconds())
 		}
 		return r, err
 	}
-	// Warm both up, then alternate so drift hits both alike.
-	for _, u := range []string{url1, url2} {
-		if _, err := measure(u, 2*time.Second); err != nil {
+	targets := []*target{base, sw}
+	if prev != nil {
+		targets = []*target{base, prev, sw}
+	}
+	// Warm all up, then alternate so drift hits all alike.
+	for _, t := range targets {
+		if _, err := measure(t, 2*time.Second); err != nil {
 			return err
 		}
 	}
-	var sws, mins []result
+	runs := map[*target][]result{}
 	for i := 0; i < *rounds; i++ {
-		r, err := measure(url2, *duration)
-		if err != nil {
-			return err
+		line := fmt.Sprintf("run %d:", i+1)
+		for j, t := range targets {
+			r, err := measure(t, *duration)
+			if err != nil {
+				return err
+			}
+			runs[t] = append(runs[t], r)
+			if j > 0 {
+				line += " |"
+			}
+			line += fmt.Sprintf(" %s %.0f req/s p99 %.2f ms %.1f µs CPU/req", t.name, r.rps, r.p99ms, r.cpuUS)
 		}
-		mins = append(mins, r)
-		r, err = measure(url1, *duration)
-		if err != nil {
-			return err
-		}
-		sws = append(sws, r)
-		fmt.Printf("run %d: minimal %.0f req/s p99 %.2f ms %.1f µs CPU/req | stagewise %.0f req/s p99 %.2f ms %.1f µs CPU/req\n",
-			i+1, mins[i].rps, mins[i].p99ms, mins[i].cpuUS, sws[i].rps, sws[i].p99ms, sws[i].cpuUS)
+		fmt.Println(line)
 	}
-	m, s := median(mins), median(sws)
-	fmt.Printf("\nmedian of %d runs\n", *rounds)
+	fmt.Printf("\nmedian of %d runs (host load %s)\n", *rounds, loadAvg())
+	m := median(runs[base])
 	fmt.Printf("  minimal Echo handler: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", m.rps, m.p50ms, m.p99ms)
-	fmt.Printf("  stagewise latest:     %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", s.rps, s.p50ms, s.p99ms)
-	ratios := make([]float64, len(sws))
-	for i := range sws {
-		ratios[i] = sws[i].rps / mins[i].rps
-	}
-	slices.Sort(ratios)
-	fmt.Printf("  ratio: %.1f %% of the minimal handler's requests per second (target ≥ 75 %%); p99 target < 10 ms\n", 100*s.rps/m.rps)
-	fmt.Printf("  per-run ratios (each run's pair measured back to back): %s; median %.1f %%\n", percents(ratios), 100*ratios[len(ratios)/2])
-	// On a busy host the servers wait for a core, and requests per second
-	// measure the host; the CPU time each server spent per request does not.
-	var cpu []float64
-	for i := range sws {
-		if sws[i].cpuUS > 0 {
-			cpu = append(cpu, mins[i].cpuUS/sws[i].cpuUS)
+	for _, t := range targets[1:] {
+		label := "stagewise latest:"
+		if t == prev {
+			label = "before (--before):"
 		}
+		r := median(runs[t])
+		fmt.Printf("  %-20s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", label, r.rps, r.p50ms, r.p99ms)
 	}
-	if len(cpu) > 0 {
-		slices.Sort(cpu)
-		fmt.Printf("  CPU per request, minimal ÷ stagewise, per run: %s; median %.1f %% (the ratio a quiet host would show)\n",
-			percents(cpu), 100*cpu[len(cpu)/2])
+	for _, t := range targets[1:] {
+		sws, mins := runs[t], runs[base]
+		s := median(sws)
+		fmt.Printf("  %s: %.1f %% of the minimal handler's requests per second (target ≥ 75 %%); p99 target < 10 ms\n", t.name, 100*s.rps/m.rps)
+		ratios := make([]float64, len(sws))
+		for i := range sws {
+			ratios[i] = sws[i].rps / mins[i].rps
+		}
+		slices.Sort(ratios)
+		fmt.Printf("    per-run ratios (each run's servers measured back to back): %s; median %.1f %%\n", percents(ratios), 100*ratios[len(ratios)/2])
+		// On a busy host the servers wait for a core, and requests per second
+		// measure the host; the CPU time each server spent per request does not.
+		var cpu []float64
+		for i := range sws {
+			if sws[i].cpuUS > 0 {
+				cpu = append(cpu, mins[i].cpuUS/sws[i].cpuUS)
+			}
+		}
+		if len(cpu) > 0 {
+			slices.Sort(cpu)
+			fmt.Printf("    CPU per request, minimal ÷ %s, per run: %s; median %.1f %% (the ratio a quiet host would show)\n",
+				t.name, percents(cpu), 100*cpu[len(cpu)/2])
+		}
 	}
 	return nil
+}
+
+// target is one server under measurement.
+type target struct {
+	name, url, token string
+	pid              int
+	stop             func()
+}
+
+// startStagewise starts bin with the demonstration study on a fresh
+// database and returns the latest-version URL and the client token.
+func startStagewise(ctx context.Context, bin, cpu, db string) (*target, error) {
+	port := freePort()
+	cmd := exec.CommandContext(ctx, "taskset", "-c", cpu, bin, "serve", "--demo", "--db", db,
+		"--addr", "127.0.0.1:"+port, "--log-level", "error")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	token, err := clientToken(out)
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, err
+	}
+	go io.Copy(io.Discard, out)
+	return &target{name: "stagewise", url: "http://127.0.0.1:" + port + "/api/v1/models/renegotiating-tasks-goals/versions/latest",
+		token: token, pid: cmd.Process.Pid, stop: func() { cmd.Process.Kill() }}, nil
+}
+
+// loadAvg is the host's load average over 1, 5 and 15 minutes.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 type result struct{ rps, p50ms, p99ms, cpuUS float64 }
@@ -292,6 +354,12 @@ func wrk(ctx context.Context, cpu, url, token string, conns int, d time.Duration
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
+	return parseWrk(out)
+}
+
+// parseWrk reads requests per second and the 50th and 99th latency
+// percentiles from wrk --latency's report; non-2xx answers are an error.
+func parseWrk(out []byte) (result, error) {
 	var r result
 	m := rpsRe.FindSubmatch(out)
 	if m == nil {

@@ -18,6 +18,8 @@ import (
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/models/store"
 	"github.com/stagewise/stagewise/workflow"
+	"github.com/stagewise/stagewise/workflow/users"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // TestBackupDuringWrites: `stagewise backup` taken while four writers keep
@@ -39,7 +41,7 @@ func TestBackupDuringWrites(t *testing.T) {
 	}
 	svc := workflow.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	admin := models.User{Role: models.RoleAdmin}
-	pi, _, err := svc.CreateUser(ctx, admin, workflow.NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
+	pi, _, err := svc.Users.CreateUser(ctx, admin, users.NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestBackupDuringWrites(t *testing.T) {
 			defer wg.Done()
 			for !stop.Load() {
 				slug := fmt.Sprintf("m-%d-%d", w, n.Add(1))
-				if _, err := svc.CreateModel(ctx, pi, workflow.NewModel{Slug: slug, Title: "t", Marker: "m", Resolution: "r"}); err != nil {
+				if _, err := svc.Versions.CreateModel(ctx, pi, versions.NewModel{Slug: slug, Title: "t", Marker: "m", Resolution: "r"}); err != nil {
 					t.Errorf("write %s: %v", slug, err)
 					return
 				}

@@ -227,7 +227,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// store closes, however serve ends (defers run last in, first out).
 	defer svc.StopBatching()
 	if cfg.AdminToken != "" {
-		if _, err := svc.EnsureAdmin(ctx, cfg.AdminToken); err != nil {
+		if _, err := svc.Users.EnsureAdmin(ctx, cfg.AdminToken); err != nil {
 			return err
 		}
 	}

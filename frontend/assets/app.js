@@ -1,7 +1,7 @@
 // Stagewise web UI: a hash-routed page over the public API, one ES module
 // per screen, no build step. This module routes, signs in and out, and
 // draws the navigation the signed-in role needs.
-import { api, badge, h, problemNode, setSignedOutHandler, show, state } from "./js/core.js";
+import { api, badge, h, newNavigation, problemNode, setSignedOutHandler, show, state } from "./js/core.js";
 import { claimView, signInView } from "./js/signin.js";
 
 // Each screen is its own module, loaded when first visited.
@@ -12,7 +12,11 @@ const screens = {
   datasets: () => import("./js/datasets.js"),
   comparisons: () => import("./js/comparisons.js"),
 };
-const lazy = (mod, fn) => async (...args) => (await screens[mod]())[fn](...args);
+// A screen whose navigation was overtaken while its module loaded is not drawn.
+const lazy = (mod, fn) => async (signal, ...args) => {
+  const m = await screens[mod]();
+  if (!signal.aborted) await m[fn](...args);
+};
 
 // What each role finds in the navigation, and where it lands.
 const navs = {
@@ -62,12 +66,14 @@ export function signedIn(session) {
 }
 
 export async function route() {
+  const signal = newNavigation();
   const hash = location.hash || "#/";
   const claim = hash.match(/^#\/claim\/([^/]+)$/);
   if (claim) { renderChrome(); claimView(decodeURIComponent(claim[1]), signedIn, route); return; }
   if (!state.me) {
     let ses = null;
     try { ses = await api("GET", "/session", undefined, { quiet: true }); } catch (_) { /* offline or failing: sign in */ }
+    if (signal.aborted) return; // a newer navigation draws the page
     if (!ses || !ses.signed_in) { renderChrome(); signInView(signedIn, route); return; }
     signedIn(ses);
   }
@@ -75,8 +81,8 @@ export async function route() {
   for (const [re, view] of routes) {
     const m = hash.match(re);
     if (m) {
-      try { await view(...m.slice(1).map((x) => (x === undefined ? undefined : decodeURIComponent(x)))); }
-      catch (err) { if (err.status !== 401) show(h("h1", {}, "Something went wrong"), problemNode(err)); }
+      try { await view(signal, ...m.slice(1).map((x) => (x === undefined ? undefined : decodeURIComponent(x)))); }
+      catch (err) { if (!signal.aborted && err.status !== 401) show(h("h1", {}, "Something went wrong"), problemNode(err)); }
       return;
     }
   }

@@ -169,29 +169,39 @@ func NewAnalyzer(m Model, p Params) (*Analyzer, error) {
 // Add adds one session. Sessions may come in any order; the report does not
 // depend on it.
 func (a *Analyzer) Add(s Session) {
-	raw := a.raw[:0]
-	col := a.col[:0]
-	extra := a.extra[:0]
-	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
 	a.added++
-	for _, c := range s.Codes {
+	a.mapCodes(s.Codes)
+	raw, col := a.raw, a.col
+	a.events += len(raw)
+	if len(col) == 0 {
+		a.skipped++
+		return
+	}
+	a.countLag(raw, col)
+	rec := record{caseID: a.caseOf(s.Case), variant: a.variantOf(col, a.extra), session: s.Session, self: -1, outcome: -1}
+	if a.p.AllowRepeats {
+		rec.self = a.repeats(raw)
+	}
+	if a.p.Outcome == OutcomeReported && s.Reported != nil {
+		rec.outcome = 0
+		if *s.Reported >= a.p.OutcomeMin {
+			rec.outcome = 1
+		}
+	}
+	a.recs = append(a.recs, rec)
+}
+
+// mapCodes maps a session's codes to stages: a.raw gets the stage sequence,
+// a.col the same with consecutive repeats collapsed, a.extra the unmapped
+// events kept for the alignment (Params.Unmapped "deviation"). Unmapped
+// codes are counted.
+func (a *Analyzer) mapCodes(codes []string) {
+	raw, col, extra := a.raw[:0], a.col[:0], a.extra[:0]
+	lastUnmapped := int32(-1) // the previous event's unmapped code, -1 after a mapped one
+	for _, c := range codes {
 		st, ok := a.codeStage[c]
 		if !ok {
-			id, seen := a.unmappedID[c]
-			if !seen {
-				c = strings.Clone(c) // do not retain the caller's backing memory
-				id = int32(len(a.unmappedNames))
-				a.unmappedID[c] = id
-				a.unmappedNames = append(a.unmappedNames, c)
-				a.unmappedSess = append(a.unmappedSess, 0)
-				a.unmappedSeen = append(a.unmappedSeen, 0)
-			}
-			if a.unmappedSeen[id] != a.added {
-				a.unmappedSeen[id] = a.added
-				a.unmappedSess[id]++
-			}
-			a.unmapped[c]++
-			a.unmappedEv++
+			id := a.countUnmapped(c)
 			// Consecutive repeats of one code collapse, like stages.
 			if a.p.Unmapped == UnmappedDeviation && id != lastUnmapped {
 				extra = append(extra, extraEvent{pos: int32(len(col)), code: id})
@@ -206,19 +216,45 @@ func (a *Analyzer) Add(s Session) {
 		}
 	}
 	a.raw, a.col, a.extra = raw, col, extra
-	a.events += len(raw)
-	if len(col) == 0 {
-		a.skipped++
-		return
+}
+
+// countUnmapped counts one event of an unmapped code (and the session, once)
+// and returns the code's id.
+func (a *Analyzer) countUnmapped(c string) int32 {
+	id, seen := a.unmappedID[c]
+	if !seen {
+		c = strings.Clone(c) // do not retain the caller's backing memory
+		id = int32(len(a.unmappedNames))
+		a.unmappedID[c] = id
+		a.unmappedNames = append(a.unmappedNames, c)
+		a.unmappedSess = append(a.unmappedSess, 0)
+		a.unmappedSeen = append(a.unmappedSeen, 0)
 	}
-	lagSeq := col
+	if a.unmappedSeen[id] != a.added {
+		a.unmappedSeen[id] = a.added
+		a.unmappedSess[id]++
+	}
+	a.unmapped[c]++
+	a.unmappedEv++
+	return id
+}
+
+// countLag adds the session's pairs at the lag to the lag table: over the
+// collapsed sequence, or the uncollapsed one with allow_repeats.
+func (a *Analyzer) countLag(raw, col []int32) {
+	seq := col
 	if a.p.AllowRepeats {
-		lagSeq = raw
+		seq = raw
 	}
 	n, k := a.n, a.p.Lag
-	for t := 0; t+k < len(lagSeq); t++ {
-		a.lag[int(lagSeq[t])*n+int(lagSeq[t+k])]++
+	for t := 0; t+k < len(seq); t++ {
+		a.lag[int(seq[t])*n+int(seq[t+k])]++
 	}
+}
+
+// variantOf returns the variant of a collapsed sequence and its unmapped
+// events, adding it when new, and counts the session.
+func (a *Analyzer) variantOf(col []int32, extra []extraEvent) int32 {
 	// The variant key: a tag byte, then (with unmapped events) the stage
 	// count, the stages and the unmapped events; so no two kinds of key can
 	// spell the same bytes.
@@ -228,7 +264,7 @@ func (a *Analyzer) Add(s Session) {
 	} else {
 		key = append(key, 1, byte(len(col)>>24), byte(len(col)>>16), byte(len(col)>>8), byte(len(col)))
 	}
-	if n <= 256 {
+	if a.n <= 256 {
 		for _, st := range col {
 			key = append(key, byte(st))
 		}
@@ -249,36 +285,39 @@ func (a *Analyzer) Add(s Session) {
 		a.variants = append(a.variants, variant{seq: slices.Clone(col), extra: slices.Clone(extra)})
 	}
 	a.variants[vi].count++
-	ci, ok := a.caseIdx[s.Case]
+	return vi
+}
+
+// caseOf returns the id of a case label, adding it when new.
+func (a *Analyzer) caseOf(label string) int32 {
+	ci, ok := a.caseIdx[label]
 	if !ok {
 		ci = int32(len(a.cases))
-		label := strings.Clone(s.Case) // do not retain the caller's backing memory
+		label = strings.Clone(label) // do not retain the caller's backing memory
 		a.caseIdx[label] = ci
 		a.cases = append(a.cases, label)
 	}
-	rec := record{caseID: ci, variant: vi, session: s.Session, self: -1, outcome: -1}
-	if a.p.AllowRepeats {
-		var set []int32
-		for t := 0; t+1 < len(raw); t++ {
-			if st := raw[t]; st == raw[t+1] {
-				a.selfCount[st]++
-				if !slices.Contains(set, st) {
-					set = append(set, st)
-				}
+	return ci
+}
+
+// repeats counts the adjacent repeats of the uncollapsed sequence per stage
+// and returns the index in selfSets of the distinct stages that repeat, -1
+// when none does.
+func (a *Analyzer) repeats(raw []int32) int32 {
+	var set []int32
+	for t := 0; t+1 < len(raw); t++ {
+		if st := raw[t]; st == raw[t+1] {
+			a.selfCount[st]++
+			if !slices.Contains(set, st) {
+				set = append(set, st)
 			}
 		}
-		if set != nil {
-			rec.self = int32(len(a.selfSets))
-			a.selfSets = append(a.selfSets, set)
-		}
 	}
-	if a.p.Outcome == OutcomeReported && s.Reported != nil {
-		rec.outcome = 0
-		if *s.Reported >= a.p.OutcomeMin {
-			rec.outcome = 1
-		}
+	if set == nil {
+		return -1
 	}
-	a.recs = append(a.recs, rec)
+	a.selfSets = append(a.selfSets, set)
+	return int32(len(a.selfSets) - 1)
 }
 
 // analyze computes the per-variant metrics once.
@@ -380,18 +419,39 @@ func (a *Analyzer) analyze(vi int) {
 //   - Precision: see Summary.Precision; null when no prefix allows anything.
 //   - Resolved: the last stage of the sequence has role resolution.
 func (a *Analyzer) Report() Report {
-	d, n, p := a.d, a.n, a.p
 	for vi := range a.variants {
 		a.analyze(vi)
 	}
-	// Canonical variant ranks (by sequence) and case ranks (by label).
-	vorder := make([]int32, len(a.variants))
+	vorder := a.sortForReport()
+	rep := Report{Params: a.p, Model: a.d}
+	sum := &rep.Summary
+	a.countSessions(sum, vorder)
+	t := newTally(a.n)
+	a.tallyVariants(t, sum)
+	rep.Sequences = a.tallyCases(t, sum)
+	sh := support{sessions: len(a.recs), cases: len(a.cases), byCase: a.p.Unit == UnitCase, threshold: a.p.SupportThreshold}
+	rep.Stages = a.stageRows(t, sh, sum)
+	fit := fitLag(a.lag, a.n, a.quasi())
+	rep.LagTable = a.lagTable(fit)
+	rep.Transitions = a.transitionRows(t, sh, fit, sum)
+	sum.Precision = a.precision()
+	rep.LeftOut = []SessionRef{}
+	rep.UnmappedCodes = a.unmappedCodes()
+	rep.Discovery = a.discovery(t)
+	rep.Variants = a.variantRows(vorder)
+	rep.Validation = a.validation(&rep)
+	return rep
+}
+
+// sortForReport puts the session records in report order (sortRecords) and
+// returns the variants in canonical order: by stage sequence, ties (variants
+// that differ only in their unmapped events) broken by those events, by
+// position and code name, so that no order depends on the order of Add.
+func (a *Analyzer) sortForReport() (vorder []int32) {
+	vorder = make([]int32, len(a.variants))
 	for i := range vorder {
 		vorder[i] = int32(i)
 	}
-	// Ties of the stage sequence (variants that differ only in their
-	// unmapped events) are broken by those events, by position and code
-	// name, so that the order never depends on the order of Add.
 	slices.SortFunc(vorder, func(x, y int32) int {
 		vx, vy := &a.variants[x], &a.variants[y]
 		if c := slices.Compare(vx.seq, vy.seq); c != 0 {
@@ -415,12 +475,13 @@ func (a *Analyzer) Report() Report {
 		crank[ci] = int32(r)
 	}
 	a.sortRecords(crank, vrank)
+	return vorder
+}
 
-	nSess := len(a.recs)
-	nCases := len(a.cases)
-	rep := Report{Params: p, Model: d}
-	sum := &rep.Summary
-	sum.Sessions, sum.Cases, sum.Variants = nSess, nCases, 0
+// countSessions fills the summary's counts of sessions, cases, variants and
+// events.
+func (a *Analyzer) countSessions(sum *Summary, vorder []int32) {
+	sum.Sessions, sum.Cases = len(a.recs), len(a.cases)
 	// Variants are distinct stage sequences; the analyzer's own table also
 	// tells apart sequences whose unmapped events differ (their alignments
 	// do), so count the distinct stage sequences in rank order.
@@ -431,28 +492,47 @@ func (a *Analyzer) Report() Report {
 	}
 	sum.SkippedEmpty = a.skipped
 	sum.Events, sum.UnmappedEvents = a.events, a.unmappedEv
+}
 
-	// Per-variant aggregates (integers, so the variant order is irrelevant).
-	stageSess := make([]int, n)
-	pairSess := make([]int, n*n)
-	pairCount := make([]int, n*n)
-	startCnt := make([]int, n)
-	endCnt := make([]int, n)
+// tally holds the per-stage and per-pair counts (pairs as from*n+to) the
+// report's rows are made of.
+type tally struct {
+	stageSess, stageCases []int // sessions (cases) whose sequence has the stage
+	pairSess, pairCases   []int // sessions (cases) whose sequence has the pair
+	pairCount             []int // occurrences of the pair
+	selfSess, selfCases   []int // with allow_repeats: sessions (cases) where the stage repeats
+	startCnt, endCnt      []int // sessions starting (ending) with the stage
+}
+
+func newTally(n int) *tally {
+	return &tally{
+		stageSess: make([]int, n), stageCases: make([]int, n),
+		pairSess: make([]int, n*n), pairCases: make([]int, n*n), pairCount: make([]int, n*n),
+		selfSess: make([]int, n), selfCases: make([]int, n),
+		startCnt: make([]int, n), endCnt: make([]int, n),
+	}
+}
+
+// tallyVariants adds the per-session counts, each variant weighted by its
+// sessions (integers, so the variant order is irrelevant), and the log
+// fitness, order conformity and resolved counts of the summary.
+func (a *Analyzer) tallyVariants(t *tally, sum *Summary) {
+	n := a.n
 	var costSum, denomSum int64
 	for i := range a.variants {
 		v := &a.variants[i]
 		c := v.count
 		for _, s := range v.distinct {
-			stageSess[s] += c
+			t.stageSess[s] += c
 		}
 		for _, q := range v.pairs {
-			pairSess[q] += c
+			t.pairSess[q] += c
 		}
-		for t := 0; t+1 < len(v.seq); t++ {
-			pairCount[int(v.seq[t])*n+int(v.seq[t+1])] += c
+		for k := 0; k+1 < len(v.seq); k++ {
+			t.pairCount[int(v.seq[k])*n+int(v.seq[k+1])] += c
 		}
-		startCnt[v.seq[0]] += c
-		endCnt[v.seq[len(v.seq)-1]] += c
+		t.startCnt[v.seq[0]] += c
+		t.endCnt[v.seq[len(v.seq)-1]] += c
 		costSum += int64(v.cost) * int64(c)
 		denomSum += int64(v.denom) * int64(c)
 		if v.conforms {
@@ -465,16 +545,16 @@ func (a *Analyzer) Report() Report {
 	if denomSum > 0 {
 		sum.Fitness = num(1 - float64(costSum)/float64(denomSum))
 	}
+}
 
-	// Per-case aggregates and the sequence rows, in report order.
-	stageCases := make([]int, n)
-	pairCases := make([]int, n*n)
+// tallyCases walks the records in report order (case by case): it adds the
+// per-case counts, makes the sequence rows and the summary's means.
+func (a *Analyzer) tallyCases(t *tally, sum *Summary) []SequenceRow {
+	n := a.n
 	stageStamp := make([]int32, n)
 	pairStamp := make([]int32, n*n)
-	selfSess := make([]int, n)
-	selfCases := make([]int, n)
 	selfStamp := make([]int32, n)
-	rep.Sequences = make([]SequenceRow, nSess)
+	rows := make([]SequenceRow, len(a.recs))
 	var tauSum, fitSum float64
 	tauN := 0
 	caseNo := int32(0)
@@ -486,21 +566,21 @@ func (a *Analyzer) Report() Report {
 		for _, s := range v.distinct {
 			if stageStamp[s] != caseNo {
 				stageStamp[s] = caseNo
-				stageCases[s]++
+				t.stageCases[s]++
 			}
 		}
 		for _, q := range v.pairs {
 			if pairStamp[q] != caseNo {
 				pairStamp[q] = caseNo
-				pairCases[q]++
+				t.pairCases[q]++
 			}
 		}
 		if r.self >= 0 {
 			for _, st := range a.selfSets[r.self] {
-				selfSess[st]++
+				t.selfSess[st]++
 				if selfStamp[st] != caseNo {
 					selfStamp[st] = caseNo
-					selfCases[st]++
+					t.selfCases[st]++
 				}
 			}
 		}
@@ -509,7 +589,7 @@ func (a *Analyzer) Report() Report {
 			tauN++
 		}
 		fitSum += v.fitness
-		rep.Sequences[i] = SequenceRow{
+		rows[i] = SequenceRow{
 			Case: a.cases[r.caseID], Session: r.session, Stages: v.stages,
 			Cost: v.cost, Fitness: v.fitness, Conforms: v.conforms, KendallTau: v.tau,
 			Resolved: v.resolved, Deviations: v.devs,
@@ -518,36 +598,53 @@ func (a *Analyzer) Report() Report {
 	if tauN > 0 {
 		sum.MeanKendallTau = num(tauSum / float64(tauN))
 	}
-	if nSess > 0 {
-		sum.MeanFitness = num(fitSum / float64(nSess))
+	if len(a.recs) > 0 {
+		sum.MeanFitness = num(fitSum / float64(len(a.recs)))
 	}
+	return rows
+}
 
-	share := func(sessions, cases int) (*float64, *float64, *float64, bool) {
-		ss, cs := ratio(sessions, nSess), ratio(cases, nCases)
-		u := ss
-		if p.Unit == UnitCase {
-			u = cs
-		}
-		return u, ss, cs, u != nil && *u >= p.SupportThreshold
+// support turns session and case counts into shares and the supported flag.
+type support struct {
+	sessions, cases int     // of the report
+	byCase          bool    // Params.Unit is case
+	threshold       float64 // Params.SupportThreshold
+}
+
+// of gives the share in the unit, the session and case shares, and whether
+// the share in the unit reaches the threshold.
+func (sh support) of(sessions, cases int) (u, ss, cs *float64, ok bool) {
+	ss, cs = ratio(sessions, sh.sessions), ratio(cases, sh.cases)
+	u = ss
+	if sh.byCase {
+		u = cs
 	}
+	return u, ss, cs, u != nil && *u >= sh.threshold
+}
 
-	rep.Stages = make([]StageRow, n)
-	for i := 0; i < n; i++ {
-		_, ss, cs, ok := share(stageSess[i], stageCases[i])
-		rep.Stages[i] = StageRow{Key: d.Stages[i], Role: a.roles[i], Sessions: stageSess[i], Cases: stageCases[i],
+func (a *Analyzer) stageRows(t *tally, sh support, sum *Summary) []StageRow {
+	rows := make([]StageRow, a.n)
+	for i := range rows {
+		_, ss, cs, ok := sh.of(t.stageSess[i], t.stageCases[i])
+		rows[i] = StageRow{Key: a.d.Stages[i], Role: a.roles[i], Sessions: t.stageSess[i], Cases: t.stageCases[i],
 			SessionSupport: ss, CaseSupport: cs, Supported: ok}
 		if ok {
 			sum.StagesSupported++
 		}
 	}
+	return rows
+}
 
-	// Lag table.
-	quasi := !p.AllowRepeats && p.Lag == 1
-	fit := fitLag(a.lag, n, quasi)
-	lt := LagTable{Lag: p.Lag, Labels: d.Stages, Counts: make([][]int, n), N: int(fit.total),
+// quasi tells whether the lag table is fitted under quasi-independence: at
+// lag 1 with collapsed repeats the diagonal is structurally zero.
+func (a *Analyzer) quasi() bool { return !a.p.AllowRepeats && a.p.Lag == 1 }
+
+func (a *Analyzer) lagTable(fit *lagFit) LagTable {
+	n := a.n
+	lt := LagTable{Lag: a.p.Lag, Labels: a.d.Stages, Counts: make([][]int, n), N: int(fit.total),
 		Table: TableIndependence, Expected: make([][]*float64, n), AdjustedResiduals: make([][]*float64, n),
 		Iterations: fit.iterations, Converged: fit.converged}
-	if quasi {
+	if a.quasi() {
 		lt.Table = TableQuasiIndependence
 	}
 	for i := 0; i < n; i++ {
@@ -560,74 +657,87 @@ func (a *Analyzer) Report() Report {
 			lt.AdjustedResiduals[i][j] = num(fit.z[i*n+j])
 		}
 	}
-	rep.LagTable = lt
+	return lt
+}
 
-	// Transitions.
-	rep.Transitions = []TransitionRow{}
+// transitionRows lists every observed pair and every declared transition,
+// and fills the summary's transition counts.
+func (a *Analyzer) transitionRows(t *tally, sh support, fit *lagFit, sum *Summary) []TransitionRow {
+	n := a.n
+	rows := []TransitionRow{}
 	allowed, total := 0, 0
 	sum.DeclaredTransitions = a.ndeclared
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			k := i*n + j
-			c := pairCount[k]
+			c := t.pairCount[k]
 			total += c
-			if d.adj[k] {
+			if a.d.adj[k] {
 				allowed += c
 			}
-			sessions, cases := pairSess[k], pairCases[k]
-			if i == j && p.AllowRepeats {
+			sessions, cases := t.pairSess[k], t.pairCases[k]
+			if i == j && a.p.AllowRepeats {
 				// Collapsed sequences have no self-pairs; the uncollapsed
 				// ones do (they stay out of allowed_transition_share).
-				c, sessions, cases = a.selfCount[i], selfSess[i], selfCases[i]
+				c, sessions, cases = a.selfCount[i], t.selfSess[i], t.selfCases[i]
 			}
 			if c == 0 && a.declared[k] == "" {
 				continue
 			}
-			u, ss, cs, ok := share(sessions, cases)
-			pr, z, q := fit.cellStats(i, j)
-			var dep float64
-			if i == j {
-				dep = float64(c) / float64(c+1)
-			} else {
-				back := pairCount[j*n+i]
-				dep = float64(c-back) / float64(c+back+1)
-			}
-			row := TransitionRow{From: d.Stages[i], To: d.Stages[j], InModel: d.adj[k] || (i == j && a.declared[k] != ""),
-				Kind: a.declared[k], Count: c, Sessions: sessions, Cases: cases,
-				Support: u, SessionSupport: ss, CaseSupport: cs, Supported: ok,
-				Probability: num(pr), AdjustedResidual: num(z), YulesQ: num(q), Dependency: dep}
-			if ok && row.InModel {
+			row := a.transitionRow(i, j, c, t.pairCount[j*n+i], fit)
+			row.Sessions, row.Cases = sessions, cases
+			row.Support, row.SessionSupport, row.CaseSupport, row.Supported = sh.of(sessions, cases)
+			if row.Supported && row.InModel {
 				sum.TransitionsSupported++
 			}
-			if ok && a.declared[k] != "" {
+			if row.Supported && a.declared[k] != "" {
 				sum.DeclaredSupported++
 			}
-			rep.Transitions = append(rep.Transitions, row)
+			rows = append(rows, row)
 		}
 	}
 	sum.AllowedTransitionShare = ratio(allowed, total)
+	return rows
+}
 
-	sum.Precision = a.precision()
+// transitionRow is the row of i→j without its support: count c, back the
+// occurrences of j→i, and the lag table's statistics of the cell.
+func (a *Analyzer) transitionRow(i, j, c, back int, fit *lagFit) TransitionRow {
+	k := i*a.n + j
+	pr, z, q := fit.cellStats(i, j)
+	var dep float64
+	if i == j {
+		dep = float64(c) / float64(c+1)
+	} else {
+		dep = float64(c-back) / float64(c+back+1)
+	}
+	return TransitionRow{From: a.d.Stages[i], To: a.d.Stages[j], InModel: a.d.adj[k] || (i == j && a.declared[k] != ""),
+		Kind: a.declared[k], Count: c,
+		Probability: num(pr), AdjustedResidual: num(z), YulesQ: num(q), Dependency: dep}
+}
 
-	rep.LeftOut = []SessionRef{}
-	rep.UnmappedCodes = make([]CodeCount, 0, len(a.unmapped))
+// unmappedCodes lists the unmapped codes by name.
+func (a *Analyzer) unmappedCodes() []CodeCount {
+	out := make([]CodeCount, 0, len(a.unmapped))
 	for c, k := range a.unmapped {
-		rep.UnmappedCodes = append(rep.UnmappedCodes, CodeCount{Code: c, Count: k, Sessions: a.unmappedSess[a.unmappedID[c]]})
+		out = append(out, CodeCount{Code: c, Count: k, Sessions: a.unmappedSess[a.unmappedID[c]]})
 	}
-	slices.SortFunc(rep.UnmappedCodes, func(x, y CodeCount) int { return strings.Compare(x.Code, y.Code) })
+	slices.SortFunc(out, func(x, y CodeCount) int { return strings.Compare(x.Code, y.Code) })
+	return out
+}
 
-	rep.Discovery = Discovery{StartCounts: []StageCount{}, EndCounts: []StageCount{}}
-	for i := 0; i < n; i++ {
-		if startCnt[i] > 0 {
-			rep.Discovery.StartCounts = append(rep.Discovery.StartCounts, StageCount{Stage: d.Stages[i], Count: startCnt[i]})
+// discovery counts the sessions by first and last stage, in stage order.
+func (a *Analyzer) discovery(t *tally) Discovery {
+	d := Discovery{StartCounts: []StageCount{}, EndCounts: []StageCount{}}
+	for i := 0; i < a.n; i++ {
+		if t.startCnt[i] > 0 {
+			d.StartCounts = append(d.StartCounts, StageCount{Stage: a.d.Stages[i], Count: t.startCnt[i]})
 		}
-		if endCnt[i] > 0 {
-			rep.Discovery.EndCounts = append(rep.Discovery.EndCounts, StageCount{Stage: d.Stages[i], Count: endCnt[i]})
+		if t.endCnt[i] > 0 {
+			d.EndCounts = append(d.EndCounts, StageCount{Stage: a.d.Stages[i], Count: t.endCnt[i]})
 		}
 	}
-	rep.Variants = a.variantRows(vorder)
-	rep.Validation = a.validation(&rep)
-	return rep
+	return d
 }
 
 // variantRows groups the analyzer's variants by stage sequence (vorder
@@ -663,90 +773,17 @@ func (a *Analyzer) variantRows(vorder []int32) []VariantRow {
 // validation computes the discrimination tests (see Validation) from the
 // records and the report's transition rows.
 func (a *Analyzer) validation(rep *Report) Validation {
-	n := a.n
-	val := Validation{Outcome: a.p.Outcome, Family: ValidationFamily}
-	var with [2][]int
-	var pairWith [2][]int
-	var cost, denom [2]int64
-	for o := range with {
-		with[o] = make([]int, n)
-		pairWith[o] = make([]int, n*n)
-	}
-	add := func(v *variant, o, w int, self int32) {
-		if o < 0 {
-			val.NoOutcome += w
-			return
-		}
-		if o == 1 {
-			val.Resolved += w
-		} else {
-			val.Unresolved += w
-		}
-		for _, s := range v.distinct {
-			with[o][s] += w
-		}
-		for _, q := range v.pairs {
-			pairWith[o][q] += w
-		}
-		if self >= 0 {
-			for _, s := range a.selfSets[self] {
-				pairWith[o][int(s)*n+int(s)] += w
-			}
-		}
-		cost[o] += int64(v.cost) * int64(w)
-		denom[o] += int64(v.denom) * int64(w)
-	}
-	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
-		// The outcome is the variant's: count each variant once, weighted.
-		for i := range a.variants {
-			v := &a.variants[i]
-			o := 0
-			if v.resolved {
-				o = 1
-			}
-			add(v, o, v.count, -1)
-		}
-	} else {
-		for _, r := range a.recs {
-			v := &a.variants[r.variant]
-			o := int(r.outcome)
-			if a.p.Outcome == OutcomeResolutionStage {
-				o = 0
-				if v.resolved {
-					o = 1
-				}
-			}
-			add(v, o, 1, r.self)
-		}
-	}
-	fit := func(o int) *float64 {
-		if denom[o] == 0 {
-			return nil
-		}
-		return num(1 - float64(cost[o])/float64(denom[o]))
-	}
-	val.Fitness = GroupFitness{Resolved: fit(1), Unresolved: fit(0)}
-	test := func(rw, uw int) Test {
-		t := Test{ResolvedWith: rw, UnresolvedWith: uw}
-		a, b, c, d := rw, val.Resolved-rw, uw, val.Unresolved-uw
-		t.FisherP = stats.FisherExact2x2(a, b, c, d)
-		if or := stats.OddsRatio2x2(a, b, c, d); or.Defined {
-			t.OddsRatio = num(or.Value)
-			lo, hi := num(or.Lower), num(or.Upper)
-			if lo != nil && hi != nil {
-				t.CI95 = &[2]float64{*lo, *hi}
-			}
-			t.Corrected = or.Corrected
-		}
-		return t
-	}
-	val.Stages = make([]Test, n)
-	for i := 0; i < n; i++ {
-		val.Stages[i] = test(with[1][i], with[0][i])
+	g := a.outcomeGroups()
+	val := Validation{Outcome: a.p.Outcome, Family: ValidationFamily,
+		Resolved: g.sessions[1], Unresolved: g.sessions[0], NoOutcome: g.none,
+		Fitness: GroupFitness{Resolved: g.fitness(1), Unresolved: g.fitness(0)}}
+	val.Stages = make([]Test, a.n)
+	for i := range val.Stages {
+		val.Stages[i] = g.test(g.with[1][i], g.with[0][i])
 		val.Stages[i].Key = a.d.Stages[i]
 	}
 	val.Transitions = []Test{}
-	index := make(map[string]int, n)
+	index := make(map[string]int, a.n)
 	for i, k := range a.d.Stages {
 		index[k] = i
 	}
@@ -754,11 +791,111 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		if t.Count == 0 {
 			continue
 		}
-		q := index[t.From]*n + index[t.To]
-		tt := test(pairWith[1][q], pairWith[0][q])
+		q := index[t.From]*a.n + index[t.To]
+		tt := g.test(g.pairWith[1][q], g.pairWith[0][q])
 		tt.From, tt.To = t.From, t.To
 		val.Transitions = append(val.Transitions, tt)
 	}
+	holmAdjust(&val)
+	return val
+}
+
+// groups tallies the sessions by outcome: index 1 resolved, 0 unresolved.
+type groups struct {
+	n           int
+	sessions    [2]int
+	none        int      // sessions without an outcome
+	with        [2][]int // sessions whose sequence has the stage
+	pairWith    [2][]int // sessions whose sequence has the pair (from*n+to)
+	cost, denom [2]int64
+}
+
+// outcomeGroups tallies the sessions by their outcome: the variant's own
+// (it ends in a resolution stage) or the reported one.
+func (a *Analyzer) outcomeGroups() *groups {
+	g := &groups{n: a.n}
+	for o := range g.with {
+		g.with[o] = make([]int, a.n)
+		g.pairWith[o] = make([]int, a.n*a.n)
+	}
+	resolved := func(v *variant) int {
+		if v.resolved {
+			return 1
+		}
+		return 0
+	}
+	if a.p.Outcome == OutcomeResolutionStage && !a.p.AllowRepeats {
+		// The outcome is the variant's: count each variant once, weighted.
+		for i := range a.variants {
+			v := &a.variants[i]
+			g.add(v, resolved(v), v.count, nil)
+		}
+		return g
+	}
+	for _, r := range a.recs {
+		v := &a.variants[r.variant]
+		o := int(r.outcome)
+		if a.p.Outcome == OutcomeResolutionStage {
+			o = resolved(v)
+		}
+		var self []int32
+		if r.self >= 0 {
+			self = a.selfSets[r.self]
+		}
+		g.add(v, o, 1, self)
+	}
+	return g
+}
+
+// add counts w sessions of variant v with outcome o (-1: none); self lists
+// the stages that repeat in them (allow_repeats).
+func (g *groups) add(v *variant, o, w int, self []int32) {
+	if o < 0 {
+		g.none += w
+		return
+	}
+	g.sessions[o] += w
+	for _, s := range v.distinct {
+		g.with[o][s] += w
+	}
+	for _, q := range v.pairs {
+		g.pairWith[o][q] += w
+	}
+	for _, s := range self {
+		g.pairWith[o][int(s)*g.n+int(s)] += w
+	}
+	g.cost[o] += int64(v.cost) * int64(w)
+	g.denom[o] += int64(v.denom) * int64(w)
+}
+
+// fitness is the log fitness of group o, nil when it is empty.
+func (g *groups) fitness(o int) *float64 {
+	if g.denom[o] == 0 {
+		return nil
+	}
+	return num(1 - float64(g.cost[o])/float64(g.denom[o]))
+}
+
+// test is the 2×2 test of a stage or pair present in rw resolved and uw
+// unresolved sessions: Fisher's exact p and the odds ratio with its 95 % CI.
+func (g *groups) test(rw, uw int) Test {
+	t := Test{ResolvedWith: rw, UnresolvedWith: uw}
+	a, b, c, d := rw, g.sessions[1]-rw, uw, g.sessions[0]-uw
+	t.FisherP = stats.FisherExact2x2(a, b, c, d)
+	if or := stats.OddsRatio2x2(a, b, c, d); or.Defined {
+		t.OddsRatio = num(or.Value)
+		lo, hi := num(or.Lower), num(or.Upper)
+		if lo != nil && hi != nil {
+			t.CI95 = &[2]float64{*lo, *hi}
+		}
+		t.Corrected = or.Corrected
+	}
+	return t
+}
+
+// holmAdjust sets the Holm-adjusted p of every test, over the family of
+// the stage and transition tests.
+func holmAdjust(val *Validation) {
 	ps := make([]float64, 0, len(val.Stages)+len(val.Transitions))
 	for _, t := range val.Stages {
 		ps = append(ps, t.FisherP)
@@ -774,7 +911,6 @@ func (a *Analyzer) validation(rep *Report) Validation {
 		val.Transitions[i].HolmP = holm[len(val.Stages)+i]
 	}
 	val.Tests = len(ps)
-	return val
 }
 
 type trieNode struct {

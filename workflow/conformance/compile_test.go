@@ -196,7 +196,7 @@ func TestCompileErrors(t *testing.T) {
 		{"unknown stage", Model{Stages: []Stage{{Key: "A", Role: RoleResolution}}, Transitions: []Transition{{From: "A", To: "B"}}}, "model.transitions[0].to"},
 		{"unknown kind", Model{Stages: []Stage{{Key: "A", Role: RoleResolution}, {Key: "B"}}, Transitions: []Transition{{From: "A", To: "B", Kind: "maybe"}}}, "model.transitions[0].kind"},
 		{"unknown cluster", Model{Stages: []Stage{{Key: "A", Role: RoleResolution, Cluster: "Y"}}, Clusters: []string{"X"}}, "model.stages[0].cluster"},
-		{"shared code", Model{Stages: []Stage{{Key: "A", Codes: []string{"c"}}, {Key: "B", Role: RoleResolution, Codes: []string{"c"}}}}, "model.stages[1].codes"},
+		{"shared code", Model{Stages: []Stage{{Key: "A", Codes: []string{"c"}}, {Key: "B", Role: RoleResolution, Codes: []string{"c"}}}}, "model.stages[1].codes[0]"},
 		{"no resolution", Model{Stages: []Stage{{Key: "A", Role: RoleMarker}}}, "model.stages"},
 		{"unreachable end", Model{Stages: []Stage{{Key: "A", Role: RoleMarker}, {Key: "R", Role: RoleResolution}}}, "model.transitions"},
 		{"no start", Model{Stages: []Stage{{Key: "A"}, {Key: "R", Role: RoleResolution}}, Transitions: []Transition{{From: "A", To: "R"}, {From: "R", To: "A"}}}, "model.stages"},

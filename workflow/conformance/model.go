@@ -1,8 +1,8 @@
 package conformance
 
 import (
-	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -136,140 +136,155 @@ type DFG struct {
 const inf32 = math.MaxInt32 / 4
 
 // Compile compiles a model to its directly-follows graph (rules on DFG).
+// An invalid model gives FieldErrors with paths under "model." (the
+// engine's subset of the rules in rules.go).
 func Compile(m Model) (*DFG, error) {
-	var errs FieldErrors
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	n := len(m.Stages)
-	if n == 0 {
-		return nil, FieldErrors{{Field: "model.stages", Message: "the model has no stages"}}
-	}
-	index := make(map[string]int, n)
-	declaredClusters := map[string]bool{}
-	for _, c := range m.Clusters {
-		declaredClusters[c] = true
-	}
-	codeOwner := map[string]int{}
-	for i, s := range m.Stages {
-		f := fmt.Sprintf("model.stages[%d]", i)
-		if s.Key == "" {
-			add(f+".key", "empty stage key")
-		} else if _, dup := index[s.Key]; dup {
-			add(f+".key", "duplicate stage key %q", s.Key)
-		} else {
-			index[s.Key] = i
-		}
-		switch s.Role {
-		case "", RoleMarker, RoleProcess, RoleResolution:
-		default:
-			add(f+".role", "unknown role %q", s.Role)
-		}
-		if s.Cluster != "" && len(m.Clusters) > 0 && !declaredClusters[s.Cluster] {
-			add(f+".cluster", "unknown cluster %q", s.Cluster)
-		}
-		for _, c := range s.Codes {
-			if o, ok := codeOwner[c]; ok && o != i {
-				add(f+".codes", "code %q already indicates stage %q", c, m.Stages[o].Key)
-			}
-			codeOwner[c] = i
-		}
-	}
-	adj := make([]bool, n*n)
-	origin := make([]string, n*n)
-	for k, t := range m.Transitions {
-		f := fmt.Sprintf("model.transitions[%d]", k)
-		a, okA := index[t.From]
-		b, okB := index[t.To]
-		if !okA {
-			add(f+".from", "unknown stage %q", t.From)
-		}
-		if !okB {
-			add(f+".to", "unknown stage %q", t.To)
-		}
-		switch t.Kind {
-		case "", KindHypothesized, KindAlternative, KindLoop:
-		default:
-			add(f+".kind", "unknown kind %q", t.Kind)
-		}
-		if okA && okB && a != b {
-			adj[a*n+b] = true
-			origin[a*n+b] = OriginDeclared
-		}
-	}
-	if len(errs) > 0 {
+	if errs := newChecker(m, false, "model.").run(); len(errs) > 0 {
 		return nil, errs
 	}
-
-	// Rule 2: clusters, to a fixed point.
-	var clusterKeys []string
-	seen := map[string]bool{}
-	for _, s := range m.Stages {
-		if s.Cluster != "" && !seen[s.Cluster] {
-			seen[s.Cluster] = true
-			clusterKeys = append(clusterKeys, s.Cluster)
-		}
-	}
-	members := make([][]int, len(clusterKeys))
-	for ci, c := range clusterKeys {
-		for i, s := range m.Stages {
-			if s.Cluster == c {
-				members[ci] = append(members[ci], i)
-			}
-		}
-	}
-	setEdge := func(a, b int, o string) bool {
-		if a == b || adj[a*n+b] {
-			return false
-		}
-		adj[a*n+b] = true
-		origin[a*n+b] = o
-		return true
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, ms := range members {
-			in := make([]bool, n)
-			for _, x := range ms {
-				in[x] = true
-			}
-			var preds, succs []int
-			for u := 0; u < n; u++ {
-				if in[u] {
-					continue
-				}
-				p, s := false, false
-				for _, x := range ms {
-					p = p || adj[u*n+x]
-					s = s || adj[x*n+u]
-				}
-				if p {
-					preds = append(preds, u)
-				}
-				if s {
-					succs = append(succs, u)
-				}
-			}
-			for _, x := range ms {
-				for _, y := range ms {
-					changed = setEdge(x, y, OriginCluster) || changed
-				}
-				for _, p := range preds {
-					changed = setEdge(p, x, OriginCluster) || changed
-				}
-				for _, s := range succs {
-					changed = setEdge(x, s, OriginCluster) || changed
-				}
-			}
-		}
-	}
-	base := append([]bool(nil), adj...)
-	skippable := make([]bool, n)
+	g := declaredGraph(m)               // rule 1
+	g.expandClusters(clusterMembers(m)) // rule 2
+	base := slices.Clone(g.adj)         // the graph after rule 2
+	skippable := make([]bool, g.n)
 	for i, s := range m.Stages {
 		skippable[i] = s.Optional || s.Cluster != ""
 	}
+	g.skipClosure(base, skippable)             // rule 3
+	isStart := startStages(m, base, skippable) // rule 4
+	if isStart == nil {
+		return nil, FieldErrors{{Field: "model.stages", Message: "no start stage: the model has no marker stage and every stage has a predecessor"}}
+	}
+	isEnd := endStages(m, base, skippable) // rule 5
+	keys := make([]string, g.n)
+	for i, s := range m.Stages {
+		keys[i] = s.Key
+	}
+	d := newDFG(keys, g.adj, isStart, isEnd)
+	if d.ShortestPath == 0 {
+		return nil, FieldErrors{{Field: "model.transitions", Message: "no resolution stage is reachable from a start stage"}}
+	}
+	for i := range d.Edges {
+		e := &d.Edges[i]
+		e.Origin = g.origin[g.index[e.From]*g.n+g.index[e.To]]
+	}
+	return d, nil
+}
 
-	// Rule 3: skip closure over the cluster-expanded graph.
+// graph is the adjacency matrix being compiled, with the rule that added
+// each edge first.
+type graph struct {
+	n      int
+	index  map[string]int // stage key → index
+	adj    []bool         // n×n
+	origin []string       // n×n
+}
+
+// set adds the edge a→b with origin o unless it is a self-loop or already
+// there; it reports whether it added it.
+func (g *graph) set(a, b int, o string) bool {
+	if a == b || g.adj[a*g.n+b] {
+		return false
+	}
+	g.adj[a*g.n+b] = true
+	g.origin[a*g.n+b] = o
+	return true
+}
+
+// declaredGraph applies rule 1: every declared transition is an edge
+// (self-loops are not).
+func declaredGraph(m Model) *graph {
+	n := len(m.Stages)
+	g := &graph{n: n, index: make(map[string]int, n), adj: make([]bool, n*n), origin: make([]string, n*n)}
+	for i, s := range m.Stages {
+		g.index[s.Key] = i
+	}
+	for _, t := range m.Transitions {
+		g.set(g.index[t.From], g.index[t.To], OriginDeclared)
+	}
+	return g
+}
+
+// clusterMembers lists the member stages of each cluster, clusters in the
+// order of their first member.
+func clusterMembers(m Model) [][]int {
+	slot := map[string]int{}
+	var members [][]int
+	for i, s := range m.Stages {
+		if s.Cluster == "" {
+			continue
+		}
+		k, ok := slot[s.Cluster]
+		if !ok {
+			k = len(members)
+			slot[s.Cluster] = k
+			members = append(members, nil)
+		}
+		members[k] = append(members[k], i)
+	}
+	return members
+}
+
+// expandClusters applies rule 2 to every cluster until no edge is added.
+func (g *graph) expandClusters(members [][]int) {
+	for changed := true; changed; {
+		changed = false
+		for _, ms := range members {
+			changed = g.joinCluster(ms) || changed
+		}
+	}
+}
+
+// joinCluster links every member of one cluster to every other member, its
+// predecessors to every member and every member to its successors; it
+// reports whether an edge was added.
+func (g *graph) joinCluster(ms []int) bool {
+	preds, succs := g.neighbours(ms)
+	changed := false
+	for _, x := range ms {
+		for _, y := range ms {
+			changed = g.set(x, y, OriginCluster) || changed
+		}
+		for _, p := range preds {
+			changed = g.set(p, x, OriginCluster) || changed
+		}
+		for _, s := range succs {
+			changed = g.set(x, s, OriginCluster) || changed
+		}
+	}
+	return changed
+}
+
+// neighbours gives the non-members with an edge into a member (preds) and
+// those with an edge from a member (succs), in stage order.
+func (g *graph) neighbours(ms []int) (preds, succs []int) {
+	n := g.n
+	in := make([]bool, n)
+	for _, x := range ms {
+		in[x] = true
+	}
+	for u := 0; u < n; u++ {
+		if in[u] {
+			continue
+		}
+		p, s := false, false
+		for _, x := range ms {
+			p = p || g.adj[u*n+x]
+			s = s || g.adj[x*n+u]
+		}
+		if p {
+			preds = append(preds, u)
+		}
+		if s {
+			succs = append(succs, u)
+		}
+	}
+	return preds, succs
+}
+
+// skipClosure applies rule 3 over base, the cluster-expanded graph: a
+// reaches every successor of a skippable successor, transitively.
+func (g *graph) skipClosure(base, skippable []bool) {
+	n := g.n
 	visited := make([]bool, n)
 	stack := make([]int, 0, n)
 	for a := 0; a < n; a++ {
@@ -284,7 +299,7 @@ func Compile(m Model) (*DFG, error) {
 		for len(stack) > 0 {
 			b := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			setEdge(a, b, OriginSkip)
+			g.set(a, b, OriginSkip)
 			if !skippable[b] {
 				continue
 			}
@@ -296,8 +311,13 @@ func Compile(m Model) (*DFG, error) {
 			}
 		}
 	}
+}
 
-	// Rule 4: start stages.
+// startStages applies rule 4: the marker stages, or without any the stages
+// without a predecessor in base; then the successors of skippable start
+// stages, transitively. It returns nil when there is no start stage.
+func startStages(m Model, base, skippable []bool) []bool {
+	n := len(m.Stages)
 	isStart := make([]bool, n)
 	anyMarker := false
 	for i, s := range m.Stages {
@@ -308,24 +328,42 @@ func Compile(m Model) (*DFG, error) {
 	}
 	if !anyMarker {
 		for b := 0; b < n; b++ {
-			hasPred := false
+			isStart[b] = true
 			for a := 0; a < n; a++ {
 				if a != b && base[a*n+b] {
-					hasPred = true
+					isStart[b] = false
 					break
 				}
 			}
-			isStart[b] = !hasPred
 		}
 	}
-	stack = stack[:0]
-	for i := 0; i < n; i++ {
-		if isStart[i] {
+	if !slices.Contains(isStart, true) {
+		return nil
+	}
+	spread(isStart, skippable, base, true)
+	return isStart
+}
+
+// endStages applies rule 5: the resolution stages (the rules guarantee
+// one), then the predecessors of skippable end stages, transitively.
+func endStages(m Model, base, skippable []bool) []bool {
+	isEnd := make([]bool, len(m.Stages))
+	for i, s := range m.Stages {
+		isEnd[i] = s.Role == RoleResolution
+	}
+	spread(isEnd, skippable, base, false)
+	return isEnd
+}
+
+// spread marks the neighbours in base of every marked skippable stage,
+// transitively: its successors when forward, else its predecessors.
+func spread(marked, skippable, base []bool, forward bool) {
+	n := len(marked)
+	var stack []int
+	for i, ok := range marked {
+		if ok {
 			stack = append(stack, i)
 		}
-	}
-	if len(stack) == 0 {
-		return nil, FieldErrors{{Field: "model.stages", Message: "no start stage: the model has no marker stage and every stage has a predecessor"}}
 	}
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
@@ -334,59 +372,16 @@ func Compile(m Model) (*DFG, error) {
 			continue
 		}
 		for c := 0; c < n; c++ {
-			if base[s*n+c] && !isStart[c] {
-				isStart[c] = true
+			edge := base[s*n+c]
+			if !forward {
+				edge = base[c*n+s]
+			}
+			if edge && !marked[c] {
+				marked[c] = true
 				stack = append(stack, c)
 			}
 		}
 	}
-
-	// Rule 5: end stages.
-	isEnd := make([]bool, n)
-	anyEnd := false
-	for i, s := range m.Stages {
-		if s.Role == RoleResolution {
-			isEnd[i] = true
-			anyEnd = true
-		}
-	}
-	if !anyEnd {
-		return nil, FieldErrors{{Field: "model.stages", Message: "no end stage: the model has no resolution stage"}}
-	}
-	// Symmetric to rule 4: a skippable end stage makes its predecessors
-	// (after rule 2) end stages too, transitively.
-	stack = stack[:0]
-	for i := 0; i < n; i++ {
-		if isEnd[i] {
-			stack = append(stack, i)
-		}
-	}
-	for len(stack) > 0 {
-		e := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if !skippable[e] {
-			continue
-		}
-		for p := 0; p < n; p++ {
-			if p != e && base[p*n+e] && !isEnd[p] {
-				isEnd[p] = true
-				stack = append(stack, p)
-			}
-		}
-	}
-	keys := make([]string, n)
-	for i, s := range m.Stages {
-		keys[i] = s.Key
-	}
-	d := newDFG(keys, adj, isStart, isEnd)
-	if d.ShortestPath == 0 {
-		return nil, FieldErrors{{Field: "model.transitions", Message: "no resolution stage is reachable from a start stage"}}
-	}
-	for i := range d.Edges {
-		e := &d.Edges[i]
-		e.Origin = origin[index[e.From]*n+index[e.To]]
-	}
-	return d, nil
 }
 
 // newDFG builds the graph and its derived tables from an adjacency matrix

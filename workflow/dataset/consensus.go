@@ -188,113 +188,162 @@ const MaxListedUnresolved = 100
 func Consensus(a, b []CodedEvent, res []Resolution, known func(string) bool, names [2]string) (ConsensusResult, []FieldError) {
 	ov := Compare(a, b)
 	out := ConsensusResult{Overlap: ov}
-	var errs []FieldError
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	c := consensusCheck{
+		j: join(a, b), names: names, known: known,
+		open:     make(map[SegmentRef]int, len(ov.Disagreements)),
+		given:    make(map[SegmentRef]int, len(res)),
+		resolved: make(map[SegmentRef][]string, len(res)),
 	}
-	open := make(map[SegmentRef]int, len(ov.Disagreements))
 	for i, d := range ov.Disagreements {
-		open[d.SegmentRef] = i
+		c.open[d.SegmentRef] = i
 	}
-	j := join(a, b)
-	given := make(map[SegmentRef]int, len(res))
-	resolved := make(map[SegmentRef][]string, len(res))
 	for i, r := range res {
-		p := fmt.Sprintf("resolutions[%d]", i)
-		keyOK := true
-		if msg := checkLabel(r.Case); msg != "" {
-			bad(p+".case", "%s", msg)
-			keyOK = false
-		}
-		if r.Session < 1 {
-			bad(p+".session", "is required: a session number ≥ 1")
-			keyOK = false
-		}
-		if r.Segment < 1 {
-			bad(p+".segment", "is required: a segment number ≥ 1")
-			keyOK = false
-		}
-		if r.Codes == nil {
-			bad(p+".codes", "is required: the agreed codes of the segment ([] for none)")
-		}
-		seen := map[string]int{}
-		for k, c := range r.Codes {
-			switch {
-			case c == "":
-				bad(fmt.Sprintf("%s.codes[%d]", p, k), "is empty")
-			case known != nil && !known(c):
-				bad(fmt.Sprintf("%s.codes[%d]", p, k), "unknown code %s", quote(c))
-			default:
-				if first, dup := seen[c]; dup {
-					bad(fmt.Sprintf("%s.codes[%d]", p, k), "duplicate of codes[%d]", first)
-				}
-				seen[c] = k
-			}
-		}
-		if !keyOK {
-			continue
-		}
-		if first, dup := given[r.SegmentRef]; dup {
-			bad(p, "duplicate of resolutions[%d] (%s)", first, r.SegmentRef)
-			continue
-		}
-		given[r.SegmentRef] = i
-		if _, ok := open[r.SegmentRef]; !ok {
-			sess := SessionRef{r.Case, r.Session}
-			_, inA := j.a[sess]
-			_, inB := j.b[sess]
-			ea, eb := j.a[sess][r.Segment], j.b[sess][r.Segment]
-			switch {
-			case !inA || !inB:
-				bad(p, "%s is not a disagreement: %s and %s did not both code that session", r.SegmentRef, quote(names[0]), quote(names[1]))
-			case len(ea) == 0 && len(eb) == 0:
-				bad(p, "%s is not a disagreement: neither coder coded that segment", r.SegmentRef)
-			default:
-				bad(p, "%s is not a disagreement: both coders gave %s", r.SegmentRef, strings.Join(ea.codes(), ", "))
-			}
-			continue
-		}
-		resolved[r.SegmentRef] = r.Codes
+		c.resolution(i, r)
 	}
+	c.unresolved(ov.Disagreements)
+	if len(c.errs) > 0 {
+		return out, c.errs
+	}
+	out.Events, out.Resolved = c.j.merge(c.resolved)
+	return out, nil
+}
+
+// consensusCheck matches the resolutions to the disagreements and collects
+// the problems.
+type consensusCheck struct {
+	j        joint
+	names    [2]string
+	known    func(string) bool
+	open     map[SegmentRef]int      // disagreement → its index
+	given    map[SegmentRef]int      // resolved segment → index of its resolution
+	resolved map[SegmentRef][]string // disagreement → the agreed codes
+	errs     []FieldError
+}
+
+func (c *consensusCheck) bad(field, format string, args ...any) {
+	c.errs = append(c.errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// resolution checks resolution i and records it when it resolves a
+// disagreement not resolved before.
+func (c *consensusCheck) resolution(i int, r Resolution) {
+	p := fmt.Sprintf("resolutions[%d]", i)
+	keyOK := c.segment(p, r.SegmentRef)
+	c.codes(p, r.Codes)
+	if !keyOK {
+		return
+	}
+	if first, dup := c.given[r.SegmentRef]; dup {
+		c.bad(p, "duplicate of resolutions[%d] (%s)", first, r.SegmentRef)
+		return
+	}
+	c.given[r.SegmentRef] = i
+	if _, ok := c.open[r.SegmentRef]; !ok {
+		c.notDisagreement(p, r.SegmentRef)
+		return
+	}
+	c.resolved[r.SegmentRef] = r.Codes
+}
+
+// segment checks the case, session and segment of a resolution; it reports
+// whether all three are valid.
+func (c *consensusCheck) segment(p string, k SegmentRef) bool {
+	ok := true
+	if msg := checkLabel(k.Case); msg != "" {
+		c.bad(p+".case", "%s", msg)
+		ok = false
+	}
+	if k.Session < 1 {
+		c.bad(p+".session", "is required: a session number ≥ 1")
+		ok = false
+	}
+	if k.Segment < 1 {
+		c.bad(p+".segment", "is required: a segment number ≥ 1")
+		ok = false
+	}
+	return ok
+}
+
+// codes checks the agreed codes: present (maybe empty), known, each once.
+func (c *consensusCheck) codes(p string, codes []string) {
+	if codes == nil {
+		c.bad(p+".codes", "is required: the agreed codes of the segment ([] for none)")
+	}
+	seen := map[string]int{}
+	for k, code := range codes {
+		switch {
+		case code == "":
+			c.bad(fmt.Sprintf("%s.codes[%d]", p, k), "is empty")
+		case c.known != nil && !c.known(code):
+			c.bad(fmt.Sprintf("%s.codes[%d]", p, k), "unknown code %s", quote(code))
+		default:
+			if first, dup := seen[code]; dup {
+				c.bad(fmt.Sprintf("%s.codes[%d]", p, k), "duplicate of codes[%d]", first)
+			}
+			seen[code] = k
+		}
+	}
+}
+
+// notDisagreement says why a resolved segment is not a disagreement.
+func (c *consensusCheck) notDisagreement(p string, k SegmentRef) {
+	sess := SessionRef{k.Case, k.Session}
+	_, inA := c.j.a[sess]
+	_, inB := c.j.b[sess]
+	ea, eb := c.j.a[sess][k.Segment], c.j.b[sess][k.Segment]
+	switch {
+	case !inA || !inB:
+		c.bad(p, "%s is not a disagreement: %s and %s did not both code that session", k, quote(c.names[0]), quote(c.names[1]))
+	case len(ea) == 0 && len(eb) == 0:
+		c.bad(p, "%s is not a disagreement: neither coder coded that segment", k)
+	default:
+		c.bad(p, "%s is not a disagreement: both coders gave %s", k, strings.Join(ea.codes(), ", "))
+	}
+}
+
+// unresolved names the disagreements no resolution resolved, the first
+// MaxListedUnresolved one by one.
+func (c *consensusCheck) unresolved(ds []Disagreement) {
 	missing := 0
-	for _, d := range ov.Disagreements {
-		if _, ok := given[d.SegmentRef]; ok {
+	for _, d := range ds {
+		if _, ok := c.given[d.SegmentRef]; ok {
 			continue
 		}
 		missing++
 		if missing <= MaxListedUnresolved {
-			bad("resolutions", "%s is unresolved: %s gave [%s], %s gave [%s]", d.SegmentRef,
-				quote(names[0]), strings.Join(d.A, ", "), quote(names[1]), strings.Join(d.B, ", "))
+			c.bad("resolutions", "%s is unresolved: %s gave [%s], %s gave [%s]", d.SegmentRef,
+				quote(c.names[0]), strings.Join(d.A, ", "), quote(c.names[1]), strings.Join(d.B, ", "))
 		}
 	}
 	if missing > MaxListedUnresolved {
-		bad("resolutions", "%d more disagreements are unresolved", missing-MaxListedUnresolved)
+		c.bad("resolutions", "%d more disagreements are unresolved", missing-MaxListedUnresolved)
 	}
-	if len(errs) > 0 {
-		return out, errs
-	}
+}
+
+// merge gives the consensus events of every session both coders coded, in
+// segment order (see Consensus), and how many segments were resolved.
+func (j joint) merge(resolved map[SegmentRef][]string) (events []CodedEvent, n int) {
 	for _, k := range j.sessions {
 		for _, seg := range j.segments(k) {
 			ea, eb := j.a[k][seg], j.b[k][seg]
-			key := SegmentRef{k.Case, k.Session, seg}
-			codes, isResolved := resolved[key]
+			codes, isResolved := resolved[SegmentRef{k.Case, k.Session, seg}]
 			if !isResolved {
-				out.Events = append(out.Events, ea...)
+				events = append(events, ea...)
 				continue
 			}
-			out.Resolved++
-			for _, c := range codes {
-				if e, ok := firstWith(ea, c); ok {
-					out.Events = append(out.Events, e)
-				} else if e, ok := firstWith(eb, c); ok {
-					out.Events = append(out.Events, e)
+			n++
+			for _, code := range codes {
+				if e, ok := firstWith(ea, code); ok {
+					events = append(events, e)
+				} else if e, ok := firstWith(eb, code); ok {
+					events = append(events, e)
 				} else {
-					out.Events = append(out.Events, CodedEvent{Case: k.Case, Session: k.Session, Segment: seg, Onset: earliest(ea, eb), Code: c})
+					events = append(events, CodedEvent{Case: k.Case, Session: k.Session, Segment: seg, Onset: earliest(ea, eb), Code: code})
 				}
 			}
 		}
 	}
-	return out, nil
+	return events, n
 }
 
 func firstWith(es segmentEvents, code string) (CodedEvent, bool) {

@@ -86,93 +86,19 @@ type EventRules struct {
 
 // ParseEventsWith is ParseEvents with the rules of rules.
 func ParseEventsWith(r io.Reader, rules EventRules, emit func(EventRow) error) (int, error) {
-	known := rules.Known
 	s := newScanner(r, eventCols)
 	if !s.header() {
 		return s.finish(0)
 	}
-	keyed := s.has(eCase) && s.has(eSession) && s.has(eCoder) && s.has(eSegment) && s.has(eCode)
-	seen := make(map[uint64]uint32)
-	var ints intSlab
-	var floats floatSlab
+	p := eventRows{s: s, rules: rules, seen: make(map[uint64]uint32),
+		keyed: s.has(eCase) && s.has(eSession) && s.has(eCoder) && s.has(eSegment) && s.has(eCode)}
 	n := 0
 	for {
 		rec := s.next()
 		if rec == nil {
 			break
 		}
-		row := EventRow{Line: s.line}
-		good := true
-		keyOK := keyed
-		bad := func(ci int, msg string) {
-			good, keyOK = false, false
-			s.problem(s.line, eventCols[ci].name, msg)
-		}
-		row.Case = s.field(rec, eCase)
-		if s.has(eCase) {
-			if msg := checkLabel(row.Case); msg != "" {
-				bad(eCase, msg)
-			}
-		}
-		if v := s.field(rec, eSession); s.has(eSession) {
-			if row.Session, _ = parseInt(v, 1, MaxNumber); row.Session == 0 {
-				bad(eSession, numberMsg(v))
-			}
-		}
-		row.Coder = s.field(rec, eCoder)
-		if s.has(eCoder) {
-			if msg := checkLabel(row.Coder); msg != "" {
-				bad(eCoder, msg)
-			} else if rules.Coder != "" && row.Coder != rules.Coder {
-				bad(eCoder, fmt.Sprintf("must be %s: a coder imports events only under their own coder name, not %s", quote(rules.Coder), quote(row.Coder)))
-			}
-		}
-		if v := s.field(rec, eSegment); s.has(eSegment) {
-			if row.Segment, _ = parseInt(v, 1, MaxNumber); row.Segment == 0 {
-				bad(eSegment, numberMsg(v))
-			}
-		}
-		row.Code = s.field(rec, eCode)
-		if s.has(eCode) {
-			switch {
-			case row.Code == "":
-				bad(eCode, "is required")
-			case utf8.RuneCountInString(row.Code) > MaxCodeLen || (known != nil && !known(row.Code)):
-				bad(eCode, fmt.Sprintf("unknown code %s", quote(row.Code)))
-			}
-		}
-		onsetBits := uint64(1) // no float64 in [0, +Inf) has these bits: "absent"
-		if v := s.field(rec, eOnset); v != "" {
-			if x, ok := parseOnset(v); ok {
-				row.Onset = floats.new(x)
-				onsetBits = math.Float64bits(x)
-				onsetBits <<= 1 // keep apart from the "absent" marker
-			} else {
-				bad(eOnset, fmt.Sprintf("must be a number of seconds ≥ 0, not %s", quote(v)))
-			}
-		}
-		if v := s.field(rec, eSalience); v != "" {
-			if x, ok := parseInt(v, 1, 5); ok {
-				row.Salience = ints.new(x)
-			} else {
-				good = false
-				s.problem(s.line, "salience", rangeMsg(v, 1, 5))
-			}
-		}
-		if keyOK {
-			h := hashString(fnvOffset, row.Case)
-			h = hashUint(h, uint64(row.Session))
-			h = hashString(h, row.Coder)
-			h = hashUint(h, uint64(row.Segment))
-			h = hashUint(h, onsetBits)
-			h = hashString(h, row.Code)
-			if first, dup := seen[h]; dup {
-				good = false
-				s.problem(s.line, "", fmt.Sprintf("duplicate of line %d (same case, session, coder, segment, onset and code)", first))
-			} else {
-				seen[h] = uint32(s.line)
-			}
-		}
+		row, good := p.row(rec)
 		if s.stopped {
 			break
 		}
@@ -184,6 +110,127 @@ func ParseEventsWith(r io.Reader, rules EventRules, emit func(EventRow) error) (
 		}
 	}
 	return s.finish(n)
+}
+
+// eventRows reads the records of an events file into rows, reporting each
+// problem to the scanner.
+type eventRows struct {
+	s      *scanner
+	rules  EventRules
+	keyed  bool              // the file has every column of the identity
+	seen   map[uint64]uint32 // hash of the identity → its first line
+	ints   intSlab
+	floats floatSlab
+	good   bool // no problem in the current record
+	keyOK  bool // the current record's identity is valid
+}
+
+// bad reports a problem with a column of the identity.
+func (p *eventRows) bad(ci int, msg string) {
+	p.good, p.keyOK = false, false
+	p.s.problem(p.s.line, eventCols[ci].name, msg)
+}
+
+// row reads one record; good is false when it has a problem.
+func (p *eventRows) row(rec []string) (row EventRow, good bool) {
+	row = EventRow{Line: p.s.line}
+	p.good, p.keyOK = true, p.keyed
+	p.labels(rec, &row)
+	p.code(rec, &row)
+	onsetBits := p.onset(rec, &row)
+	p.salience(rec, &row)
+	if p.keyOK {
+		p.unique(&row, onsetBits)
+	}
+	return row, p.good
+}
+
+// labels reads case, session, coder and segment.
+func (p *eventRows) labels(rec []string, row *EventRow) {
+	s := p.s
+	row.Case = s.field(rec, eCase)
+	if s.has(eCase) {
+		if msg := checkLabel(row.Case); msg != "" {
+			p.bad(eCase, msg)
+		}
+	}
+	if v := s.field(rec, eSession); s.has(eSession) {
+		if row.Session, _ = parseInt(v, 1, MaxNumber); row.Session == 0 {
+			p.bad(eSession, numberMsg(v))
+		}
+	}
+	row.Coder = s.field(rec, eCoder)
+	if s.has(eCoder) {
+		if msg := checkLabel(row.Coder); msg != "" {
+			p.bad(eCoder, msg)
+		} else if p.rules.Coder != "" && row.Coder != p.rules.Coder {
+			p.bad(eCoder, fmt.Sprintf("must be %s: a coder imports events only under their own coder name, not %s", quote(p.rules.Coder), quote(row.Coder)))
+		}
+	}
+	if v := s.field(rec, eSegment); s.has(eSegment) {
+		if row.Segment, _ = parseInt(v, 1, MaxNumber); row.Segment == 0 {
+			p.bad(eSegment, numberMsg(v))
+		}
+	}
+}
+
+func (p *eventRows) code(rec []string, row *EventRow) {
+	row.Code = p.s.field(rec, eCode)
+	if !p.s.has(eCode) {
+		return
+	}
+	switch known := p.rules.Known; {
+	case row.Code == "":
+		p.bad(eCode, "is required")
+	case utf8.RuneCountInString(row.Code) > MaxCodeLen || (known != nil && !known(row.Code)):
+		p.bad(eCode, fmt.Sprintf("unknown code %s", quote(row.Code)))
+	}
+}
+
+// onset reads the onset (seconds ≥ 0, or empty) and returns the bits that
+// stand for it in the identity.
+func (p *eventRows) onset(rec []string, row *EventRow) uint64 {
+	onsetBits := uint64(1) // no float64 in [0, +Inf) has these bits: "absent"
+	if v := p.s.field(rec, eOnset); v != "" {
+		if x, ok := parseOnset(v); ok {
+			row.Onset = p.floats.new(x)
+			onsetBits = math.Float64bits(x)
+			onsetBits <<= 1 // keep apart from the "absent" marker
+		} else {
+			p.bad(eOnset, fmt.Sprintf("must be a number of seconds ≥ 0, not %s", quote(v)))
+		}
+	}
+	return onsetBits
+}
+
+// salience reads the salience, 1-5 or empty; it is not part of the
+// identity.
+func (p *eventRows) salience(rec []string, row *EventRow) {
+	if v := p.s.field(rec, eSalience); v != "" {
+		if x, ok := parseInt(v, 1, 5); ok {
+			row.Salience = p.ints.new(x)
+		} else {
+			p.good = false
+			p.s.problem(p.s.line, "salience", rangeMsg(v, 1, 5))
+		}
+	}
+}
+
+// unique reports an identity (case, session, coder, segment, onset, code)
+// seen on an earlier line.
+func (p *eventRows) unique(row *EventRow, onsetBits uint64) {
+	h := hashString(fnvOffset, row.Case)
+	h = hashUint(h, uint64(row.Session))
+	h = hashString(h, row.Coder)
+	h = hashUint(h, uint64(row.Segment))
+	h = hashUint(h, onsetBits)
+	h = hashString(h, row.Code)
+	if first, dup := p.seen[h]; dup {
+		p.good = false
+		p.s.problem(p.s.line, "", fmt.Sprintf("duplicate of line %d (same case, session, coder, segment, onset and code)", first))
+	} else {
+		p.seen[h] = uint32(p.s.line)
+	}
 }
 
 // parseOnset accepts a plain decimal number ≥ 0, finite: digits with an

@@ -74,101 +74,14 @@ func ParseSessions(r io.Reader, emit func(SessionRow) error) (int, error) {
 	if !s.header() {
 		return s.finish(0)
 	}
-	keyed := s.has(sCase) && s.has(sSession) && s.has(sRater)
-	seen := make(map[uint64]uint32)
-	var ints intSlab
+	p := sessionRows{s: s, keyed: s.has(sCase) && s.has(sSession) && s.has(sRater), seen: make(map[uint64]uint32)}
 	n := 0
 	for {
 		rec := s.next()
 		if rec == nil {
 			break
 		}
-		var row SessionRow
-		good := true
-		bad := func(ci int, msg string) {
-			good = false
-			s.problem(s.line, sessionCols[ci].name, msg)
-		}
-		keyOK := keyed
-		row.Case = s.field(rec, sCase)
-		if s.has(sCase) {
-			if msg := checkLabel(row.Case); msg != "" {
-				bad(sCase, msg)
-				keyOK = false
-			}
-		}
-		if v := s.field(rec, sSession); s.has(sSession) {
-			if row.Session, _ = parseInt(v, 1, MaxNumber); row.Session == 0 {
-				bad(sSession, numberMsg(v))
-				keyOK = false
-			}
-		}
-		if v := s.field(rec, sRater); s.has(sRater) {
-			switch strings.ToLower(v) {
-			case RaterPatient:
-				row.Rater = RaterPatient
-			case RaterTherapist:
-				row.Rater = RaterTherapist
-			default:
-				keyOK = false
-				if v == "" {
-					bad(sRater, "is required")
-				} else {
-					bad(sRater, fmt.Sprintf(`must be "patient" or "therapist", not %s`, quote(v)))
-				}
-			}
-		}
-		for i := 0; i < 12; i++ {
-			ci := sWAI1 + i
-			if !s.has(ci) {
-				continue
-			}
-			v := s.field(rec, ci)
-			x, ok := parseInt(v, 1, 7)
-			if !ok {
-				bad(ci, rangeMsg(v, 1, 7))
-			}
-			row.WAI[i] = x
-		}
-		if v := s.field(rec, sRupture); s.has(sRupture) {
-			switch v {
-			case "0":
-			case "1":
-				row.Rupture = true
-			case "":
-				bad(sRupture, "is required")
-			default:
-				bad(sRupture, fmt.Sprintf("must be 0 or 1, not %s", quote(v)))
-			}
-		}
-		for _, ci := range [2]int{sIntensity, sResolution} {
-			v := s.field(rec, ci)
-			if v == "" {
-				continue
-			}
-			x, ok := parseInt(v, 1, 5)
-			if !ok {
-				bad(ci, rangeMsg(v, 1, 5))
-				continue
-			}
-			p := ints.new(x)
-			if ci == sIntensity {
-				row.Intensity = p
-			} else {
-				row.Resolution = p
-			}
-		}
-		if keyOK {
-			h := hashString(fnvOffset, row.Case)
-			h = hashUint(h, uint64(row.Session))
-			h = hashString(h, row.Rater)
-			if first, dup := seen[h]; dup {
-				good = false
-				s.problem(s.line, "", fmt.Sprintf("duplicate of line %d (same case, session and rater)", first))
-			} else {
-				seen[h] = uint32(s.line)
-			}
-		}
+		row, good := p.row(rec)
 		if s.stopped {
 			break
 		}
@@ -180,6 +93,131 @@ func ParseSessions(r io.Reader, emit func(SessionRow) error) (int, error) {
 		}
 	}
 	return s.finish(n)
+}
+
+// sessionRows reads the records of a sessions file into rows, reporting
+// each problem to the scanner.
+type sessionRows struct {
+	s     *scanner
+	keyed bool              // the file has the case, session and rater columns
+	seen  map[uint64]uint32 // hash of (case, session, rater) → its first line
+	ints  intSlab
+	good  bool // no problem in the current record
+}
+
+func (p *sessionRows) bad(ci int, msg string) {
+	p.good = false
+	p.s.problem(p.s.line, sessionCols[ci].name, msg)
+}
+
+// row reads one record; good is false when it has a problem.
+func (p *sessionRows) row(rec []string) (row SessionRow, good bool) {
+	p.good = true
+	keyOK := p.key(rec, &row) && p.keyed
+	p.wai(rec, &row)
+	p.rupture(rec, &row)
+	p.ratings(rec, &row)
+	if keyOK {
+		p.unique(&row)
+	}
+	return row, p.good
+}
+
+// key reads case, session and rater; it reports whether they are valid.
+func (p *sessionRows) key(rec []string, row *SessionRow) bool {
+	s, ok := p.s, true
+	row.Case = s.field(rec, sCase)
+	if s.has(sCase) {
+		if msg := checkLabel(row.Case); msg != "" {
+			p.bad(sCase, msg)
+			ok = false
+		}
+	}
+	if v := s.field(rec, sSession); s.has(sSession) {
+		if row.Session, _ = parseInt(v, 1, MaxNumber); row.Session == 0 {
+			p.bad(sSession, numberMsg(v))
+			ok = false
+		}
+	}
+	if v := s.field(rec, sRater); s.has(sRater) {
+		switch strings.ToLower(v) {
+		case RaterPatient:
+			row.Rater = RaterPatient
+		case RaterTherapist:
+			row.Rater = RaterTherapist
+		default:
+			ok = false
+			if v == "" {
+				p.bad(sRater, "is required")
+			} else {
+				p.bad(sRater, fmt.Sprintf(`must be "patient" or "therapist", not %s`, quote(v)))
+			}
+		}
+	}
+	return ok
+}
+
+// wai reads the twelve WAI items, integers 1-7.
+func (p *sessionRows) wai(rec []string, row *SessionRow) {
+	for i := 0; i < 12; i++ {
+		ci := sWAI1 + i
+		if !p.s.has(ci) {
+			continue
+		}
+		v := p.s.field(rec, ci)
+		x, ok := parseInt(v, 1, 7)
+		if !ok {
+			p.bad(ci, rangeMsg(v, 1, 7))
+		}
+		row.WAI[i] = x
+	}
+}
+
+func (p *sessionRows) rupture(rec []string, row *SessionRow) {
+	if v := p.s.field(rec, sRupture); p.s.has(sRupture) {
+		switch v {
+		case "0":
+		case "1":
+			row.Rupture = true
+		case "":
+			p.bad(sRupture, "is required")
+		default:
+			p.bad(sRupture, fmt.Sprintf("must be 0 or 1, not %s", quote(v)))
+		}
+	}
+}
+
+// ratings reads intensity and resolution, integers 1-5 or empty.
+func (p *sessionRows) ratings(rec []string, row *SessionRow) {
+	for _, ci := range [2]int{sIntensity, sResolution} {
+		v := p.s.field(rec, ci)
+		if v == "" {
+			continue
+		}
+		x, ok := parseInt(v, 1, 5)
+		if !ok {
+			p.bad(ci, rangeMsg(v, 1, 5))
+			continue
+		}
+		if ci == sIntensity {
+			row.Intensity = p.ints.new(x)
+		} else {
+			row.Resolution = p.ints.new(x)
+		}
+	}
+}
+
+// unique reports a (case, session, rater) seen on an earlier line.
+func (p *sessionRows) unique(row *SessionRow) {
+	h := hashString(fnvOffset, row.Case)
+	h = hashUint(h, uint64(row.Session))
+	h = hashString(h, row.Rater)
+	if first, dup := p.seen[h]; dup {
+		p.good = false
+		p.s.problem(p.s.line, "", fmt.Sprintf("duplicate of line %d (same case, session and rater)", first))
+	} else {
+		p.seen[h] = uint32(p.s.line)
+	}
 }
 
 func numberMsg(v string) string {

@@ -80,6 +80,39 @@ func icc(m [][]float64, model ICCModel) (iccResult, error) {
 	if rows < 2 {
 		return res, irrDegenerate("the ICC needs at least two raters")
 	}
+	keep := completeUnits(m, rows, cols)
+	res.units = len(keep)
+	if res.units < 2 {
+		return res, irrDegenerate("the ICC needs at least two units rated by all raters")
+	}
+	if allEqual(m, rows, keep) {
+		return res, irrDegenerate("all ratings are equal, so the ICC is undefined")
+	}
+	ss := sumsOfSquares(m, rows, keep)
+	for _, x := range []float64{ss.grand, ss.total, ss.rows, ss.cols} {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return res, irrDegenerate("the ratings are too large to compute the ICC")
+		}
+	}
+	n, k := float64(res.units), float64(rows)
+	res.bms = ss.rows / (n - 1)
+	res.wms = math.Max(ss.total-ss.rows, 0) / (n * (k - 1))
+	res.jms = ss.cols / (k - 1)
+	res.ems = math.Max(ss.total-ss.rows-ss.cols, 0) / ((n - 1) * (k - 1))
+	num, den := res.ratio(rows)
+	// Mean squares below this are rounding noise.
+	if tiny := 1e-12 * ss.total / (n*k - 1); !(den > tiny) {
+		return res, irrDegenerate("the ICC(%s) denominator is 0 (no variation between units nor residual variation), so it is undefined", md)
+	}
+	res.value = num / den
+	if math.IsNaN(res.value) || math.IsInf(res.value, 0) {
+		return res, irrDegenerate("the ICC(%s) is not a finite number for this input", md)
+	}
+	return res, nil
+}
+
+// completeUnits lists the units every rater rated.
+func completeUnits(m [][]float64, rows, cols int) []int {
 	var keep []int
 	for u := 0; u < cols; u++ {
 		complete := true
@@ -93,66 +126,66 @@ func icc(m [][]float64, model ICCModel) (iccResult, error) {
 			keep = append(keep, u)
 		}
 	}
-	res.units = len(keep)
-	if res.units < 2 {
-		return res, irrDegenerate("the ICC needs at least two units rated by all raters")
-	}
-	n, k := float64(res.units), float64(rows)
-	constant := true
-	for r := 0; r < rows && constant; r++ {
+	return keep
+}
+
+// allEqual tells whether every rating of the kept units is the same.
+func allEqual(m [][]float64, rows int, keep []int) bool {
+	for r := 0; r < rows; r++ {
 		for _, u := range keep {
 			if m[r][u] != m[0][keep[0]] {
-				constant = false
-				break
+				return false
 			}
 		}
 	}
-	if constant {
-		return res, irrDegenerate("all ratings are equal, so the ICC is undefined")
-	}
-	grand := 0.0
+	return true
+}
+
+// squares are the sums of squares of the two-way layout (units × raters).
+type squares struct {
+	grand float64 // grand mean
+	total float64 // SST
+	rows  float64 // between units (SSR)
+	cols  float64 // between raters (SSC)
+}
+
+func sumsOfSquares(m [][]float64, rows int, keep []int) squares {
+	n, k := float64(len(keep)), float64(rows)
+	var ss squares
 	for r := 0; r < rows; r++ {
 		for _, u := range keep {
-			grand += m[r][u]
+			ss.grand += m[r][u]
 		}
 	}
-	grand /= n * k
-	var sst, ssr, ssc float64
+	ss.grand /= n * k
 	for _, u := range keep {
 		mean := 0.0
 		for r := 0; r < rows; r++ {
-			d := m[r][u] - grand
-			sst += d * d
+			d := m[r][u] - ss.grand
+			ss.total += d * d
 			mean += m[r][u]
 		}
-		d := mean/k - grand
-		ssr += d * d
+		d := mean/k - ss.grand
+		ss.rows += d * d
 	}
-	ssr *= k
+	ss.rows *= k
 	for r := 0; r < rows; r++ {
 		mean := 0.0
 		for _, u := range keep {
 			mean += m[r][u]
 		}
-		d := mean/n - grand
-		ssc += d * d
+		d := mean/n - ss.grand
+		ss.cols += d * d
 	}
-	ssc *= n
-	sse := math.Max(sst-ssr-ssc, 0)
-	ssw := math.Max(sst-ssr, 0)
-	for _, x := range []float64{grand, sst, ssr, ssc} {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return res, irrDegenerate("the ratings are too large to compute the ICC")
-		}
-	}
-	res.bms = ssr / (n - 1)
-	res.wms = ssw / (n * (k - 1))
-	res.jms = ssc / (k - 1)
-	res.ems = sse / ((n - 1) * (k - 1))
-	// Mean squares below this are rounding noise.
-	tiny := 1e-12 * sst / (n*k - 1)
-	var num, den float64
-	switch md {
+	ss.cols *= n
+	return ss
+}
+
+// ratio gives the numerator and denominator of the model's ICC from the
+// mean squares, and sets its F test.
+func (res *iccResult) ratio(rows int) (num, den float64) {
+	n, k := float64(res.units), float64(rows)
+	switch res.model {
 	case ICC11:
 		num = res.bms - res.wms
 		den = res.bms + (k-1)*res.wms
@@ -166,14 +199,7 @@ func icc(m [][]float64, model ICCModel) (iccResult, error) {
 		den = res.bms + (k-1)*res.ems
 		res.f, res.df1, res.df2 = iccF(res.bms, res.ems), res.units-1, (res.units-1)*(rows-1)
 	}
-	if !(den > tiny) {
-		return res, irrDegenerate("the ICC(%s) denominator is 0 (no variation between units nor residual variation), so it is undefined", md)
-	}
-	res.value = num / den
-	if math.IsNaN(res.value) || math.IsInf(res.value, 0) {
-		return res, irrDegenerate("the ICC(%s) is not a finite number for this input", md)
-	}
-	return res, nil
+	return num, den
 }
 
 // iccF returns a/b, or 0 when b is 0 (an F ratio reported as a detail).

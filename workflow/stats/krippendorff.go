@@ -69,9 +69,44 @@ func krippendorffAlpha(m [][]float64, level Level) (alphaResult, error) {
 	if err != nil {
 		return res, err
 	}
-	// Pairable units and the values that occur in them.
-	var units []int
-	var vals []float64
+	units, vals, err := pairableValues(m, rows, cols, lv)
+	if err != nil {
+		return res, err
+	}
+	res.units = len(units)
+	res.pairable = len(vals)
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	res.valuesSet = vals
+	switch {
+	case res.units == 0:
+		return res, irrDegenerate("no unit has values from at least two coders")
+	case res.units < 2:
+		return res, irrDegenerate("only one unit has values from at least two coders; alpha needs at least two")
+	case len(vals) < 2:
+		return res, irrDegenerate("every coder uses the same value, so the expected disagreement is 0 and alpha is undefined")
+	}
+	o := coincidences(m, rows, units, vals)
+	met := newAlphaMetric(lv, vals, o)
+	do, de := met.disagreements(o)
+	n := met.n
+	res.observed = do / n
+	res.expected = de / (n * (n - 1))
+	if math.IsInf(de, 0) || math.IsInf(do, 0) || math.IsNaN(de) || math.IsNaN(do) {
+		res.observed, res.expected = 0, 0
+		return res, irrDegenerate("the values are too large to compute alpha")
+	}
+	if !(de > 0) {
+		return res, irrDegenerate("the expected disagreement is 0, so alpha is undefined")
+	}
+	res.value = 1 - (n-1)*do/de
+	return res, nil
+}
+
+// pairableValues lists the pairable units (at least two present values) and
+// every value present in them, unsorted; the ratio level refuses a negative
+// value.
+func pairableValues(m [][]float64, rows, cols int, lv Level) (units []int, vals []float64, err error) {
 	for u := 0; u < cols; u++ {
 		present := 0
 		for r := 0; r < rows; r++ {
@@ -89,25 +124,18 @@ func krippendorffAlpha(m [][]float64, level Level) (alphaResult, error) {
 				continue
 			}
 			if lv == LevelRatio && x < 0 {
-				return res, irrInvalid("ratio level needs non-negative values, got %v", x)
+				return nil, nil, irrInvalid("ratio level needs non-negative values, got %v", x)
 			}
 			vals = append(vals, x)
 		}
 	}
-	res.units = len(units)
-	res.pairable = len(vals)
-	slices.Sort(vals)
-	vals = slices.Compact(vals)
-	res.valuesSet = vals
-	if res.units == 0 {
-		return res, irrDegenerate("no unit has values from at least two coders")
-	}
-	if res.units < 2 {
-		return res, irrDegenerate("only one unit has values from at least two coders; alpha needs at least two")
-	}
-	if len(vals) < 2 {
-		return res, irrDegenerate("every coder uses the same value, so the expected disagreement is 0 and alpha is undefined")
-	}
+	return units, vals, nil
+}
+
+// coincidences is the k×k coincidence matrix o over the sorted distinct
+// values vals: o_ck sums, over the pairable units with m_u values, the
+// ordered c–k pairs from different coders divided by m_u − 1.
+func coincidences(m [][]float64, rows int, units []int, vals []float64) []float64 {
 	index := make(map[float64]int, len(vals))
 	for i, v := range vals {
 		index[v] = i
@@ -144,61 +172,70 @@ func krippendorffAlpha(m [][]float64, level Level) (alphaResult, error) {
 			counts[a] = 0
 		}
 	}
-	nc := make([]float64, k)
-	n := 0.0
+	return o
+}
+
+// alphaMetric is the difference function δ² of a level over the values
+// that occur, with the marginals n_c of the coincidence matrix.
+type alphaMetric struct {
+	lv   Level
+	vals []float64
+	nc   []float64 // n_c = Σ_k o_ck
+	n    float64   // Σ n_c, the pairable values
+	cum  []float64 // cum[i] = n_0 + … + n_{i−1}, for the ordinal metric
+}
+
+func newAlphaMetric(lv Level, vals, o []float64) *alphaMetric {
+	k := len(vals)
+	met := &alphaMetric{lv: lv, vals: vals, nc: make([]float64, k), cum: make([]float64, k+1)}
 	for a := 0; a < k; a++ {
 		for b := 0; b < k; b++ {
-			nc[a] += o[a*k+b]
+			met.nc[a] += o[a*k+b]
 		}
-		n += nc[a]
+		met.n += met.nc[a]
 	}
-	// cum[i] = n_0 + … + n_{i−1}, for the ordinal metric.
-	cum := make([]float64, k+1)
 	for i := 0; i < k; i++ {
-		cum[i+1] = cum[i] + nc[i]
+		met.cum[i+1] = met.cum[i] + met.nc[i]
 	}
-	delta := func(a, b int) float64 {
-		if a == b {
+	return met
+}
+
+// delta is δ²(a, b) for the values of index a and b.
+func (met *alphaMetric) delta(a, b int) float64 {
+	if a == b {
+		return 0
+	}
+	switch met.lv {
+	case LevelOrdinal:
+		lo, hi := min(a, b), max(a, b)
+		d := met.cum[hi+1] - met.cum[lo] - (met.nc[lo]+met.nc[hi])/2
+		return d * d
+	case LevelInterval:
+		d := met.vals[a] - met.vals[b]
+		return d * d
+	case LevelRatio:
+		s := met.vals[a] + met.vals[b]
+		if s == 0 {
 			return 0
 		}
-		switch lv {
-		case LevelOrdinal:
-			lo, hi := min(a, b), max(a, b)
-			d := cum[hi+1] - cum[lo] - (nc[lo]+nc[hi])/2
-			return d * d
-		case LevelInterval:
-			d := vals[a] - vals[b]
-			return d * d
-		case LevelRatio:
-			s := vals[a] + vals[b]
-			if s == 0 {
-				return 0
-			}
-			d := (vals[a] - vals[b]) / s
-			return d * d
-		}
-		return 1
+		d := (met.vals[a] - met.vals[b]) / s
+		return d * d
 	}
-	do, de := 0.0, 0.0
+	return 1
+}
+
+// disagreements gives Σ o_ck δ²_ck and Σ n_c n_k δ²_ck.
+func (met *alphaMetric) disagreements(o []float64) (do, de float64) {
+	k := len(met.vals)
 	for a := 0; a < k; a++ {
 		for b := 0; b < k; b++ {
 			if a == b {
 				continue
 			}
-			d := delta(a, b)
+			d := met.delta(a, b)
 			do += o[a*k+b] * d
-			de += nc[a] * nc[b] * d
+			de += met.nc[a] * met.nc[b] * d
 		}
 	}
-	res.observed = do / n
-	res.expected = de / (n * (n - 1))
-	if math.IsInf(de, 0) || math.IsInf(do, 0) || math.IsNaN(de) || math.IsNaN(do) {
-		res.observed, res.expected = 0, 0
-		return res, irrDegenerate("the values are too large to compute alpha")
-	}
-	if !(de > 0) {
-		return res, irrDegenerate("the expected disagreement is 0, so alpha is undefined")
-	}
-	res.value = 1 - (n-1)*do/de
-	return res, nil
+	return do, de
 }

@@ -202,59 +202,26 @@ func Compute(r Request) (res Result) {
 	var err error
 	switch r.Method {
 	case MethodPercentAgreement:
-		var a agreementResult
-		a, err = percentAgreement(r.Data, missing == MissingIRR)
-		value, res.NUnits = a.value, a.units
-		d["agreeing_units"] = a.agreed
-		d["tolerance"] = 0
+		value, res.NUnits, err = computeAgreement(r.Data, missing, d)
 	case MethodCohenKappa:
-		var c cohenResult
-		c, err = cohenKappa(r.Data[0], r.Data[1], Weights(r.Weights), r.Categories)
-		value, res.NUnits = c.value, c.units
-		d["weights"] = string(c.weights)
-		d["categories"] = nonNil(c.categories)
-		if err == nil {
-			d["observed_agreement"] = c.observed
-			d["expected_agreement"] = c.expected
-		}
+		value, res.NUnits, err = computeCohen(r, d)
 	case MethodFleissKappa:
-		var f fleissResult
-		f, err = fleissKappa(r.Data)
-		value, res.NUnits = f.value, f.units
-		d["categories"] = nonNil(f.categories)
-		if err == nil {
-			d["observed_agreement"] = f.observed
-			d["expected_agreement"] = f.expected
-			if f.hasZ {
-				d["z"] = f.z
-				d["p_value"] = f.p
-			}
-		}
+		value, res.NUnits, err = computeFleiss(r.Data, d)
 	case MethodKrippendorffAlpha:
-		var a alphaResult
-		a, err = krippendorffAlpha(r.Data, Level(r.Level))
-		value, res.NUnits = a.value, a.units
-		d["level"] = string(a.level)
-		d["pairable_values"] = a.pairable
-		d["values"] = nonNil(a.valuesSet)
-		if err == nil {
-			d["observed_disagreement"] = a.observed
-			d["expected_disagreement"] = a.expected
-		}
+		value, res.NUnits, err = computeAlpha(r.Data, Level(r.Level), d)
 	case MethodICC:
-		var c iccResult
-		c, err = icc(r.Data, ICCModel(r.Model))
-		value, res.NUnits = c.value, c.units
-		d["model"] = string(c.model)
-		if c.units >= 2 && len(r.Data) >= 2 {
-			d["bms"], d["wms"], d["jms"], d["ems"] = c.bms, c.wms, c.jms, c.ems
-		}
-		if err == nil {
-			d["f"], d["df1"], d["df2"] = c.f, c.df1, c.df2
-		}
+		value, res.NUnits, err = computeICC(r.Data, ICCModel(r.Model), d)
 	case MethodKendallW:
 		value, res.NUnits, err = computeKendall(r.Data, missing, d)
 	}
+	res.Value = finish(value, err, d)
+	return res
+}
+
+// finish gives the statistic, nil with a note in d when it is undefined
+// (err) or not finite, and drops the details that are not finite.
+func finish(value float64, err error, d map[string]any) *float64 {
+	var out *float64
 	switch {
 	case err != nil:
 		var de DegenerateError
@@ -270,15 +237,70 @@ func Compute(r Request) (res Result) {
 	case math.IsNaN(value) || math.IsInf(value, 0):
 		d["note"] = "the statistic is not a finite number for this input"
 	default:
-		v := value
-		res.Value = &v
+		out = &value
 	}
 	for k, v := range d {
 		if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			delete(d, k)
 		}
 	}
-	return res
+	return out
+}
+
+func computeAgreement(m [][]float64, missing string, d map[string]any) (float64, int, error) {
+	a, err := percentAgreement(m, missing == MissingIRR)
+	d["agreeing_units"] = a.agreed
+	d["tolerance"] = 0
+	return a.value, a.units, err
+}
+
+func computeCohen(r Request, d map[string]any) (float64, int, error) {
+	c, err := cohenKappa(r.Data[0], r.Data[1], Weights(r.Weights), r.Categories)
+	d["weights"] = string(c.weights)
+	d["categories"] = nonNil(c.categories)
+	if err == nil {
+		d["observed_agreement"] = c.observed
+		d["expected_agreement"] = c.expected
+	}
+	return c.value, c.units, err
+}
+
+func computeFleiss(m [][]float64, d map[string]any) (float64, int, error) {
+	f, err := fleissKappa(m)
+	d["categories"] = nonNil(f.categories)
+	if err == nil {
+		d["observed_agreement"] = f.observed
+		d["expected_agreement"] = f.expected
+		if f.hasZ {
+			d["z"] = f.z
+			d["p_value"] = f.p
+		}
+	}
+	return f.value, f.units, err
+}
+
+func computeAlpha(m [][]float64, level Level, d map[string]any) (float64, int, error) {
+	a, err := krippendorffAlpha(m, level)
+	d["level"] = string(a.level)
+	d["pairable_values"] = a.pairable
+	d["values"] = nonNil(a.valuesSet)
+	if err == nil {
+		d["observed_disagreement"] = a.observed
+		d["expected_disagreement"] = a.expected
+	}
+	return a.value, a.units, err
+}
+
+func computeICC(m [][]float64, model ICCModel, d map[string]any) (float64, int, error) {
+	c, err := icc(m, model)
+	d["model"] = string(c.model)
+	if c.units >= 2 && len(m) >= 2 {
+		d["bms"], d["wms"], d["jms"], d["ems"] = c.bms, c.wms, c.jms, c.ems
+	}
+	if err == nil {
+		d["f"], d["df1"], d["df2"] = c.f, c.df1, c.df2
+	}
+	return c.value, c.units, err
 }
 
 func nonNil(xs []float64) []float64 {

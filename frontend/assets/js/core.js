@@ -104,6 +104,17 @@ export async function busy(scope, label, work) {
 // ---------- API ----------
 export let onSignedOut = () => {};
 export function setSignedOutHandler(f) { onSignedOut = f; }
+
+// Each navigation owns the reads it starts: a new navigation aborts the
+// previous one's GETs, so a screen that loads slowly can never replace a
+// later one or take the focus from a reader who has moved on. Writes are
+// never aborted (leaving a page must not cancel an import).
+let nav = new AbortController();
+export function newNavigation() {
+  nav.abort();
+  nav = new AbortController();
+  return nav.signal;
+}
 export async function api(method, path, body, opts = {}) {
   const headers = {};
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = state.csrf;
@@ -112,7 +123,8 @@ export async function api(method, path, body, opts = {}) {
     if (opts.csv) { headers["Content-Type"] = "text/csv"; payload = body; }
     else { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
   }
-  const res = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin" });
+  const signal = method === "GET" ? nav.signal : undefined;
+  const res = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin", signal });
   if (res.status === 401 && !opts.quiet) {
     state.me = null; state.csrf = "";
     onSignedOut("Your session has ended. Sign in again.");

@@ -1,0 +1,35 @@
+// Package datasets holds coded psychotherapy sessions: datasets, their
+// teams and blind coding, imports, cases, session selection, inter-coder
+// reliability, disagreements and consensus coding. The statistics come
+// from the pure packages stats and dataset; this package loads, checks
+// who may see what, and stores.
+package datasets
+
+import (
+	"context"
+	"time"
+
+	"github.com/stagewise/stagewise/models"
+	"github.com/stagewise/stagewise/workflow/core"
+)
+
+// Service carries the rules of datasets.
+type Service struct {
+	core  *core.Core
+	store Store
+}
+
+// New builds the datasets service.
+func New(c *core.Core, st Store) *Service {
+	return &Service{core: c, store: st}
+}
+
+func (s *Service) now() time.Time { return s.core.Now() }
+
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.core.InTx(ctx, fn)
+}
+
+func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
+	return s.core.Audit(ctx, actor, action, entity, id, detail)
+}
