@@ -109,7 +109,36 @@ func decodeStrict(body []byte, dst any) error {
 		// checkShape accepted it, so this is unexpected; still the client's input.
 		return models.InvalidField("", "%s", err.Error())
 	}
-	return validateInput(dst)
+	return withMoreProblems(validateInput(dst), dst)
+}
+
+// completer is a request type whose other rules can still run on a body
+// that broke a tag. Their findings join the same 422, so that one answer
+// names every problem: an editor's blank stage name and its dangling
+// transition together, not in two rounds.
+type completer interface {
+	moreProblems() []models.FieldError
+}
+
+// withMoreProblems adds what dst's other rules find to a tag failure, for
+// fields the tags did not already name.
+func withMoreProblems(err error, dst any) error {
+	var ve *models.ValidationError
+	c, ok := dst.(completer)
+	if err == nil || !ok || !errors.As(err, &ve) || ve.Malformed {
+		return err
+	}
+	named := make(map[string]bool, len(ve.Fields))
+	for _, f := range ve.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range c.moreProblems() {
+		if !named[f.Field] {
+			named[f.Field] = true
+			ve.Fields = append(ve.Fields, f)
+		}
+	}
+	return ve
 }
 
 func jsonErrorText(err error, body []byte) string {

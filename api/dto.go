@@ -132,6 +132,12 @@ type versionRequest struct {
 
 func (versionRequest) openAPIName() string { return "Version" }
 
+// moreProblems is what the content rules (versions.ValidateContent) find
+// in a body that broke a tag: the graph rules a tag cannot state.
+func (r *versionRequest) moreProblems() []models.FieldError {
+	return versions.ValidateContent(versions.NormalizeContent(r.toInput().Content))
+}
+
 func (r versionRequest) toInput() versions.VersionInput {
 	in := versions.VersionInput{Parent: r.Parent, Kind: models.VersionKind(r.Kind), Notes: r.Notes}
 	for _, s := range r.Stages {

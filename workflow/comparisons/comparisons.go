@@ -73,21 +73,6 @@ func canCompare(actor models.User) error {
 	return models.Errf(models.ErrForbidden, "only admins, PIs and coders run and read comparisons")
 }
 
-// ComparisonModel turns a version's content into the analysis model.
-func ComparisonModel(c models.Content) conformance.Model {
-	var m conformance.Model
-	for _, s := range c.Stages {
-		m.Stages = append(m.Stages, conformance.Stage{Key: s.Key, Role: s.Role, Optional: s.Optional, Cluster: s.Cluster, Codes: s.Codes})
-	}
-	for _, t := range c.Transitions {
-		m.Transitions = append(m.Transitions, conformance.Transition{From: t.From, To: t.To, Kind: t.Kind})
-	}
-	for _, k := range c.Clusters {
-		m.Clusters = append(m.Clusters, k.Key)
-	}
-	return m
-}
-
 func (in ComparisonInput) params() (conformance.Params, []models.FieldError) {
 	p := conformance.Params{}.WithDefaults()
 	var errs []models.FieldError

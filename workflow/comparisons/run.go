@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow/conformance"
+	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // comparisonRun is the pure part of a comparison: it feeds each session's
@@ -48,7 +49,7 @@ func newComparisonRun(pl comparisonPlan) (*comparisonRun, error) {
 // analyzer builds the analysis of content with parameters p, naming the
 // model's problems under field.
 func analyzer(c models.Content, p conformance.Params, field string) (*conformance.Analyzer, error) {
-	a, err := conformance.NewAnalyzer(ComparisonModel(c), p)
+	a, err := conformance.NewAnalyzer(versions.ContentModel(c), p)
 	var fe conformance.FieldErrors
 	if errors.As(err, &fe) {
 		out := make([]models.FieldError, 0, len(fe))

@@ -64,7 +64,7 @@ func NormalizeContent(c models.Content) models.Content {
 // order, then these.
 func ValidateContent(c models.Content) []models.FieldError {
 	var errs []models.FieldError
-	for _, e := range conformance.Validate(contentModel(c)) {
+	for _, e := range conformance.Validate(ContentModel(c)) {
 		errs = append(errs, models.FieldError{Field: e.Field, Message: e.Message})
 	}
 	for i, k := range c.Clusters {
@@ -86,8 +86,9 @@ func ValidateContent(c models.Content) []models.FieldError {
 	return errs
 }
 
-// contentModel is the content as conformance sees it.
-func contentModel(c models.Content) conformance.Model {
+// ContentModel is a version's content as the analysis engine reads it:
+// the one conversion that validation and comparisons share.
+func ContentModel(c models.Content) conformance.Model {
 	m := conformance.Model{
 		Stages:      make([]conformance.Stage, len(c.Stages)),
 		Transitions: make([]conformance.Transition, len(c.Transitions)),
