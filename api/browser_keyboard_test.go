@@ -124,11 +124,13 @@ func (b *browser) key(what, keys string) {
 // TestBrowserKeyboard walks sign-in, models, a model, the version editor,
 // a version, a round being run, its results, datasets, a dataset,
 // comparisons and a comparison report as a PI, then a panelist's rounds
-// and review, by keyboard alone.
+// and review, by keyboard alone. The three walks (the PI's models and
+// versions, the PI's rounds, datasets and comparisons, the panelist's
+// rounds) run side by side, each in its own browser context on the same
+// study: none of them changes what another one walks.
 func TestBrowserKeyboard(t *testing.T) {
 	t.Parallel()
 	ev := newEnv(t)
-	b := newBrowser(t, ev)
 	pi, _ := comparisonFixture(t, ev)
 	p1, id1 := ev.user("panelist", "Dana Rater")
 	p2, id2 := ev.user("panelist", "Eli Rater")
@@ -141,7 +143,23 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Fatalf("close: %d %s", r.status, r.body)
 	}
 	running := openRound(t, ev, pi, "running-one", []int64{id3})
+	t.Run("pi models and versions", func(t *testing.T) {
+		t.Parallel()
+		keyboardModels(t, newBrowser(t, ev), pi)
+	})
+	t.Run("pi rounds datasets comparisons", func(t *testing.T) {
+		t.Parallel()
+		keyboardRoundsAndData(t, newBrowser(t, ev), pi, closed, running)
+	})
+	t.Run("panelist", func(t *testing.T) {
+		t.Parallel()
+		keyboardPanelist(t, newBrowser(t, ev), p3, running)
+	})
+}
 
+// keyboardModels: sign-in by keyboard, models, a model, the version
+// editor (adding a stage, opening the JSON), a version.
+func keyboardModels(t *testing.T, b *browser, pi string) {
 	// Sign-in: type the token, Enter on the button.
 	b.open("#/")
 	b.waitText("Paste the token")
@@ -191,10 +209,18 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.key("Enter on v1", kb.Enter)
 	b.waitText("cmp · version 1")
 	b.keyboardWalk("a version")
+}
+
+// keyboardRoundsAndData: a round being run, a closed round's results,
+// datasets, a dataset, comparisons and a comparison report, then sign-out,
+// by keyboard.
+func keyboardRoundsAndData(t *testing.T, b *browser, pi string, closed, running int64) {
+	b.signIn(pi)
 
 	// A round being run, and a closed round's results.
 	b.tabToName("link", "Panel rounds")
 	b.key("Enter on Panel rounds", kb.Enter)
+	b.waitText("Panel rounds on your models.") // the models page, where this walk starts, names running-one too
 	b.waitText("running-one")
 	b.keyboardWalk("panel rounds")
 	b.tabTo("the running round", fmt.Sprintf(`el.matches('a[href="#/rounds/%d"]')`, running))
@@ -248,10 +274,18 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Fatalf("the overlay SVG behind the button: %s", got)
 	}
 
-	// Sign out by keyboard; a panelist signs in and reviews.
+	// Sign out by keyboard.
 	b.tabToName("button", "Sign out")
 	b.key("Enter on Sign out", kb.Enter)
 	b.do("signed out", waitVisible(byName("button", "Sign in")), poll(settled+" || undefined"))
+}
+
+// keyboardPanelist: a panelist signs in by typing the token and Enter,
+// walks My rounds and the review, rates by typing and opens the proposal
+// panel by Space.
+func keyboardPanelist(t *testing.T, b *browser, p3 string, running int64) {
+	b.open("#/")
+	b.waitText("Paste the token")
 	b.tabToName("textbox", "Token")
 	b.key("type the token", p3+kb.Enter)
 	b.do("signed in", waitVisible(byName("button", "Sign out")))

@@ -52,6 +52,15 @@ func init() {
 	}
 }
 
+// with returns ev for the subtest t: the same server and database, with
+// failures reported on t. Parallel subtests that each make their own
+// objects (a version, a round) share one env this way.
+func (ev *env) with(t *testing.T) *env {
+	c := *ev
+	c.t = t
+	return &c
+}
+
 // newEnv wires a server on a fresh database: a SQLite file in t.TempDir(),
 // or, for the tests TestOnPostgres runs, a fresh PostgreSQL database. The
 // choice is made per test from its name, so tests that call t.Parallel()

@@ -295,6 +295,9 @@ func TestRoundLifecycleTable(t *testing.T) {
 		for _, action := range []string{"open", "close", "review", "results", "decision"} {
 			for _, role := range roles {
 				t.Run(state+"/"+action+"/"+role, func(t *testing.T) {
+					// Each case acts on a round of its own.
+					t.Parallel()
+					ev := ev.with(t)
 					// Two panelists respond, as many as min_group, so the
 					// proposals are shown after close.
 					id := ev.round(p, map[string]any{"panelists": []int64{p.ids[0], p.ids[2]}, "min_group": 2})

@@ -46,6 +46,9 @@ func testLifecycle(t *testing.T, f envFactory) {
 		for _, action := range []string{"submit", "approve", "reject", "retire", "replace"} {
 			for _, role := range []string{"admin", "owner", "teampi", "pi", "panelist", "coder", "client"} {
 				t.Run(fmt.Sprintf("%s/%s/%s", state, action, role), func(t *testing.T) {
+					// Each case acts on a version of its own.
+					t.Parallel()
+					ev := ev.with(t)
 					n := ev.draft(owner, "lc", sampleVersion())
 					for _, a := range reach[state] {
 						if r := ev.do(http.MethodPost, fmt.Sprintf("/api/v1/models/lc/versions/%d/%s", n, a), owner, map[string]any{"note": "setup"}); r.status != 200 {
