@@ -3,11 +3,10 @@ package comparisons_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/models/store/storetest"
 	"github.com/stagewise/stagewise/workflow/comparisons"
 	"github.com/stagewise/stagewise/workflow/core"
 	"github.com/stagewise/stagewise/workflow/datasets"
@@ -22,14 +21,7 @@ import (
 // version through the versions service, for the model's team only.
 func TestWhoSeesWhichComparison(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	c := core.New(st, nil)
 	us, vs, ds := users.New(c, st), versions.New(c, st), datasets.New(c, st)
 	cs := comparisons.New(c, st, vs, ds)

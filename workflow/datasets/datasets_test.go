@@ -3,11 +3,10 @@ package datasets_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/models/store/storetest"
 	"github.com/stagewise/stagewise/workflow/core"
 	"github.com/stagewise/stagewise/workflow/datasets"
 	"github.com/stagewise/stagewise/workflow/users"
@@ -20,14 +19,7 @@ import (
 // sees only their own events and no reliability until the PI unblinds.
 func TestBlindCodingOnTheDemoDataset(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "d.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	c := core.New(st, nil)
 	us, ds := users.New(c, st), datasets.New(c, st)
 	admin := models.User{Role: models.RoleAdmin}

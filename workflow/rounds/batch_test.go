@@ -5,12 +5,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/models/store/storetest"
 	"github.com/stagewise/stagewise/workflow/core"
 	"github.com/stagewise/stagewise/workflow/users"
 	"github.com/stagewise/stagewise/workflow/versions"
@@ -21,14 +21,7 @@ import (
 // a conflict, the others are written, each with its audit entry.
 func TestBatchIsolatesFailures(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "b.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	s := newTestService(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer s.StopBatching()
 	admin := models.User{ID: 0, Role: models.RoleAdmin}
@@ -161,14 +154,7 @@ func TestBatchFailureReachesEveryJob(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "b.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := storetest.SQLite(t)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			s := newTestService(st, log)
 			admin := models.User{Role: models.RoleAdmin}

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/models/store/storetest"
 	"github.com/stagewise/stagewise/workflow/users"
 	"github.com/stagewise/stagewise/workflow/versions"
 )
@@ -22,14 +21,7 @@ import (
 // team decides a proposal once, after the close.
 func TestRoundLifecycleOnTheClock(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "r.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	s := newTestService(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer s.StopBatching()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)

@@ -72,9 +72,9 @@ func planRound(in RoundInput, m models.TaskModel, v models.Version, now time.Tim
 	if in.ClosesAt != nil && !in.ClosesAt.After(now) {
 		p.add("closes_at", "must be in the future")
 	}
-	if len(in.Panelists) > MaxPanelists {
-		p.add("panelists", "at most %d panelists", MaxPanelists)
-	}
+	// The size of panelists and the words of reinvite are the request's
+	// tags (api roundCreateRequest). min_group's floor is checked here as
+	// well: it is the anonymity of every round, whoever creates it.
 	minGroup := models.DefaultMinGroup
 	if in.MinGroup != nil {
 		minGroup = *in.MinGroup
@@ -85,9 +85,6 @@ func planRound(in RoundInput, m models.TaskModel, v models.Version, now time.Tim
 	invite, seen := p.panelists(in.Panelists, named)
 	items := p.items(versionItems(v.Content), in.Items, v.Number)
 	reinvite := in.Reinvite
-	if reinvite != "" && reinvite != models.ReinviteAll && reinvite != models.ReinviteResponders {
-		p.add("reinvite", "must be all or responders")
-	}
 	if carry == nil {
 		if reinvite != "" {
 			p.add("reinvite", "applies only with carry_from")

@@ -59,7 +59,7 @@ func TestPlanRoundErrors(t *testing.T) {
 		MinGroup:  &zero,
 		Items: []models.ItemRef{{Type: models.ItemStage, Key: "marker"}, {Type: "edge"}, {Type: models.ItemStage, Key: "nope"},
 			{Type: models.ItemStage, Key: "marker"}},
-		Reinvite:      "some",
+		Reinvite:      "all",
 		SkipConsensus: true,
 	}
 	named := []models.User{{ID: 5, Role: models.RolePanelist}, {ID: 6, Role: models.RoleCoder}}
@@ -73,7 +73,6 @@ func TestPlanRoundErrors(t *testing.T) {
 		"items[1].type: must be stage or transition",
 		"items[2]: names no stage nope of version 1",
 		"items[3]: duplicates items[0]",
-		"reinvite: must be all or responders",
 		"reinvite: applies only with carry_from",
 		"skip_consensus: applies only with carry_from",
 	}

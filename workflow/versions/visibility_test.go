@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stagewise/stagewise/models"
-	"github.com/stagewise/stagewise/models/store"
+	"github.com/stagewise/stagewise/models/store/storetest"
 	"github.com/stagewise/stagewise/workflow/core"
 	"github.com/stagewise/stagewise/workflow/rounds"
 	"github.com/stagewise/stagewise/workflow/users"
@@ -25,14 +24,7 @@ import (
 // only once one is approved.
 func TestWhoSeesWhichVersion(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "v.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	c := core.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	us := users.New(c, st)
 	vs := versions.New(c, st)
@@ -115,7 +107,7 @@ func TestWhoSeesWhichVersion(t *testing.T) {
 	if _, err := vs.SetModelTeam(ctx, otherPI, nm.Slug, []int64{otherPI.ID}); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("a PI off the team changing it: %v", err)
 	}
-	_, err = vs.SetModelTeam(ctx, coPI, nm.Slug, []int64{client.ID, 999})
+	_, err := vs.SetModelTeam(ctx, coPI, nm.Slug, []int64{client.ID, 999})
 	var ve *models.ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 2 || ve.Fields[0].Field != "pis[0]" || ve.Fields[1].Field != "pis[1]" {
 		t.Errorf("a client and a stranger on the team: %v", err)
