@@ -25,11 +25,19 @@ import (
 // accessibility check. Without chromium they skip on a developer's machine
 // and fail under CI, whose .ci/run installs chromium and axe-core (outside
 // the source tree, at /opt/stagewise-axe, or where STAGEWISE_AXE points).
+//
+// They cost about 75 s of CPU (Chromium drawing and axe-core checking
+// every screen), more than the rest of the suite together, so a plain
+// `go test ./...` leaves them to CI and to STAGEWISE_BROWSER_TESTS=1: the
+// inner loop stays near 30 s on a 2-core machine and CI runs every journey.
 
 var expected4xx = regexp.MustCompile(`Failed to load resource: the server responded with a status of 4\d\d`)
 
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if os.Getenv("CI") == "" && os.Getenv("STAGEWISE_BROWSER_TESTS") == "" {
+		t.Skip("the browser journeys run under CI or with STAGEWISE_BROWSER_TESTS=1")
+	}
 	for _, p := range []string{os.Getenv("STAGEWISE_CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"} {
 		if p == "" {
 			continue
