@@ -146,12 +146,12 @@ func (s *Service) CreateComparison(ctx context.Context, actor models.User, in Co
 	if err != nil {
 		return models.Comparison{}, err
 	}
-	c.CreatedBy, c.CreatedAt = actor.ID, s.now()
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	c.CreatedBy, c.CreatedAt = actor.ID, s.core.Now()
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateComparison(ctx, &c); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "comparison.create", "comparison", strconv.FormatInt(c.ID, 10),
+		return s.core.Audit(ctx, actor, "comparison.create", "comparison", strconv.FormatInt(c.ID, 10),
 			fmt.Sprintf("%s/%d vs dataset %d; %s", pl.model.Slug, pl.version.Number, pl.dataset.ID, c.InputsHash))
 	})
 	return c, err

@@ -5,7 +5,6 @@ package comparisons
 
 import (
 	"context"
-	"time"
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow/core"
@@ -44,14 +43,4 @@ type Service struct {
 // New builds the comparisons service.
 func New(c *core.Core, st Store, v *versions.Service, d *datasets.Service) *Service {
 	return &Service{core: c, store: st, versions: v, datasets: d}
-}
-
-func (s *Service) now() time.Time { return s.core.Now() }
-
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.core.InTx(ctx, fn)
-}
-
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	return s.core.Audit(ctx, actor, action, entity, id, detail)
 }

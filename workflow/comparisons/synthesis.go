@@ -285,7 +285,7 @@ func (s *Service) Synthesize(ctx context.Context, actor models.User, comparisonI
 		return models.Version{}, err
 	}
 	var v models.Version
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		m, err := s.versions.ModelForChange(ctx, actor, cmp.ModelSlug, "drafts versions")
 		if err != nil {
 			return err
@@ -318,7 +318,7 @@ func (s *Service) Synthesize(ctx context.Context, actor models.User, comparisonI
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "version.synthesize", "version", fmt.Sprintf("%s/%d", m.Slug, v.Number), "comparison "+strconv.FormatInt(cmp.ID, 10))
+		return s.core.Audit(ctx, actor, "version.synthesize", "version", fmt.Sprintf("%s/%d", m.Slug, v.Number), "comparison "+strconv.FormatInt(cmp.ID, 10))
 	})
 	return v, err
 }

@@ -157,7 +157,7 @@ func (s *Service) Consensus(ctx context.Context, actor models.User, id int64, in
 			return err
 		}
 		rep.Imported = counts.Imported
-		return s.audit(ctx, actor, "dataset.consensus", "dataset", core.Itoa(id), fmt.Sprintf("coders=%s,%s sessions=%d agreed=%d resolved=%d imported=%d replaced=%d",
+		return s.core.Audit(ctx, actor, "dataset.consensus", "dataset", core.Itoa(id), fmt.Sprintf("coders=%s,%s sessions=%d agreed=%d resolved=%d imported=%d replaced=%d",
 			rep.Coders[0], rep.Coders[1], len(res.Sessions), res.Agreed, res.Resolved, rep.Imported, rep.Replaced))
 	})
 	return rep, err

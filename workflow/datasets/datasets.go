@@ -135,13 +135,13 @@ func (s *Service) CreateDataset(ctx context.Context, actor models.User, in NewDa
 	}
 	d.ReverseKeyed = slices.Clone(d.ReverseKeyed)
 	slices.Sort(d.ReverseKeyed)
-	now := s.now()
+	now := s.core.Now()
 	d.CreatedAt, d.UpdatedAt = now, now
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateDataset(ctx, &d); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "dataset.create", "dataset", core.Itoa(d.ID), d.CodebookName)
+		return s.core.Audit(ctx, actor, "dataset.create", "dataset", core.Itoa(d.ID), d.CodebookName)
 	})
 	return d, err
 }
@@ -218,7 +218,7 @@ func (s *Service) changeDataset(ctx context.Context, actor models.User, id int64
 	if err := canReadDatasets(actor); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return s.core.InTx(ctx, func(ctx context.Context) error {
 		d, acc, err := s.DatasetFor(ctx, actor, id)
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func (s *Service) changeDataset(ctx context.Context, actor models.User, id int64
 				return err
 			}
 		}
-		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
+		if err := s.store.LockDataset(ctx, id, s.core.Now()); err != nil {
 			return err
 		}
 		return fn(ctx, d, acc)
@@ -351,7 +351,7 @@ func (s *Service) importSessions(ctx context.Context, actor models.User, id int6
 			return importProblems(err, format)
 		}
 		counts = c
-		return s.audit(ctx, actor, "dataset.import_sessions", "dataset", core.Itoa(id), importDetail(c))
+		return s.core.Audit(ctx, actor, "dataset.import_sessions", "dataset", core.Itoa(id), importDetail(c))
 	})
 	return counts, err
 }
@@ -403,7 +403,7 @@ func (s *Service) importEvents(ctx context.Context, actor models.User, id int64,
 			return importProblems(err, format)
 		}
 		counts = c
-		return s.audit(ctx, actor, "dataset.import_events", "dataset", core.Itoa(id), importDetail(c))
+		return s.core.Audit(ctx, actor, "dataset.import_events", "dataset", core.Itoa(id), importDetail(c))
 	})
 	return counts, err
 }
@@ -556,7 +556,7 @@ func (s *Service) UpsertCases(ctx context.Context, actor models.User, id int64, 
 		if created, err = s.store.UpsertCases(ctx, id, cs); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "dataset.cases", "dataset", core.Itoa(id), fmt.Sprintf("cases=%d created=%d", len(cs), created))
+		return s.core.Audit(ctx, actor, "dataset.cases", "dataset", core.Itoa(id), fmt.Sprintf("cases=%d created=%d", len(cs), created))
 	})
 	return created, err
 }
@@ -708,14 +708,14 @@ func (s *Service) CreateSelection(ctx context.Context, actor models.User, id int
 		}
 		picked := dataset.Select(rule, p, sessionInfos(d, ss))
 		sel = models.Selection{DatasetID: id, Rule: rule, Params: p.Params(rule), Selected: make([]models.SelectedSession, len(picked)),
-			CreatedBy: actor.ID, CreatedAt: s.now()}
+			CreatedBy: actor.ID, CreatedAt: s.core.Now()}
 		for i, x := range picked {
 			sel.Selected[i] = models.SelectedSession(x)
 		}
 		if err := s.store.CreateSelection(ctx, &sel); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "dataset.select", "dataset", core.Itoa(id), fmt.Sprintf("selection=%d rule=%s selected=%d", sel.ID, rule, len(picked)))
+		return s.core.Audit(ctx, actor, "dataset.select", "dataset", core.Itoa(id), fmt.Sprintf("selection=%d rule=%s selected=%d", sel.ID, rule, len(picked)))
 	})
 	return sel, err
 }
@@ -744,7 +744,7 @@ func (s *Service) SeedDemoDataset(ctx context.Context, pi models.User) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return s.core.InTx(ctx, func(ctx context.Context) error {
 		d, err := s.CreateDataset(ctx, pi, NewDataset{Name: DemoDatasetName, Builtin: models.CodebookBuiltin3RS2015})
 		if err != nil {
 			return err

@@ -126,7 +126,7 @@ type MemberInput struct {
 // in nil (the field missing) is invalid; empty leaves the creator alone.
 func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, in []MemberInput) (DatasetInfo, error) {
 	var out DatasetInfo
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		d, acc, err := s.DatasetFor(ctx, actor, id)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, i
 		if in == nil {
 			return models.InvalidField("members", "is required: a list of {user, role, coder}; the creator stays without being listed")
 		}
-		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
+		if err := s.store.LockDataset(ctx, id, s.core.Now()); err != nil {
 			return err
 		}
 		old, err := s.store.DatasetMembers(ctx, id)
@@ -148,7 +148,7 @@ func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, i
 		if err != nil {
 			return err
 		}
-		if err := s.store.ReplaceDatasetMembers(ctx, id, actor.ID, ms, s.now()); err != nil {
+		if err := s.store.ReplaceDatasetMembers(ctx, id, actor.ID, ms, s.core.Now()); err != nil {
 			return err
 		}
 		parts := make([]string, len(ms))
@@ -158,7 +158,7 @@ func (s *Service) SetMembers(ctx context.Context, actor models.User, id int64, i
 				parts[i] += "(" + m.Coder + ")"
 			}
 		}
-		if err := s.audit(ctx, actor, "dataset.members", "dataset", core.Itoa(id), strings.Join(parts, " ")); err != nil {
+		if err := s.core.Audit(ctx, actor, "dataset.members", "dataset", core.Itoa(id), strings.Join(parts, " ")); err != nil {
 			return err
 		}
 		// The caller's access as the new team has it (their coder name may
@@ -324,10 +324,10 @@ func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (Dat
 	if err := canReadDatasets(actor); err != nil {
 		return DatasetInfo{}, err
 	}
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		// Lock first, so that of two concurrent requests the second sees
 		// the first's unblinding (a refusal rolls the lock back).
-		if err := s.store.LockDataset(ctx, id, s.now()); err != nil {
+		if err := s.store.LockDataset(ctx, id, s.core.Now()); err != nil {
 			return err
 		}
 		d, acc, err := s.DatasetFor(ctx, actor, id)
@@ -340,11 +340,11 @@ func (s *Service) Unblind(ctx context.Context, actor models.User, id int64) (Dat
 		if d.UnblindedAt != nil {
 			return models.Errf(models.ErrConflict, "the dataset was unblinded at %s", d.UnblindedAt.Format(time.RFC3339))
 		}
-		now := s.now()
+		now := s.core.Now()
 		if err := s.store.SetDatasetUnblinded(ctx, id, now, actor.ID); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, actor, "dataset.unblind", "dataset", core.Itoa(id), ""); err != nil {
+		if err := s.core.Audit(ctx, actor, "dataset.unblind", "dataset", core.Itoa(id), ""); err != nil {
 			return err
 		}
 		d.UnblindedAt, d.UnblindedBy = &now, &actor.ID

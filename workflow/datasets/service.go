@@ -6,10 +6,6 @@
 package datasets
 
 import (
-	"context"
-	"time"
-
-	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/workflow/core"
 )
 
@@ -22,14 +18,4 @@ type Service struct {
 // New builds the datasets service.
 func New(c *core.Core, st Store) *Service {
 	return &Service{core: c, store: st}
-}
-
-func (s *Service) now() time.Time { return s.core.Now() }
-
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.core.InTx(ctx, fn)
-}
-
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	return s.core.Audit(ctx, actor, action, entity, id, detail)
 }

@@ -129,7 +129,7 @@ func (s *Service) writeBatch(jobs []*reviewJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchBudget)
 	defer cancel()
 	written := make([]bool, len(jobs))
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		// Take every round's row lock first, in id order, before any audit
 		// append: a close in another process locks its round and then the
 		// audit head, so this order cannot deadlock with it.
@@ -140,7 +140,7 @@ func (s *Service) writeBatch(jobs []*reviewJob) {
 			}
 		}
 		slices.Sort(ids)
-		now := s.now()
+		now := s.core.Now()
 		for _, id := range ids {
 			if _, err := s.store.LockOpenRound(ctx, id, now); err != nil {
 				return err

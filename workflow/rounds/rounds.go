@@ -189,7 +189,7 @@ func (s *Service) manageRound(ctx context.Context, actor models.User, id int64) 
 // CreateRound creates a draft round on version n, which must be in review.
 func (s *Service) CreateRound(ctx context.Context, actor models.User, slug string, n int, in RoundInput) (models.Round, error) {
 	var out models.Round
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		m, v, err := s.versions.LoadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func (s *Service) CreateRound(ctx context.Context, actor models.User, slug strin
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.core.Now()
 		if err := s.store.LockModel(ctx, m.ID, now); err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func (s *Service) CreateRound(ctx context.Context, actor models.User, slug strin
 			return err
 		}
 		out = r
-		return s.audit(ctx, actor, "round.create", "round", core.Itoa(r.ID), fmt.Sprintf("%s/%d round %d, %d panelists", slug, n, r.Number, len(panelists)))
+		return s.core.Audit(ctx, actor, "round.create", "round", core.Itoa(r.ID), fmt.Sprintf("%s/%d round %d, %d panelists", slug, n, r.Number, len(panelists)))
 	})
 	return out, err
 }
@@ -237,7 +237,7 @@ func (s *Service) buildRound(ctx context.Context, m models.TaskModel, v models.V
 	if err != nil {
 		return models.Round{}, nil, err
 	}
-	r, invite, errs := planRound(in, m, v, s.now(), named, carry)
+	r, invite, errs := planRound(in, m, v, s.core.Now(), named, carry)
 	if err := models.Invalid(errs); err != nil {
 		return models.Round{}, nil, err
 	}
@@ -408,7 +408,7 @@ func (s *Service) TransitionRound(ctx context.Context, actor models.User, id int
 		return RoundView{}, models.Errf(models.ErrNotFound, "no round action %q", action)
 	}
 	var out RoundView
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		r, err := s.manageRound(ctx, actor, id)
 		if err != nil {
 			return err
@@ -416,7 +416,7 @@ func (s *Service) TransitionRound(ctx context.Context, actor models.User, id int
 		if r.Status != from {
 			return models.Errf(models.ErrConflict, "cannot %s round %d: it is %s, and %s needs %s", action, id, r.Status, action, from)
 		}
-		now := s.now()
+		now := s.core.Now()
 		if action == RoundActionOpen {
 			m, err := s.store.ModelBySlug(ctx, r.ModelSlug)
 			if err != nil {
@@ -440,7 +440,7 @@ func (s *Service) TransitionRound(ctx context.Context, actor models.User, id int
 		if err := s.store.UpdateRoundStatus(ctx, r); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, actor, "round."+string(action), "round", core.Itoa(id), note); err != nil {
+		if err := s.core.Audit(ctx, actor, "round."+string(action), "round", core.Itoa(id), note); err != nil {
 			return err
 		}
 		out, err = s.roundView(ctx, actor, r, true)
@@ -488,7 +488,7 @@ func (s *Service) reviewable(r models.Round) error {
 	if r.Status != models.RoundOpen {
 		return models.Errf(models.ErrConflict, "round %d is %s; reviews are taken while it is open", r.ID, r.Status)
 	}
-	if r.ClosesAt != nil && !r.ClosesAt.After(s.now()) {
+	if r.ClosesAt != nil && !r.ClosesAt.After(s.core.Now()) {
 		return models.Errf(models.ErrConflict, "round %d closed for reviews at %s", r.ID, r.ClosesAt.Format(time.RFC3339))
 	}
 	return nil
@@ -497,7 +497,7 @@ func (s *Service) reviewable(r models.Round) error {
 // writeReview is one review's write inside the batch transaction: the
 // round must still be open and before its deadline.
 func (s *Service) writeReview(ctx context.Context, actor models.User, rv *models.Review) error {
-	now := s.now()
+	now := s.core.Now()
 	ok, err := s.store.LockOpenRound(ctx, rv.RoundID, now)
 	if err != nil {
 		return err
@@ -509,7 +509,7 @@ func (s *Service) writeReview(ctx context.Context, actor models.User, rv *models
 	if err := s.store.SaveReview(ctx, rv); err != nil {
 		return err
 	}
-	return s.auditAs(ctx, "panelist", "review.submit", "round", core.Itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
+	return s.core.AuditAs(ctx, "panelist", "review.submit", "round", core.Itoa(rv.RoundID), fmt.Sprintf("revision %d", rv.Revision))
 }
 
 // MyReview returns actor's own review of a round.
@@ -835,7 +835,7 @@ func (s *Service) pseudonyms(ctx context.Context, r models.Round) (map[int64]str
 // api request's validate tags; callers pass checked values.
 func (s *Service) Decide(ctx context.Context, actor models.User, roundID, proposalID int64, decision, note string) (PseudonymousProposal, error) {
 	var out PseudonymousProposal
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		r, err := s.manageRound(ctx, actor, roundID)
 		if err != nil {
 			return err
@@ -850,7 +850,7 @@ func (s *Service) Decide(ctx context.Context, actor models.User, roundID, propos
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.core.Now()
 		by := actor.ID
 		p.Decision, p.DecisionNote, p.DecidedBy, p.DecidedAt = decision, note, &by, &now
 		if err := s.store.DecideProposal(ctx, p); err != nil {
@@ -861,7 +861,7 @@ func (s *Service) Decide(ctx context.Context, actor models.User, roundID, propos
 			return err
 		}
 		out = PseudonymousProposal{Proposal: p, Author: names[p.PanelistID]}
-		return s.audit(ctx, actor, "proposal.decide", "proposal", core.Itoa(p.ID), decision)
+		return s.core.Audit(ctx, actor, "proposal.decide", "proposal", core.Itoa(p.ID), decision)
 	})
 	return out, err
 }

@@ -60,17 +60,3 @@ type Service struct {
 func New(c *core.Core, st Store, u *users.Service, v *versions.Service) *Service {
 	return &Service{core: c, store: st, users: u, versions: v}
 }
-
-func (s *Service) now() time.Time { return s.core.Now() }
-
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.core.InTx(ctx, fn)
-}
-
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	return s.core.Audit(ctx, actor, action, entity, id, detail)
-}
-
-func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail string) error {
-	return s.core.AuditAs(ctx, name, action, entity, id, detail)
-}

@@ -90,7 +90,7 @@ func (s *Service) issue(ctx context.Context, actor models.User, u models.User) (
 	if err != nil {
 		return Issued{}, err
 	}
-	now := s.now()
+	now := s.core.Now()
 	inv := models.Invitation{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.invitationTTL())}
 	if actor.ID != 0 {
 		inv.CreatedBy = &actor.ID
@@ -98,7 +98,7 @@ func (s *Service) issue(ctx context.Context, actor models.User, u models.User) (
 	if err := s.store.CreateInvitation(ctx, &inv, core.HashToken(code)); err != nil {
 		return Issued{}, err
 	}
-	if err := s.audit(ctx, actor, "invitation.issue", "user", core.Itoa(u.ID), "expires "+inv.ExpiresAt.Format(time.RFC3339)); err != nil {
+	if err := s.core.Audit(ctx, actor, "invitation.issue", "user", core.Itoa(u.ID), "expires "+inv.ExpiresAt.Format(time.RFC3339)); err != nil {
 		return Issued{}, err
 	}
 	return Issued{Code: code, ExpiresAt: inv.ExpiresAt}, nil
@@ -123,7 +123,7 @@ func (s *Service) IssueInvitation(ctx context.Context, actor models.User, id int
 		}
 	}
 	var out Issued
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, u.ID); err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 	if err != nil {
 		return models.User{}, "", err
 	}
-	if !inv.Usable(s.now()) {
+	if !inv.Usable(s.core.Now()) {
 		return models.User{}, "", errNoInvitation
 	}
 	u, err := s.store.UserByID(ctx, inv.UserID)
@@ -177,11 +177,11 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 	if err != nil {
 		return models.User{}, "", err
 	}
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, u.ID); err != nil {
 			return err
 		}
-		ok, err := s.store.ClaimInvitation(ctx, inv.ID, s.now())
+		ok, err := s.store.ClaimInvitation(ctx, inv.ID, s.core.Now())
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *Service) ClaimInvitation(ctx context.Context, code string) (models.User
 		if err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
-		return s.auditAs(ctx, selfActor(u), "invitation.claim", "user", core.Itoa(u.ID), "earlier tokens and sessions ended")
+		return s.core.AuditAs(ctx, selfActor(u), "invitation.claim", "user", core.Itoa(u.ID), "earlier tokens and sessions ended")
 	})
 	s.auth.clear()
 	if err != nil {
@@ -214,11 +214,11 @@ func (s *Service) RotateToken(ctx context.Context, actor models.User) (string, e
 	if err != nil {
 		return "", err
 	}
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.SetUserToken(ctx, actor.ID, core.HashToken(token)); err != nil {
 			return err
 		}
-		return s.auditAs(ctx, selfActor(actor), "user.token_rotate", "user", core.Itoa(actor.ID), "")
+		return s.core.AuditAs(ctx, selfActor(actor), "user.token_rotate", "user", core.Itoa(actor.ID), "")
 	})
 	s.auth.clear()
 	if err != nil {
@@ -239,14 +239,14 @@ func (s *Service) EndToken(ctx context.Context, actor models.User) error {
 	if err != nil {
 		return err
 	}
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.SetUserToken(ctx, actor.ID, none); err != nil {
 			return err
 		}
 		if err := s.store.DeleteUserSessions(ctx, actor.ID); err != nil {
 			return err
 		}
-		return s.auditAs(ctx, selfActor(actor), "user.token_end", "user", core.Itoa(actor.ID), "web sessions ended too")
+		return s.core.AuditAs(ctx, selfActor(actor), "user.token_end", "user", core.Itoa(actor.ID), "web sessions ended too")
 	})
 	s.auth.clear()
 	return err

@@ -44,20 +44,6 @@ func New(c *core.Core, st Store) *Service {
 	return s
 }
 
-func (s *Service) now() time.Time { return s.core.Now() }
-
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.core.InTx(ctx, fn)
-}
-
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	return s.core.Audit(ctx, actor, action, entity, id, detail)
-}
-
-func (s *Service) auditAs(ctx context.Context, name, action, entity, id, detail string) error {
-	return s.core.AuditAs(ctx, name, action, entity, id, detail)
-}
-
 // SetCacheTTL changes how long an authenticated token is remembered (0:
 // not at all) and forgets every token remembered so far.
 func (s *Service) SetCacheTTL(d time.Duration) {

@@ -46,7 +46,7 @@ func (s *Service) SignIn(ctx context.Context, token string) (models.User, string
 		return models.User{}, "", err
 	}
 	sid := base64.RawURLEncoding.EncodeToString(b)
-	now := s.now()
+	now := s.core.Now()
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		// Sign-in is when the sessions that went idle are swept away.
 		if err := s.store.DeleteSessionsSeenBefore(ctx, now.Add(-SessionIdle)); err != nil {
@@ -74,7 +74,7 @@ func (s *Service) SessionUser(ctx context.Context, sid string) (models.User, err
 	if err != nil {
 		return models.User{}, err
 	}
-	now := s.now()
+	now := s.core.Now()
 	if now.Sub(ses.LastSeen) > SessionIdle || now.Sub(ses.CreatedAt) > SessionMax {
 		_ = s.store.InTx(ctx, func(ctx context.Context) error { return s.store.DeleteSession(ctx, hash) })
 		return models.User{}, models.Errf(models.ErrUnauthorized, "the session has expired: sign in again")

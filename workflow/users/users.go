@@ -16,7 +16,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (models.User, 
 		return models.User{}, models.Errf(models.ErrUnauthorized, "a bearer token is required")
 	}
 	digest := core.TokenDigest(token)
-	now := s.now()
+	now := s.core.Now()
 	if u, ok := s.auth.get(digest, now); ok {
 		return u, nil
 	}
@@ -78,8 +78,8 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 		}
 		cred.Token, hash = token, core.HashToken(token)
 	}
-	u := models.User{Name: strings.TrimSpace(in.Name), Email: in.Email, Role: in.Role, CreatedAt: s.now()}
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	u := models.User{Name: strings.TrimSpace(in.Name), Email: in.Email, Role: in.Role, CreatedAt: s.core.Now()}
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.UserByEmail(ctx, in.Email); err == nil {
 			return models.Errf(models.ErrConflict, "a user with email %s exists", in.Email)
 		} else if !errors.Is(err, models.ErrNotFound) {
@@ -93,7 +93,7 @@ func (s *Service) CreateUser(ctx context.Context, actor models.User, in NewUser)
 			return err
 		}
 		u.CreatedBy = by
-		if err := s.audit(ctx, actor, "user.create", "user", core.Itoa(u.ID), "role="+string(u.Role)); err != nil {
+		if err := s.core.Audit(ctx, actor, "user.create", "user", core.Itoa(u.ID), "role="+string(u.Role)); err != nil {
 			return err
 		}
 		if Invited(u.Role) {
@@ -120,7 +120,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 		return models.User{}, errors.New("STAGEWISE_ADMIN_TOKEN must be at least 16 characters")
 	}
 	var out models.User
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		if u, err := s.store.UserByTokenHash(ctx, core.HashToken(token)); err == nil {
 			out = u
 			return nil
@@ -131,14 +131,14 @@ func (s *Service) EnsureAdmin(ctx context.Context, token string) (models.User, e
 				return err
 			}
 			out = u
-			return s.audit(ctx, models.User{}, "user.token_reset", "user", core.Itoa(u.ID), "admin bootstrap")
+			return s.core.Audit(ctx, models.User{}, "user.token_reset", "user", core.Itoa(u.ID), "admin bootstrap")
 		}
-		u := models.User{Name: "Administrator", Email: email, Role: models.RoleAdmin, CreatedAt: s.now()}
+		u := models.User{Name: "Administrator", Email: email, Role: models.RoleAdmin, CreatedAt: s.core.Now()}
 		if err := s.store.CreateUser(ctx, &u, core.HashToken(token), nil); err != nil {
 			return err
 		}
 		out = u
-		return s.audit(ctx, models.User{}, "user.create", "user", core.Itoa(u.ID), "admin bootstrap")
+		return s.core.Audit(ctx, models.User{}, "user.create", "user", core.Itoa(u.ID), "admin bootstrap")
 	})
 	s.auth.clear()
 	return out, err
@@ -163,11 +163,11 @@ func (s *Service) ResetToken(ctx context.Context, u models.User) (string, error)
 	if err != nil {
 		return "", err
 	}
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = s.core.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.SetUserToken(ctx, u.ID, core.HashToken(token)); err != nil {
 			return err
 		}
-		return s.audit(ctx, models.User{}, "user.token_reset", "user", core.Itoa(u.ID), "")
+		return s.core.Audit(ctx, models.User{}, "user.token_reset", "user", core.Itoa(u.ID), "")
 	})
 	s.auth.clear()
 	return token, err

@@ -21,18 +21,18 @@ func (s *Service) CreateModel(ctx context.Context, actor models.User, in NewMode
 	if actor.Role != models.RolePI && actor.Role != models.RoleAdmin {
 		return models.TaskModel{}, models.Errf(models.ErrForbidden, "only PIs and admins create models")
 	}
-	now := s.now()
+	now := s.core.Now()
 	m := models.TaskModel{Slug: in.Slug, Title: in.Title, Marker: in.Marker, Resolution: in.Resolution, Context: in.Context,
 		OwnerID: actor.ID, OwnerName: actor.Name, CreatedAt: now, UpdatedAt: now,
 		Team: []models.TeamMember{{ID: actor.ID, Name: actor.Name, Creator: true}}}
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.ModelBySlug(ctx, in.Slug); err == nil {
 			return models.Errf(models.ErrConflict, "a model with slug %s exists", in.Slug)
 		}
 		if err := s.store.CreateModel(ctx, &m); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "model.create", "model", m.Slug, "")
+		return s.core.Audit(ctx, actor, "model.create", "model", m.Slug, "")
 	})
 	return m, err
 }

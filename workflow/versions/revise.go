@@ -491,7 +491,7 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 		return models.Version{}, err
 	}
 	var out models.Version
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		m, v, err := s.LoadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -535,7 +535,7 @@ func (s *Service) Revise(ctx context.Context, actor models.User, slug string, n 
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, "version.revise", "version", fmt.Sprintf("%s/%d", slug, out.Number),
+		return s.core.Audit(ctx, actor, "version.revise", "version", fmt.Sprintf("%s/%d", slug, out.Number),
 			fmt.Sprintf("from version %d, %d accepted proposals", n, len(accepted)))
 	})
 	return out, err

@@ -52,13 +52,3 @@ type Service struct {
 func New(c *core.Core, st Store) *Service {
 	return &Service{core: c, store: st}
 }
-
-func (s *Service) now() time.Time { return s.core.Now() }
-
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.core.InTx(ctx, fn)
-}
-
-func (s *Service) audit(ctx context.Context, actor models.User, action, entity, id, detail string) error {
-	return s.core.Audit(ctx, actor, action, entity, id, detail)
-}

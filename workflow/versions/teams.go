@@ -50,7 +50,7 @@ func (s *Service) withTeam(ctx context.Context, m models.TaskModel) (models.Task
 // It returns the model with its new team.
 func (s *Service) SetModelTeam(ctx context.Context, actor models.User, slug string, pis []int64) (models.TaskModel, error) {
 	var m models.TaskModel
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if m, err = s.ModelForChange(ctx, actor, slug, "changes its team"); err != nil {
 			return err
@@ -81,7 +81,7 @@ func (s *Service) SetModelTeam(ctx context.Context, actor models.User, slug stri
 		}
 		slices.Sort(keep)
 		keep = slices.Compact(keep)
-		if err := s.store.SetModelTeam(ctx, m.ID, keep, s.now()); err != nil {
+		if err := s.store.SetModelTeam(ctx, m.ID, keep, s.core.Now()); err != nil {
 			return err
 		}
 		if m, err = s.withTeam(ctx, m); err != nil {
@@ -91,7 +91,7 @@ func (s *Service) SetModelTeam(ctx context.Context, actor models.User, slug stri
 		for i, id := range keep {
 			ids[i] = core.Itoa(id)
 		}
-		return s.audit(ctx, actor, "model.team", "model", m.Slug, "pis="+strings.Join(ids, ","))
+		return s.core.Audit(ctx, actor, "model.team", "model", m.Slug, "pis="+strings.Join(ids, ","))
 	})
 	return m, err
 }

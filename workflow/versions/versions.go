@@ -42,7 +42,7 @@ func (s *Service) validateInput(ctx context.Context, m models.TaskModel, in *Ver
 // CreateVersion drafts the next version of a model.
 func (s *Service) CreateVersion(ctx context.Context, actor models.User, slug string, in VersionInput) (models.Version, error) {
 	var v models.Version
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		m, err := s.ModelForChange(ctx, actor, slug, "drafts versions")
 		if err != nil {
 			return err
@@ -58,7 +58,7 @@ func (s *Service) CreateVersion(ctx context.Context, actor models.User, slug str
 
 // InsertDraft numbers and stores a new draft inside the caller's transaction.
 func (s *Service) InsertDraft(ctx context.Context, actor models.User, m models.TaskModel, in VersionInput, prov models.Provenance, changes []models.ChangeLogEntry) (models.Version, error) {
-	now := s.now()
+	now := s.core.Now()
 	if err := s.store.LockModel(ctx, m.ID, now); err != nil {
 		return models.Version{}, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) InsertDraft(ctx context.Context, actor models.User, m models.T
 	if err := s.store.CreateVersion(ctx, &v); err != nil {
 		return models.Version{}, err
 	}
-	return v, s.audit(ctx, actor, "version.create", "version", fmt.Sprintf("%s/%d", m.Slug, v.Number), v.ContentHash)
+	return v, s.core.Audit(ctx, actor, "version.create", "version", fmt.Sprintf("%s/%d", m.Slug, v.Number), v.ContentHash)
 }
 
 // Version returns version n ("latest" is resolved by LatestVersion), as
@@ -116,7 +116,7 @@ type Precondition func(v models.Version) error
 // the stored version first.
 func (s *Service) ReplaceDraft(ctx context.Context, actor models.User, slug string, n int, in VersionInput, check Precondition) (models.Version, error) {
 	var v models.Version
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		m, cur, err := s.LoadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -135,12 +135,12 @@ func (s *Service) ReplaceDraft(ctx context.Context, actor models.User, slug stri
 		content := NormalizeContent(in.Content)
 		cur.Kind, cur.Notes, cur.Parent, cur.Content = in.Kind, in.Notes, in.Parent, content
 		cur.ContentHash = ContentHash(content)
-		cur.UpdatedAt = s.now()
+		cur.UpdatedAt = s.core.Now()
 		if err := s.store.UpdateVersion(ctx, cur); err != nil {
 			return err
 		}
 		v = cur
-		return s.audit(ctx, actor, "version.replace", "version", fmt.Sprintf("%s/%d", slug, n), cur.ContentHash)
+		return s.core.Audit(ctx, actor, "version.replace", "version", fmt.Sprintf("%s/%d", slug, n), cur.ContentHash)
 	})
 	return v, err
 }
@@ -193,7 +193,7 @@ func (s *Service) Transition(ctx context.Context, actor models.User, slug string
 		return models.Version{}, err
 	}
 	var v models.Version
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := s.core.InTx(ctx, func(ctx context.Context) error {
 		_, cur, err := s.LoadForChange(ctx, actor, slug, n)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func (s *Service) Transition(ctx context.Context, actor models.User, slug string
 		if cur.Status != step[0] {
 			return models.Errf(models.ErrConflict, "cannot %s version %d: it is %s, and %s needs %s", action, n, cur.Status, action, step[0])
 		}
-		now := s.now()
+		now := s.core.Now()
 		cur.Status, cur.StatusNote, cur.UpdatedAt = step[1], note, now
 		if action == ActionApprove {
 			by := actor.Name
@@ -211,7 +211,7 @@ func (s *Service) Transition(ctx context.Context, actor models.User, slug string
 			return err
 		}
 		v = cur
-		return s.audit(ctx, actor, "version."+string(action), "version", fmt.Sprintf("%s/%d", slug, n), note)
+		return s.core.Audit(ctx, actor, "version."+string(action), "version", fmt.Sprintf("%s/%d", slug, n), note)
 	})
 	return v, err
 }
