@@ -39,8 +39,8 @@ import (
 // STAGEWISE_CRASH_CYCLES sets the number of kills (default 20),
 // STAGEWISE_CRASH_SEED the random seed (printed, to replay a failure).
 func TestCrashRecovery(t *testing.T) {
-	// It runs under CI always (inside .ci/run's go test ./...), and on a
-	// developer's machine when asked for: it takes about a minute.
+	// It runs under CI always (.ci/run gives it a step of its own), and on
+	// a developer's machine when asked for: it takes about a minute.
 	if os.Getenv("STAGEWISE_CRASH_TEST") == "" && os.Getenv("CI") == "" {
 		t.Skip("set STAGEWISE_CRASH_TEST=1 to run the crash harness (CI always runs it)")
 	}
