@@ -130,6 +130,7 @@ func (b *browser) key(what, keys string) {
 // study: none of them changes what another one walks.
 func TestBrowserKeyboard(t *testing.T) {
 	t.Parallel()
+	chromiumPath(t) // skip (or fail under CI) before building the fixtures
 	ev := newEnv(t)
 	pi, _ := comparisonFixture(t, ev)
 	p1, id1 := ev.user("panelist", "Dana Rater")

@@ -208,8 +208,6 @@ func (ev *env) do(method, path, token string, body any, headers ...string) resp 
 	return r
 }
 
-var validateMu sync.Mutex
-
 // validated holds the exchanges (a request and its response, byte for
 // byte) that passed validation against a document. Validation is a
 // function of the exchange alone, so an identical exchange (the same
@@ -273,8 +271,6 @@ func (ev *env) validate(req *http.Request, reqBody []byte, r resp) {
 	if _, ok := validated.Load(key); ok {
 		return
 	}
-	validateMu.Lock()
-	defer validateMu.Unlock()
 	route, params, err := ev.router.FindRoute(req)
 	if err != nil {
 		if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {

@@ -38,6 +38,7 @@ func (ev *env) createUser(by, name, role string) createdUser {
 // panelist's token and read that panelist's answers); the code is used
 // once; re-inviting follows api.md "Who sees what".
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	other, _ := ev.user("pi", "Other PI")
@@ -171,6 +172,7 @@ func TestInvitations(t *testing.T) {
 // TestOwnToken: rotating gives a new token and ends the old one at once;
 // deleting ends it (204).
 func TestOwnToken(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	for _, m := range []string{http.MethodPost, http.MethodDelete} {
 		if r := ev.do(m, "/api/v1/me/token", "", nil); r.status != 401 {
@@ -205,10 +207,14 @@ func TestOwnToken(t *testing.T) {
 
 // TestRotatedTokenInAnotherProcess: a process that cached a token stops
 // accepting it within the cache TTL after another process rotated it.
+// The second process's clock is moved past the TTL instead of sleeping.
 func TestRotatedTokenInAnotherProcess(t *testing.T) {
+	t.Parallel()
 	cfg := sqliteFactory.shared(t)
 	a := newEnvWith(t, cfg)
 	b := newEnvWith(t, cfg)
+	start := time.Now()
+	b.svc.SetClock(func() time.Time { return start })
 	tok, _ := a.user("pi", "Pat PI")
 	if r := b.do(http.MethodGet, "/api/v1/me", tok, nil); r.status != 200 { // b caches it
 		t.Fatalf("b: %d", r.status)
@@ -216,12 +222,15 @@ func TestRotatedTokenInAnotherProcess(t *testing.T) {
 	if r := a.do(http.MethodDelete, "/api/v1/me/token", tok, nil); r.status != 204 {
 		t.Fatalf("end: %d", r.status)
 	}
-	deadline := time.Now().Add(b.svc.CacheTTL() + time.Second)
-	for b.do(http.MethodGet, "/api/v1/me", tok, nil).status != 401 {
-		if time.Now().After(deadline) {
-			t.Fatal("another process accepts an ended token past the cache TTL")
-		}
-		time.Sleep(50 * time.Millisecond)
+	// Within the TTL b may still accept it from its cache (it does: nothing
+	// told it); once b's clock passes the TTL it must not.
+	if r := b.do(http.MethodGet, "/api/v1/me", tok, nil); r.status != 200 {
+		t.Fatalf("b within the TTL: %d, want its cached answer 200", r.status)
+	}
+	later := start.Add(b.svc.CacheTTL() + time.Millisecond)
+	b.svc.SetClock(func() time.Time { return later })
+	if r := b.do(http.MethodGet, "/api/v1/me", tok, nil); r.status != 401 {
+		t.Fatalf("another process accepts an ended token past the cache TTL: %d", r.status)
 	}
 }
 
@@ -230,6 +239,7 @@ func TestRotatedTokenInAnotherProcess(t *testing.T) {
 // address; other addresses are unaffected, and X-Forwarded-For does not
 // choose the address unless proxies are trusted.
 func TestFailedAuthLimit(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	good, _ := ev.user("client", "Api Client")
 	send := func(addr, token string, headers ...string) *httptest.ResponseRecorder {
@@ -296,6 +306,7 @@ func TestFailedAuthLimit(t *testing.T) {
 // TestDuplicateKeys: a JSON object with a duplicate key anywhere is 400
 // naming it, instead of the last one silently winning.
 func TestDuplicateKeys(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	before := ev.snapshot()
@@ -326,6 +337,7 @@ func TestDuplicateKeys(t *testing.T) {
 // "=HYPERLINK(…)") come back in every CSV export with a leading
 // apostrophe; numbers, negative ones included, stay numbers.
 func TestCSVExportsEscapeFormulas(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "PI")
 	ds := ev.dataset(pi, map[string]any{"name": "Trial", "codebook": "3rs-2015"})
@@ -354,6 +366,7 @@ func TestCSVExportsEscapeFormulas(t *testing.T) {
 // raters × 10,000 units; more is 413 naming data, decided while the body
 // streams (the garbage after the 101st row is never read).
 func TestReliabilityMatrixLimit(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	tok, _ := ev.user("client", "Api Client")
 	row := func(n int) string {
@@ -397,6 +410,7 @@ func TestReliabilityMatrixLimit(t *testing.T) {
 // tokens; each start gives new codes, replacing unclaimed ones, and a
 // claimed code signs the panelist in to their rounds.
 func TestDemoInvitations(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	first, err := ev.svc.SeedDemo(context.Background())
 	if err != nil {
@@ -471,6 +485,7 @@ func TestDemoInvitations(t *testing.T) {
 // as their tokens, and so does ending one's token; failed sign-ins count
 // against the failed-authentication limit.
 func TestClaimEndsWebSessions(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	tok, id := ev.user("panelist", "Pan Elist")
 	signIn := func(token string) *http.Cookie {
@@ -526,6 +541,7 @@ func TestClaimEndsWebSessions(t *testing.T) {
 // one gets a token; a PI's re-invitation racing the claim never leaves the
 // PI a usable code for a user who has claimed.
 func TestConcurrentClaims(t *testing.T) {
+	t.Parallel()
 	ev := newEnv(t)
 	pi, _ := ev.user("pi", "Pat PI")
 	for round := 0; round < 3; round++ {

@@ -17,6 +17,7 @@ import (
 // and an address over the limit may try again once the bucket refills
 // (one failure every 3 s at 20 a minute).
 func TestLimiterBoundedAndRefills(t *testing.T) {
+	t.Parallel()
 	l := newAuthLimiter(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { return now }

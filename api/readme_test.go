@@ -161,6 +161,7 @@ func TestReadmePython(t *testing.T) {
 // checks that the second pull is answered 304 from the cached copy
 // (skipped where R or httr2 is missing, failed under CI).
 func TestReadmeR(t *testing.T) {
+	t.Parallel()
 	rscript, err := exec.LookPath("Rscript")
 	if err != nil {
 		missingTool(t, "Rscript (r-base-core)")
