@@ -125,13 +125,12 @@ func (s *server) comparisonRoutes() []route {
 			h: s.createComparison, req: comparisonRequest{}, resp: comparisonWire{}, status: 201, errs: []int{403, 404}},
 		{method: http.MethodGet, path: "/api/v1/comparisons", summary: "List comparisons (summaries)", tag: tag, auth: true,
 			h: s.listComparisons, resp: list[comparisonListItemWire]{}, status: 200, errs: []int{403, 422},
-			query: []queryParam{{name: "cursor", typ: "string", desc: "the next_cursor of the previous page"}, {name: "limit", typ: "integer", desc: "page size, 1-200 (default 50)"}}},
+			query: pageQuery{}},
 		{method: http.MethodPost, path: "/api/v1/comparisons/{id}/synthesis", summary: "Draft a rational_empirical version from a comparison: every change cites its evidence (the model's PI or an admin)", tag: tag, auth: true,
 			h: s.synthesize, req: synthesisRequest{}, optionalBody: true, resp: versionResponse{}, etag: true, status: 201, errs: []int{403, 404, 409}},
 		{method: http.MethodGet, path: "/api/v1/comparisons/{id}", summary: "One comparison: JSON, per-session CSV, the validation table as CSV, or an SVG of the model with observed support on its edges", tag: tag, auth: true,
 			h: s.getComparison, resp: comparisonWire{}, etag: true, status: 200, raw: []string{"text/csv", "image/svg+xml"}, errs: []int{304, 403, 404, 422},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot)",
-				enum: []string{"json", "csv", "validation.csv", "svg", "index.svg"}, def: "json"}}},
+			query: comparisonQuery{}},
 	}
 }
 
@@ -154,10 +153,7 @@ func (s *server) createComparison(c echo.Context, u models.User) error {
 }
 
 func (s *server) listComparisons(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	cs, err := s.Service.Comparisons.ListComparisons(c.Request().Context(), u, p)
 	if err != nil {
 		return err
@@ -176,7 +172,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	switch f := c.QueryParam("format"); f {
+	switch queryOf[comparisonQuery](c).Format {
 	case "", "json":
 		return writeComparison(c, http.StatusOK, cmp, true)
 	case "csv":
@@ -227,7 +223,7 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 			return err
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
-	case "index.svg":
+	default: // index.svg; the query's tag admits no other
 		rep, err := comparisons.ComparisonReport(cmp)
 		if err != nil {
 			return err
@@ -253,8 +249,6 @@ func (s *server) getComparison(c echo.Context, u models.User) error {
 			plot.Rows = append(plot.Rows, diagram.IndexRow{Label: row.Case + " s" + strconv.Itoa(row.Session), Stages: row.Stages})
 		}
 		return c.Blob(http.StatusOK, "image/svg+xml", diagram.IndexSVG(plot))
-	default:
-		return models.InvalidField("format", "must be one of json, csv, validation.csv, svg, index.svg")
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,8 +37,7 @@ func (s *server) datasetRoutes() []route {
 		tagStats = "statistics"
 		ds       = "/api/v1/datasets/{id}"
 	)
-	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
-	format := queryParam{name: "format", typ: "string", desc: "json (default, paginated) or csv (the whole export, in the import format)", enum: []string{"json", "csv"}, def: "json"}
+	page := pageQuery{}
 	importErrs := []int{400, 403, 404, 413, 415, 422}
 	return []route{
 		{method: http.MethodPost, path: "/api/v1/datasets", summary: "Create a dataset", desc: "With the built-in codebook \"3rs-2015\" or a custom list of {code, family, label}. PIs and admins only (a coder joins a team instead); the creator is the first PI of the dataset's team.", tag: tag, auth: true,
@@ -62,24 +60,24 @@ func (s *server) datasetRoutes() []route {
 			"(or application/json {rows: [...]}). All or nothing; a report replaces the stored report of the same (case, session, rater)", desc: "Team PIs and admins.", tag: tag, auth: true,
 			h: s.importSessions, req: sessionRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
 		{method: http.MethodGet, path: ds + "/sessions", summary: "List sessions with each rater's WAI-12 total, item mean and task/goal/bond scores; format=csv exports the reports in the import format", tag: tag, auth: true,
-			h: s.listSessions, resp: list[sessionResponse]{}, status: 200, raw: []string{"text/csv"}, query: append([]queryParam{format}, page...), errs: []int{403, 404, 422}},
+			h: s.listSessions, resp: list[sessionResponse]{}, status: 200, raw: []string{"text/csv"}, query: exportListQuery{}, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/events", summary: "Import coded events: text/csv with header case,session,coder,segment,code[,onset,salience] " +
 			"(or application/json {rows: [...]}). All or nothing; the events of each (case, session, coder) in the file replace the stored ones",
 			desc: "Team members. A coder imports only under their own coder name: another name is 422 naming the row's coder column (line[3].coder, rows[1].coder).", tag: tag, auth: true,
 			h: s.importEvents, req: eventRowsRequest{}, reqCSV: true, resp: importResponse{}, status: 200, errs: importErrs, bodyLimit: importBodyLimit},
 		{method: http.MethodGet, path: ds + "/events", summary: "List coded events; format=csv exports them in the import format", desc: "Team members. Until a team PI unblinds the dataset a coder reads only their own events (another coder's name is 403).", tag: tag, auth: true,
 			h: s.listEvents, resp: list[eventResponse]{}, status: 200, raw: []string{"text/csv"},
-			query: append([]queryParam{format, {name: "coder", desc: "only this coder's events", typ: "string"}, {name: "case", desc: "only this case's events", typ: "string"}}, page...), errs: []int{403, 404, 422}},
+			query: eventsQuery{}, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/selection", summary: "Select the sessions that indicate rupture repair (rise_after_rupture {k} or v_shape {z, raters}) and store the selection", desc: "Team PIs and admins.", tag: tag, auth: true,
 			h: s.createSelection, req: selectionRequest{}, optionalBody: true, resp: selectionResponse{}, status: 201, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/selection", summary: "The latest stored selection", tag: tag, auth: true,
 			h: s.getSelection, resp: selectionResponse{}, status: 200, errs: []int{403, 404}},
 		{method: http.MethodGet, path: ds + "/reliability", summary: "Agreement of two coders on the sessions both coded: units are (session, segment) pairs; presence of each code and family; ICC(2,1) on per-session counts", desc: "Team members; a coder only after a team PI unblinds the dataset (before: 403).", tag: tag, auth: true,
 			h: s.datasetReliability, resp: reliabilityResponse{}, status: 200,
-			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as consensus,coder2", typ: "string", required: true}}, errs: []int{403, 404, 422}},
+			query: codersQuery{}, errs: []int{403, 404, 422}},
 		{method: http.MethodGet, path: ds + "/disagreements", summary: "Where two coders differ", desc: "Per (case, session, segment) of the sessions both coded, the codes each gave where their sets of codes differ (a segment only one coded included). Team PIs and admins.", tag: tag, auth: true,
 			h: s.disagreements, resp: disagreementsResponse{}, status: 200,
-			query: []queryParam{{name: "coders", desc: "two coder names separated by a comma, such as ana,ben", typ: "string", required: true}}, errs: []int{403, 404, 422}},
+			query: codersQuery{}, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: ds + "/consensus", summary: "Write the consensus coding", desc: "The consensus coder's events of every session both coders coded, in one transaction: agreed segments copied from the first coder, each disagreement resolved as given (codes [] drops the segment). Every disagreement must be resolved, and only disagreements; earlier consensus events of those sessions are replaced, so a repeat stores the same events. Team PIs and admins.", tag: tag, auth: true,
 			h: s.consensus, req: consensusCodingRequest{}, resp: consensusCodingResponse{}, status: 200, errs: []int{400, 403, 404, 422}},
 		{method: http.MethodPost, path: "/api/v1/stats/reliability", summary: "Inter-rater reliability of a raw matrix (rows = raters, columns = units, null = missing); at most 100 raters × 10,000 units (more → 413 naming data)", tag: tagStats, auth: true,
@@ -633,10 +631,7 @@ func (s *server) unblind(c echo.Context, u models.User) error {
 }
 
 func (s *server) listDatasets(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	ds, err := s.Service.Datasets.ListDatasets(c.Request().Context(), u, p)
 	if err != nil {
 		return err
@@ -681,10 +676,7 @@ func (s *server) listCases(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	cs, err := s.Service.Datasets.ListCases(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err
@@ -790,17 +782,6 @@ func (s *server) importEvents(c echo.Context, u models.User) error {
 		})
 }
 
-// exportFormat reads ?format: false for JSON, true for CSV.
-func exportFormat(c echo.Context) (bool, error) {
-	switch c.QueryParam("format") {
-	case "", "json":
-		return false, nil
-	case "csv":
-		return true, nil
-	}
-	return false, models.InvalidField("format", "must be json or csv")
-}
-
 // csvExport streams CSV rows to the response; the header goes out with the
 // first row (or at the end), so that errors before it still get a problem.
 type csvExport struct {
@@ -862,12 +843,8 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	asCSV, err := exportFormat(c)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	if asCSV {
+	if queryOf[exportListQuery](c).csv() {
 		ss, err := s.Service.Datasets.AllSessions(ctx, u, id)
 		if err != nil {
 			return err
@@ -892,10 +869,7 @@ func (s *server) listSessions(c echo.Context, u models.User) error {
 		}
 		return x.finish()
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	ss, err := s.Service.Datasets.ListSessions(ctx, u, id, p)
 	if err != nil {
 		return err
@@ -908,13 +882,10 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	asCSV, err := exportFormat(c)
-	if err != nil {
-		return err
-	}
-	f := models.EventFilter{Coder: c.QueryParam("coder"), Case: c.QueryParam("case")}
+	q := queryOf[eventsQuery](c)
+	f := models.EventFilter{Coder: q.Coder, Case: q.Case}
 	ctx := c.Request().Context()
-	if asCSV {
+	if q.csv() {
 		x := &csvExport{c: c, name: fmt.Sprintf("dataset-%d-events.csv", id), header: []string{"case", "session", "coder", "segment", "onset", "code", "salience"}}
 		rec := make([]string, 7)
 		err := s.Service.Datasets.EachEvent(ctx, u, id, f, func(e models.Event) error {
@@ -933,10 +904,7 @@ func (s *server) listEvents(c echo.Context, u models.User) error {
 		}
 		return x.finish()
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	es, err := s.Service.Datasets.ListEvents(ctx, u, id, f, p)
 	if err != nil {
 		return err
@@ -972,23 +940,12 @@ func (s *server) getSelection(c echo.Context, u models.User) error {
 	return respond(c, http.StatusOK, toSelection(sel))
 }
 
-// coderPair reads ?coders=A,B.
-func coderPair(c echo.Context) []string {
-	var coders []string
-	if q := c.QueryParam("coders"); q != "" {
-		for _, x := range strings.Split(q, ",") {
-			coders = append(coders, strings.TrimSpace(x))
-		}
-	}
-	return coders
-}
-
 func (s *server) disagreements(c echo.Context, u models.User) error {
 	id, err := datasetID(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Datasets.Disagreements(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Disagreements(c.Request().Context(), u, id, queryOf[codersQuery](c).pair())
 	if err != nil {
 		return err
 	}
@@ -1021,7 +978,7 @@ func (s *server) datasetReliability(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Service.Datasets.Reliability(c.Request().Context(), u, id, coderPair(c))
+	r, err := s.Service.Datasets.Reliability(c.Request().Context(), u, id, queryOf[codersQuery](c).pair())
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,38 +33,13 @@ func (s *server) readyz(c echo.Context) error {
 	return respond(c, http.StatusOK, r)
 }
 
-// pageOf reads cursor and limit; the cursor is opaque to clients. The
-// page it returns asks the store for one item more than the client wants,
-// so that pageList knows whether another page follows.
-func pageOf(c echo.Context) (models.Page, error) {
-	p, err := requestedPage(c)
+// pageOf is the page the route's query asks for (query.go); the cursor
+// is opaque to clients. It asks the store for one item more than the
+// client wants, so that pageList knows whether another page follows.
+func pageOf(c echo.Context) models.Page {
+	p := c.Get(queryKey).(pager).page()
 	p.Limit++
-	return p, err
-}
-
-func requestedPage(c echo.Context) (models.Page, error) {
-	p := models.Page{Limit: 50}
-	var errs []models.FieldError
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			errs = append(errs, models.FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
-		}
-		p.Limit = n
-	}
-	if cur := c.QueryParam("cursor"); cur != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cur)
-		n, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "c1:"), 10, 64)
-		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "c1:") || n < 0 {
-			errs = append(errs, models.FieldError{Field: "cursor", Message: "is not a cursor this server issued"})
-		}
-		p.Cursor = n
-	}
-	return p, models.Invalid(errs)
-}
-
-func cursorOf(n int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c1:" + strconv.FormatInt(n, 10)))
+	return p
 }
 
 // pageList builds the list envelope from a page fetched by pageOf (one
@@ -101,10 +74,7 @@ func (s *server) createUser(c echo.Context, u models.User) error {
 }
 
 func (s *server) listUsers(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	us, err := s.Service.Users.ListUsers(c.Request().Context(), u, p)
 	if err != nil {
 		return err
@@ -139,10 +109,7 @@ func (s *server) createModel(c echo.Context, u models.User) error {
 }
 
 func (s *server) listModels(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	ms, err := s.Service.Versions.ListModels(c.Request().Context(), u, p)
 	if err != nil {
 		return err
@@ -197,10 +164,7 @@ func respondVersion(c echo.Context, status int, v models.Version) error {
 }
 
 func (s *server) listVersions(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	vs, err := s.Service.Versions.ListVersions(c.Request().Context(), u, c.Param("slug"), p)
 	if err != nil {
 		return err
@@ -292,10 +256,7 @@ func (s *server) diffVersions(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	from, err := strconv.Atoi(c.QueryParam("from"))
-	if err != nil || from < 1 {
-		return models.InvalidField("from", "must be the number of the version to compare with")
-	}
+	from := queryOf[diffQuery](c).From
 	d, err := s.Service.Versions.DiffVersions(c.Request().Context(), u, c.Param("slug"), from, to.Number)
 	if err != nil {
 		return err
@@ -313,7 +274,7 @@ func (s *server) exportVersion(c echo.Context, u models.User) error {
 	attach := func(ext string) {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+name+ext+`"`)
 	}
-	switch f := c.QueryParam("format"); f {
+	switch queryOf[exportQuery](c).Format {
 	case "", "json":
 		attach(".json")
 		return respondCached(c, toVersion(v))
@@ -323,38 +284,25 @@ func (s *server) exportVersion(c echo.Context, u models.User) error {
 	case "mermaid":
 		attach(".mmd")
 		return c.Blob(http.StatusOK, "text/vnd.mermaid; charset=utf-8", []byte(diagram.Mermaid(v.Content)))
-	case "svg":
+	default: // svg; the query's tag admits no other
 		svg, err := s.Renderer.SVG(c.Request().Context(), diagram.DOT(title, v.Content, nil))
 		if err != nil {
 			return err
 		}
 		attach(".svg")
 		return c.Blob(http.StatusOK, "image/svg+xml", svg)
-	default:
-		return models.InvalidField("format", "must be one of json, dot, mermaid, svg")
 	}
 }
 
 func (s *server) listAudit(c echo.Context, u models.User) error {
+	q := queryOf[auditQuery](c)
 	var after int64
-	var errs []models.FieldError
-	if a := c.QueryParam("after"); a != "" {
-		n, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || n < 0 {
-			errs = append(errs, models.FieldError{Field: "after", Message: "must be a non-negative integer"})
-		}
-		after = n
+	if q.After != nil {
+		after = *q.After
 	}
 	limit := 100
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			errs = append(errs, models.FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
-		}
-		limit = n
-	}
-	if err := models.Invalid(errs); err != nil {
-		return err
+	if q.Limit != nil {
+		limit = *q.Limit
 	}
 	es, err := s.Service.Audit(c.Request().Context(), u, after, limit+1)
 	if err != nil {

@@ -27,8 +27,9 @@ package api
 //   - Path parameters {id}, {pid} and {…_id} are integers (int64, ≥ 1);
 //     {n} is a version number (integer ≥ 1), or also the word "latest" on
 //     routes with latest: true. Other path parameters are strings.
-//   - queryParam: typ "string", "integer" or "boolean"; required: true when
-//     the server rejects a request without it; def: its default; enum.
+//   - query: the route's query type (query.go); each field is a parameter
+//     named by its query tag, with its doc, its default and the rules of its
+//     validate tag, as for request bodies.
 //
 // Types
 //   - Every named struct is a component schema. Its name is the Go type's
@@ -199,26 +200,8 @@ func (g *schemaGen) operation(r route, problemRef *openapi3.SchemaRef) (*openapi
 	for _, m := range pathParamRe.FindAllStringSubmatch(r.path, -1) {
 		op.AddParameter(pathParameter(m[1], r.latest))
 	}
-	for _, q := range r.query {
-		var s *openapi3.Schema
-		switch q.typ {
-		case "integer":
-			s = openapi3.NewIntegerSchema()
-		case "boolean":
-			s = openapi3.NewBoolSchema()
-		default:
-			s = openapi3.NewStringSchema()
-		}
-		for _, e := range q.enum {
-			s.Enum = append(s.Enum, e)
-		}
-		desc := q.desc
-		if q.def != "" {
-			desc = withDefault(desc, q.def)
-		}
-		p := openapi3.NewQueryParameter(q.name).WithSchema(s).WithDescription(desc)
-		p.Required = q.required
-		op.AddParameter(p)
+	if r.query != nil {
+		g.queryParameters(op, reflect.TypeOf(r.query))
 	}
 	codes := slices.Clone(r.errs)
 	if slices.Contains(codes, http.StatusNotModified) {
@@ -713,6 +696,8 @@ func parseRules(tag string) (*rules, error) {
 			r.format = "date-time"
 		case "slug":
 			r.pattern = slugPattern
+		case "cursor":
+			r.pattern = cursorPattern
 		case "dive":
 			elem, err := parseRules(strings.Join(parts[i+1:], ","))
 			if err != nil {
@@ -807,6 +792,52 @@ func (g *schemaGen) constrainElem(ref *openapi3.SchemaRef, r *rules, t reflect.T
 	}
 	g.constrain(&cp, r, t, field)
 	return cp.NewRef()
+}
+
+// queryParameters documents each field of a query type (query.go) as a
+// parameter: its name from the query tag, its description and default from
+// doc and default, and the rules of its validate tag on its schema.
+func (g *schemaGen) queryParameters(op *openapi3.Operation, t reflect.Type) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			g.queryParameters(op, f.Type)
+			continue
+		}
+		name := f.Tag.Get("query")
+		if name == "" {
+			g.fail("query field %s: no query tag", f.Name)
+			continue
+		}
+		var s *openapi3.Schema
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.String:
+			s = openapi3.NewStringSchema()
+		case reflect.Int, reflect.Int64:
+			s = openapi3.NewIntegerSchema()
+		default:
+			g.fail("query field %s: a %v; parseQuery reads strings and integers", f.Name, ft)
+			continue
+		}
+		rules := g.rulesOf(f)
+		if len(rules.oneof) > 0 {
+			s.Enum = toAny(rules.oneof)
+		}
+		g.constrain(s, rules, f.Type, f.Name)
+		desc := f.Tag.Get("doc")
+		if def := f.Tag.Get("default"); def != "" {
+			desc = withDefault(desc, def)
+		}
+		p := openapi3.NewQueryParameter(name).WithSchema(s).WithDescription(desc)
+		p.Required = rules.required
+		// The server reads an empty parameter (?limit=) as an absent one.
+		p.AllowEmptyValue = !p.Required
+		op.AddParameter(p)
+	}
 }
 
 // withDefault states a default in a description.

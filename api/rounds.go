@@ -23,7 +23,7 @@ func (s *server) roundRoutes() []route {
 		versionPath = "/api/v1/models/{slug}/versions/{n}"
 		roundPath   = "/api/v1/rounds/{id}"
 	)
-	page := []queryParam{{name: "cursor", desc: "the next_cursor of the previous page", typ: "string"}, {name: "limit", desc: "page size, 1-200 (default 50)", typ: "integer"}}
+	page := pageQuery{}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: roundPath + "/" + name, summary: summary, tag: tag, auth: true,
 			h: s.roundAction(rounds.RoundAction(name)), req: actionRequest{}, optionalBody: true, resp: roundResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
@@ -47,7 +47,7 @@ func (s *server) roundRoutes() []route {
 			h: s.getReview, resp: reviewResponse{}, status: 200, errs: []int{403, 404}},
 		{method: http.MethodGet, path: roundPath + "/results", summary: "Consensus statistics after close, for the model team and the invited panelists (with their own answers); items rated by fewer than min_group panelists show only n; ?format=csv", tag: tag, auth: true,
 			h: s.roundResults, resp: resultsResponse{}, status: 200, raw: []string{"text/csv"},
-			query: []queryParam{{name: "format", typ: "string", desc: "json (default) or csv (one row per item)", enum: []string{"json", "csv"}, def: "json"}}, errs: []int{403, 404, 422}},
+			query: resultsQuery{}, errs: []int{403, 404, 422}},
 		{method: http.MethodGet, path: roundPath + "/proposals", summary: "A closed round's proposals with pseudonymous authors (the model team; withheld when fewer than min_group panelists responded)", tag: tag, auth: true,
 			h: s.listProposals, resp: list[proposalResponse]{}, status: 200, query: page, errs: []int{403, 404, 422}},
 		{method: http.MethodPost, path: roundPath + "/proposals/{pid}/decision", summary: "Decide a proposal of a closed round: accepted, rejected or deferred", tag: tag, auth: true,
@@ -537,10 +537,7 @@ func (s *server) listRounds(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	rs, err := s.Service.Rounds.ListRounds(c.Request().Context(), u, c.Param("slug"), n, p)
 	if err != nil {
 		return err
@@ -549,10 +546,7 @@ func (s *server) listRounds(c echo.Context, u models.User) error {
 }
 
 func (s *server) myRounds(c echo.Context, u models.User) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	rs, err := s.Service.Rounds.MyRounds(c.Request().Context(), u, p)
 	if err != nil {
 		return err
@@ -623,10 +617,7 @@ func (s *server) roundResults(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	format := c.QueryParam("format")
-	if format != "" && format != "json" && format != "csv" {
-		return models.InvalidField("format", "must be json or csv")
-	}
+	format := queryOf[resultsQuery](c).Format
 	r, err := s.Service.Rounds.Results(c.Request().Context(), u, id)
 	if err != nil {
 		return err
@@ -647,10 +638,7 @@ func (s *server) listProposals(c echo.Context, u models.User) error {
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
+	p := pageOf(c)
 	ps, err := s.Service.Rounds.Proposals(c.Request().Context(), u, id, p)
 	if err != nil {
 		return err

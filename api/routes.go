@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,8 +25,9 @@ type route struct {
 	resp   any
 	status int
 	raw    []string
-	query  []queryParam
-	errs   []int
+	// query is the route's query type (query.go), bound before the handler.
+	query any
+	errs  []int
 	// bodyLimit overrides the default JSON body limit.
 	bodyLimit int64
 	// Documentation only (see the convention in openapi.go): desc is the
@@ -36,25 +38,35 @@ type route struct {
 	optionalBody, etag, latest bool
 }
 
-type queryParam struct {
-	name, desc, typ string
-	enum            []string
-	// required: the server rejects a request without it; def: its default.
-	required bool
-	def      string
-}
-
 func (r route) handler(s *server) echo.HandlerFunc {
-	if !r.auth {
-		return r.public
+	h := r.public
+	if r.auth {
+		h = func(c echo.Context) error {
+			u, err := s.authenticate(c)
+			if err != nil {
+				return err
+			}
+			return r.h(c, u)
+		}
 	}
-	h := r.h
+	if r.query == nil {
+		return h
+	}
+	qt := reflect.TypeOf(r.query)
 	return func(c echo.Context) error {
-		u, err := s.authenticate(c)
+		q, err := bindQuery(c, qt)
 		if err != nil {
+			if !r.auth {
+				return err
+			}
+			// Who asks comes first: a bad query without a token is 401.
+			if _, aerr := s.authenticate(c); aerr != nil {
+				return aerr
+			}
 			return err
 		}
-		return h(c, u)
+		c.Set(queryKey, q)
+		return h(c)
 	}
 }
 
@@ -65,11 +77,9 @@ func (s *server) routes() []route {
 		tagUsers    = "users"
 		tagModels   = "models and versions"
 		tagAudit    = "audit"
-		cursorDesc  = "the next_cursor of the previous page"
-		limitDesc   = "page size, 1-200 (default 50)"
 		versionPath = "/api/v1/models/{slug}/versions/{n}"
 	)
-	page := []queryParam{{name: "cursor", desc: cursorDesc, typ: "string"}, {name: "limit", desc: limitDesc, typ: "integer"}}
+	page := pageQuery{}
 	action := func(name, summary string) route {
 		return route{method: http.MethodPost, path: versionPath + "/" + name, summary: summary, tag: tagModels, auth: true,
 			h: s.versionAction(name), req: actionRequest{}, optionalBody: true, resp: versionResponse{}, status: 200, errs: []int{400, 403, 404, 409, 422}}
@@ -95,12 +105,12 @@ func (s *server) routes() []route {
 		action("reject", "Reject a version in review (in_review → rejected)"),
 		action("retire", "Retire an approved version (approved → retired)"),
 		{method: http.MethodGet, path: versionPath + "/diff", summary: "What changed from version {from} to {n}", tag: tagModels, auth: true, h: s.diffVersions, resp: diffResponse{}, latest: true, status: 200,
-			query: []queryParam{{name: "from", desc: "the version number to compare with", typ: "integer", required: true}}, errs: []int{404, 422}},
+			query: diffQuery{}, errs: []int{404, 422}},
 		{method: http.MethodGet, path: versionPath + "/export", summary: "Export as JSON, Graphviz DOT, Mermaid or a rendered SVG diagram", tag: tagModels, auth: true, h: s.exportVersion, resp: versionResponse{}, etag: true, latest: true, status: 200,
-			raw: []string{"text/vnd.graphviz", "text/vnd.mermaid", "image/svg+xml"}, query: []queryParam{{name: "format", typ: "string", desc: "json (default), dot, mermaid or svg", enum: []string{"json", "dot", "mermaid", "svg"}, def: "json"}}, errs: []int{404, 422}},
+			raw: []string{"text/vnd.graphviz", "text/vnd.mermaid", "image/svg+xml"}, query: exportQuery{}, errs: []int{404, 422}},
 
 		{method: http.MethodGet, path: "/api/v1/audit", summary: "Audit entries after a sequence number, in order (admins and PIs)", tag: tagAudit, auth: true, h: s.listAudit, resp: list[auditEntryResponse]{}, status: 200,
-			query: []queryParam{{name: "after", desc: "list entries with seq greater than this", typ: "integer"}, {name: "limit", desc: limitDesc, typ: "integer"}}, errs: []int{403, 422}},
+			query: auditQuery{}, errs: []int{403, 422}},
 		{method: http.MethodGet, path: "/api/v1/audit/verify", summary: "Recompute the SHA-256 chain of the audit log", tag: tagAudit, auth: true, h: s.verifyAudit, resp: auditVerifyResponse{}, status: 200, errs: []int{403}},
 	}
 	base = append(base, s.invitationRoutes()...)

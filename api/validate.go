@@ -32,6 +32,7 @@ import (
 //	oneof      one of the listed words ("must be one of a, b, c")
 //	email      a plain email address
 //	slug       lower-case letters and digits in groups joined by hyphens
+//	cursor     a next_cursor this server issued (base64url; query.go)
 //	datetime   an RFC 3339 time (datetime=2006-01-02T15:04:05Z07:00)
 //	omitempty  the rules after it apply only to a non-zero value
 //	omitnil    the rules after it apply only to a non-null pointer (so an
@@ -58,7 +59,11 @@ func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	// A violation is named by the field's JSON name, so its path is the
 	// path in the request body: stages[2].key.
+	// A query parameter (query.go) is named by its query tag.
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		if q := f.Tag.Get("query"); q != "" {
+			return q
+		}
 		name, ok := jsonName(f)
 		if !ok {
 			return "-"
@@ -68,6 +73,11 @@ func newValidator() *validator.Validate {
 	// slug: lower-case letters and digits in groups joined by single hyphens.
 	must(v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
 		return slugRe.MatchString(fl.Field().String())
+	}))
+	// cursor: a next_cursor this server issued (query.go).
+	must(v.RegisterValidation("cursor", func(fl validator.FieldLevel) bool {
+		_, ok := decodeCursor(fl.Field().String())
+		return ok
 	}))
 	// notblank: required, and more than white space.
 	must(v.RegisterValidation("notblank", func(fl validator.FieldLevel) bool {
@@ -179,6 +189,8 @@ func violation(fe validator.FieldError) string {
 		return "must be a plain email address such as ana@example.org"
 	case "slug":
 		return "must be lower-case letters, digits and single hyphens, such as renegotiating-tasks-goals"
+	case "cursor":
+		return "is not a cursor this server issued"
 	case "oneof":
 		return "must be one of " + strings.Join(strings.Fields(p), ", ")
 	case "min", "gte":

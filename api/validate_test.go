@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
 
 	"github.com/stagewise/stagewise/models"
 )
@@ -97,6 +100,55 @@ func TestValidateTagsMatchDocument(t *testing.T) {
 	if checked < 50 {
 		t.Errorf("only %d request fields checked; is the route table empty?", checked)
 	}
+
+	// Query parameters (query.go): each field of a route's query type is a
+	// parameter with its rules, and the document has no other.
+	queries := 0
+	for _, r := range routes {
+		op := doc.Paths.Value(r.path).GetOperation(r.method)
+		var inDoc []string
+		for _, p := range op.Parameters {
+			if p.Value.In == openapi3.ParameterInQuery {
+				inDoc = append(inDoc, p.Value.Name)
+			}
+		}
+		var fields []string
+		if r.query != nil {
+			var each func(rt reflect.Type)
+			each = func(rt reflect.Type) {
+				for i := 0; i < rt.NumField(); i++ {
+					f := rt.Field(i)
+					if f.Anonymous {
+						each(f.Type)
+						continue
+					}
+					name := f.Tag.Get("query")
+					fields = append(fields, name)
+					at := r.method + " " + r.path + "?" + name
+					p := op.Parameters.GetByInAndName(openapi3.ParameterInQuery, name)
+					if p == nil {
+						t.Errorf("%s: not in the document", at)
+						continue
+					}
+					rules, _ := splitTag(f.Tag.Get("validate"))
+					if req := slices.Contains(rules, "required"); p.Required != req {
+						t.Errorf("%s: required in the document %v, by the validate tag %v", at, p.Required, req)
+					}
+					compareRules(t, at, f.Type, rules, p.Schema)
+					queries++
+				}
+			}
+			each(reflect.TypeOf(r.query))
+		}
+		slices.Sort(inDoc)
+		slices.Sort(fields)
+		if !slices.Equal(inDoc, fields) {
+			t.Errorf("%s %s: query parameters %v in the document, %v in the query type", r.method, r.path, inDoc, fields)
+		}
+	}
+	if queries < 30 {
+		t.Errorf("only %d query parameters checked", queries)
+	}
 }
 
 // splitTag splits a validate tag into the rules of the field and those
@@ -154,6 +206,10 @@ func compareRules(t *testing.T, at string, ft reflect.Type, rules []string, ref 
 			if s.Pattern != slugPattern {
 				t.Errorf("%s: slug, but the pattern is %q", at, s.Pattern)
 			}
+		case "cursor":
+			if s.Pattern != cursorPattern {
+				t.Errorf("%s: cursor, but the pattern is %q", at, s.Pattern)
+			}
 		}
 	}
 	hasRule := func(name string) bool {
@@ -162,7 +218,7 @@ func compareRules(t *testing.T, at string, ft reflect.Type, rules []string, ref 
 	if s.Format == "email" && !hasRule("email") || s.Format == "date-time" && !hasRule("datetime") && ft != timeType {
 		t.Errorf("%s: the document states format %s, the tag does not", at, s.Format)
 	}
-	if s.Pattern != "" && !hasRule("slug") {
+	if s.Pattern != "" && !hasRule("slug") && !hasRule("cursor") {
 		t.Errorf("%s: the document states pattern %s, the tag does not", at, s.Pattern)
 	}
 	if got := enumOf(ref); fmt.Sprint(got) != fmt.Sprint(oneof) && (len(got) > 0 || len(oneof) > 0) {
@@ -367,6 +423,64 @@ func FuzzValidatedBodies(f *testing.F) {
 			for _, fe := range ve.Fields {
 				if fe.Message == "" || strings.HasPrefix(fe.Message, "fails the") {
 					t.Fatalf("%v: %q: a violation without words: %q", rt, fe.Field, fe.Message)
+				}
+			}
+		}
+	})
+}
+
+// FuzzQuery binds arbitrary query strings into every query type of the
+// route table (query.go): it never panics, and every failure is a
+// ValidationError whose fields are parameters of that type, each with a
+// message in words.
+func FuzzQuery(f *testing.F) {
+	f.Add("limit=0&cursor=%%")
+	f.Add("limit=99999999999999999999999&after=-1")
+	f.Add("format=validation.csv&from=1&coders=a,b")
+	f.Add("cursor=YzE6LTE&limit=&format=&coder=%00")
+	f.Add("limit=1&limit=x;from=1e3")
+	var types []reflect.Type
+	seen := map[reflect.Type]bool{}
+	for _, r := range (&server{}).routes() {
+		if r.query != nil && !seen[reflect.TypeOf(r.query)] {
+			seen[reflect.TypeOf(r.query)] = true
+			types = append(types, reflect.TypeOf(r.query))
+		}
+	}
+	e := echo.New()
+	f.Fuzz(func(t *testing.T, raw string) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.URL.RawQuery = raw
+		for _, qt := range types {
+			names := map[string]bool{}
+			var each func(rt reflect.Type)
+			each = func(rt reflect.Type) {
+				for i := 0; i < rt.NumField(); i++ {
+					if fl := rt.Field(i); fl.Anonymous {
+						each(fl.Type)
+					} else {
+						names[fl.Tag.Get("query")] = true
+					}
+				}
+			}
+			each(qt)
+			q, err := bindQuery(e.NewContext(req, httptest.NewRecorder()), qt)
+			if err == nil {
+				if reflect.TypeOf(q) != reflect.PointerTo(qt) {
+					t.Fatalf("%v: bound a %T", qt, q)
+				}
+				continue
+			}
+			var ve *models.ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+				t.Fatalf("%v: %q: unclassified error %T: %v", qt, raw, err, err)
+			}
+			for _, fe := range ve.Fields {
+				if !names[fe.Field] {
+					t.Fatalf("%v: %q: names %q, not a parameter of the type", qt, raw, fe.Field)
+				}
+				if fe.Message == "" || strings.HasPrefix(fe.Message, "fails the") {
+					t.Fatalf("%v: %q: a violation without words: %q", qt, fe.Field, fe.Message)
 				}
 			}
 		}

@@ -3276,7 +3276,7 @@ type GetAuditParams struct {
 	// After list entries with seq greater than this
 	After *int `form:"after,omitempty" json:"after,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 100.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3285,13 +3285,13 @@ type GetComparisonsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // GetComparisonsIdParams defines parameters for GetComparisonsId.
 type GetComparisonsIdParams struct {
-	// Format json (default), csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot). Default: json.
+	// Format json, csv (one row per session), validation.csv (one row per validation test), svg, or index.svg (the sequence index plot). Default: json.
 	Format *GetComparisonsIdParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// IfNoneMatch The ETag of the representation the client has; if it is current the answer is 304 without a body.
@@ -3306,7 +3306,7 @@ type GetDatasetsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3315,7 +3315,7 @@ type GetDatasetsIdCasesParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3327,7 +3327,7 @@ type GetDatasetsIdDisagreementsParams struct {
 
 // GetDatasetsIdEventsParams defines parameters for GetDatasetsIdEvents.
 type GetDatasetsIdEventsParams struct {
-	// Format json (default, paginated) or csv (the whole export, in the import format). Default: json.
+	// Format json (paginated) or csv (the whole export, in the import format). Default: json.
 	Format *GetDatasetsIdEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Coder only this coder's events
@@ -3339,7 +3339,7 @@ type GetDatasetsIdEventsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3348,19 +3348,19 @@ type GetDatasetsIdEventsParamsFormat string
 
 // GetDatasetsIdReliabilityParams defines parameters for GetDatasetsIdReliability.
 type GetDatasetsIdReliabilityParams struct {
-	// Coders two coder names separated by a comma, such as consensus,coder2
+	// Coders two coder names separated by a comma, such as ana,ben
 	Coders string `form:"coders" json:"coders"`
 }
 
 // GetDatasetsIdSessionsParams defines parameters for GetDatasetsIdSessions.
 type GetDatasetsIdSessionsParams struct {
-	// Format json (default, paginated) or csv (the whole export, in the import format). Default: json.
+	// Format json (paginated) or csv (the whole export, in the import format). Default: json.
 	Format *GetDatasetsIdSessionsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3372,7 +3372,7 @@ type GetModelsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3381,7 +3381,7 @@ type GetModelsSlugVersionsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3405,7 +3405,7 @@ type GetModelsSlugVersionsNDiffParams struct {
 
 // GetModelsSlugVersionsNExportParams defines parameters for GetModelsSlugVersionsNExport.
 type GetModelsSlugVersionsNExportParams struct {
-	// Format json (default), dot, mermaid or svg. Default: json.
+	// Format json, dot, mermaid or svg. Default: json.
 	Format *GetModelsSlugVersionsNExportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -3417,7 +3417,7 @@ type GetModelsSlugVersionsNRoundsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3426,7 +3426,7 @@ type GetRoundsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -3435,13 +3435,13 @@ type GetRoundsIdProposalsParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // GetRoundsIdResultsParams defines parameters for GetRoundsIdResults.
 type GetRoundsIdResultsParams struct {
-	// Format json (default) or csv (one row per item). Default: json.
+	// Format json or csv (one row per item). Default: json.
 	Format *GetRoundsIdResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -3453,7 +3453,7 @@ type GetUsersParams struct {
 	// Cursor the next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit page size, 1-200 (default 50)
+	// Limit page size. Default: 50.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
