@@ -12,6 +12,10 @@ import (
 // coder claims their token with a one-use code, so whoever created them
 // never holds it; everyone may rotate or end their own token.
 
+// claimRequest has no validate tags on purpose: every bad code, an empty
+// or absurd one included, gets the one 404 (and counts against the
+// failed-authentication limit), so the answer never says which codes
+// could be right.
 type claimRequest struct {
 	Code string `json:"code"`
 }
