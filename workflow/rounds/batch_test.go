@@ -24,33 +24,10 @@ func TestBatchIsolatesFailures(t *testing.T) {
 	st := storetest.SQLite(t)
 	s := newTestService(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer s.StopBatching()
-	admin := models.User{ID: 0, Role: models.RoleAdmin}
-	pi, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var panel []models.User
-	var ids []int64
-	for _, e := range []string{"a@x.invalid", "b@x.invalid", "c@x.invalid"} {
-		u, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: e, Email: e, Role: models.RolePanelist})
-		if err != nil {
-			t.Fatal(err)
-		}
-		panel, ids = append(panel, u), append(ids, u.ID)
-	}
-	nm, in := versions.DemoModel()
-	if _, err := s.versions.CreateModel(ctx, pi, nm); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.versions.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionSubmit, ""); err != nil {
-		t.Fatal(err)
-	}
+	pi, panel, ids, slug := submittedDemo(t, s, "a@x.invalid", "b@x.invalid", "c@x.invalid")
 	var rounds []models.Round
 	for i := 0; i < 2; i++ {
-		r, err := s.CreateRound(ctx, pi, nm.Slug, 1, RoundInput{Panelists: ids})
+		r, err := s.CreateRound(ctx, pi, slug, 1, RoundInput{Panelists: ids})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +86,39 @@ func TestBatchIsolatesFailures(t *testing.T) {
 	}
 }
 
+// submittedDemo starts what every round test starts from: a PI, one
+// panelist per email, and the demonstration model's version 1 submitted
+// for review. It returns the PI, the panelists, their ids and the slug.
+func submittedDemo(t *testing.T, s *Service, emails ...string) (models.User, []models.User, []int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	admin := models.User{Role: models.RoleAdmin}
+	pi, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panel []models.User
+	var ids []int64
+	for _, e := range emails {
+		u, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: e, Email: e, Role: models.RolePanelist})
+		if err != nil {
+			t.Fatal(err)
+		}
+		panel, ids = append(panel, u), append(ids, u.ID)
+	}
+	nm, in := versions.DemoModel()
+	if _, err := s.versions.CreateModel(ctx, pi, nm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.versions.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionSubmit, ""); err != nil {
+		t.Fatal(err)
+	}
+	return pi, panel, ids, nm.Slug
+}
+
 // newTestService builds the rounds service and the services it depends
 // on over one store, as workflow.New does.
 func newTestService(st *store.Store, log *slog.Logger) *Service {
@@ -157,31 +167,8 @@ func TestBatchFailureReachesEveryJob(t *testing.T) {
 			st := storetest.SQLite(t)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			s := newTestService(st, log)
-			admin := models.User{Role: models.RoleAdmin}
-			pi, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: "PI", Email: "pi@x.invalid", Role: models.RolePI})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var panel []models.User
-			var ids []int64
-			for _, e := range []string{"a@x.invalid", "b@x.invalid"} {
-				u, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: e, Email: e, Role: models.RolePanelist})
-				if err != nil {
-					t.Fatal(err)
-				}
-				panel, ids = append(panel, u), append(ids, u.ID)
-			}
-			nm, in := versions.DemoModel()
-			if _, err := s.versions.CreateModel(ctx, pi, nm); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.versions.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionSubmit, ""); err != nil {
-				t.Fatal(err)
-			}
-			r, err := s.CreateRound(ctx, pi, nm.Slug, 1, RoundInput{Panelists: ids})
+			pi, panel, ids, slug := submittedDemo(t, s, "a@x.invalid", "b@x.invalid")
+			r, err := s.CreateRound(ctx, pi, slug, 1, RoundInput{Panelists: ids})
 			if err != nil {
 				t.Fatal(err)
 			}

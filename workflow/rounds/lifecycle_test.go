@@ -10,8 +10,6 @@ import (
 
 	"github.com/stagewise/stagewise/models"
 	"github.com/stagewise/stagewise/models/store/storetest"
-	"github.com/stagewise/stagewise/workflow/users"
-	"github.com/stagewise/stagewise/workflow/versions"
 )
 
 // TestRoundLifecycleOnTheClock: a round with a deadline, on the injected
@@ -26,28 +24,11 @@ func TestRoundLifecycleOnTheClock(t *testing.T) {
 	defer s.StopBatching()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	s.core.SetClock(func() time.Time { return now })
-	admin := models.User{Role: models.RoleAdmin}
-	mk := func(email string, role models.Role) models.User {
-		u, _, err := s.users.CreateUser(ctx, admin, users.NewUser{Name: email, Email: email, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	pi, a, b, outsider := mk("pi@x.invalid", models.RolePI), mk("a@x.invalid", models.RolePanelist), mk("b@x.invalid", models.RolePanelist), mk("o@x.invalid", models.RolePanelist)
-	nm, in := versions.DemoModel()
-	if _, err := s.versions.CreateModel(ctx, pi, nm); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.versions.CreateVersion(ctx, pi, nm.Slug, in); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.versions.Transition(ctx, pi, nm.Slug, 1, versions.ActionSubmit, ""); err != nil {
-		t.Fatal(err)
-	}
+	pi, panel, _, slug := submittedDemo(t, s, "a@x.invalid", "b@x.invalid", "o@x.invalid")
+	a, b, outsider := panel[0], panel[1], panel[2]
 	closes := now.Add(time.Hour)
 	minGroup := 2
-	r, err := s.CreateRound(ctx, pi, nm.Slug, 1, RoundInput{Panelists: []int64{a.ID, b.ID}, ClosesAt: &closes, MinGroup: &minGroup})
+	r, err := s.CreateRound(ctx, pi, slug, 1, RoundInput{Panelists: []int64{a.ID, b.ID}, ClosesAt: &closes, MinGroup: &minGroup})
 	if err != nil {
 		t.Fatal(err)
 	}
