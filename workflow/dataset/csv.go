@@ -440,6 +440,31 @@ func (s *scanner) next() []string {
 	}
 }
 
+// readRows reads every data record of s through row, which reports its
+// problems to s, and emits each good row while the file has no problem
+// yet; it returns the rows emitted and the parse result (finish). An error
+// from emit stops the parse and is returned as is.
+func readRows[R any](s *scanner, row func([]string) (R, bool), emit func(R) error) (int, error) {
+	n := 0
+	for {
+		rec := s.next()
+		if rec == nil {
+			break
+		}
+		r, good := row(rec)
+		if s.stopped {
+			break
+		}
+		if good && s.ok() {
+			if err := emit(r); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return s.finish(n)
+}
+
 // finish turns the collected problems into the parse result.
 func (s *scanner) finish(n int) (int, error) {
 	if s.ioErr != nil {

@@ -92,24 +92,7 @@ func ParseEventsWith(r io.Reader, rules EventRules, emit func(EventRow) error) (
 	}
 	p := eventRows{s: s, rules: rules, seen: make(map[uint64]uint32),
 		keyed: s.has(eCase) && s.has(eSession) && s.has(eCoder) && s.has(eSegment) && s.has(eCode)}
-	n := 0
-	for {
-		rec := s.next()
-		if rec == nil {
-			break
-		}
-		row, good := p.row(rec)
-		if s.stopped {
-			break
-		}
-		if good && s.ok() {
-			if err := emit(row); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return s.finish(n)
+	return readRows(s, p.row, emit)
 }
 
 // eventRows reads the records of an events file into rows, reporting each

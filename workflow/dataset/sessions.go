@@ -75,24 +75,7 @@ func ParseSessions(r io.Reader, emit func(SessionRow) error) (int, error) {
 		return s.finish(0)
 	}
 	p := sessionRows{s: s, keyed: s.has(sCase) && s.has(sSession) && s.has(sRater), seen: make(map[uint64]uint32)}
-	n := 0
-	for {
-		rec := s.next()
-		if rec == nil {
-			break
-		}
-		row, good := p.row(rec)
-		if s.stopped {
-			break
-		}
-		if good && s.ok() {
-			if err := emit(row); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return s.finish(n)
+	return readRows(s, p.row, emit)
 }
 
 // sessionRows reads the records of a sessions file into rows, reporting
