@@ -342,9 +342,14 @@ func (s *Service) ListRounds(ctx context.Context, actor models.User, slug string
 	if err != nil {
 		return nil, err
 	}
+	return s.roundViews(ctx, actor, rs, onlyFor == 0)
+}
+
+// roundViews is roundView of each round of a list.
+func (s *Service) roundViews(ctx context.Context, actor models.User, rs []models.Round, manager bool) ([]RoundView, error) {
 	out := make([]RoundView, 0, len(rs))
 	for _, r := range rs {
-		rv, err := s.roundView(ctx, actor, r, onlyFor == 0)
+		rv, err := s.roundView(ctx, actor, r, manager)
 		if err != nil {
 			return nil, err
 		}
@@ -371,15 +376,7 @@ func (s *Service) MyRounds(ctx context.Context, actor models.User, p models.Page
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RoundView, 0, len(rs))
-	for _, r := range rs {
-		rv, err := s.roundView(ctx, actor, r, invited == 0)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rv)
-	}
-	return out, nil
+	return s.roundViews(ctx, actor, rs, invited == 0)
 }
 
 // RoundAction is a step of the round lifecycle.
