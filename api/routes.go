@@ -39,35 +39,47 @@ type route struct {
 }
 
 func (r route) handler(s *server) echo.HandlerFunc {
-	h := r.public
+	var qt reflect.Type // the route's query type (query.go), if it reads a query
+	if r.query != nil {
+		qt = reflect.TypeOf(r.query)
+	}
+	h, public := r.h, r.public
 	if r.auth {
-		h = func(c echo.Context) error {
+		// Who asks comes first: a request without a valid token is 401
+		// whatever its query.
+		return func(c echo.Context) error {
 			u, err := s.authenticate(c)
 			if err != nil {
 				return err
 			}
-			return r.h(c, u)
+			if qt != nil {
+				if err := setQuery(c, qt); err != nil {
+					return err
+				}
+			}
+			return h(c, u)
 		}
 	}
-	if r.query == nil {
-		return h
+	if qt == nil {
+		return public
 	}
-	qt := reflect.TypeOf(r.query)
 	return func(c echo.Context) error {
-		q, err := bindQuery(c, qt)
-		if err != nil {
-			if !r.auth {
-				return err
-			}
-			// Who asks comes first: a bad query without a token is 401.
-			if _, aerr := s.authenticate(c); aerr != nil {
-				return aerr
-			}
+		if err := setQuery(c, qt); err != nil {
 			return err
 		}
-		c.Set(queryKey, q)
-		return h(c)
+		return public(c)
 	}
+}
+
+// setQuery binds the request's query into a new value of type qt and
+// keeps it for the handler (queryOf).
+func setQuery(c echo.Context, qt reflect.Type) error {
+	q, err := bindQuery(c, qt)
+	if err != nil {
+		return err
+	}
+	c.Set(queryKey, q)
+	return nil
 }
 
 // routes lists every endpoint on one screen.
